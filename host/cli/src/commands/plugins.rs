@@ -1,0 +1,104 @@
+//! `dailyx plugins list` and `dailyx plugins check`.
+
+use crate::config::Config;
+use anyhow::Result;
+use dailyx_runtime::engine::CompileSource;
+use dailyx_runtime::manifest::Grants;
+use dailyx_runtime::Runtime;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Lists every component with its grants and limits (and load problems).
+pub async fn list(config: &Config, json: bool) -> Result<ExitCode> {
+    let runtime = Runtime::start(config.runtime_config()?).await?;
+    let registry = runtime.registry();
+    if json {
+        let out = serde_json::json!({
+            "components": registry.summaries(),
+            "problems": registry.problems.values().collect::<Vec<_>>(),
+            "manifest_error": registry.manifest_error,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:<16} {:<8} {:<15} {:<14} {:<44} LIMITS", "NAME", "VERSION", "WORLD", "DIGEST", "GRANTS");
+    for s in registry.summaries() {
+        let l = s.limits;
+        let limits = format!(
+            "mem {} MiB, {} ms, out {} KiB{}",
+            l.memory_bytes >> 20,
+            l.wall_clock_ms,
+            l.max_output_bytes >> 10,
+            l.fuel.map(|f| format!(", fuel {f}")).unwrap_or_default()
+        );
+        println!(
+            "{:<16} {:<8} {:<15} {:<14} {:<44} {limits}",
+            s.id.name,
+            s.id.version,
+            s.world.world(),
+            s.id.short_digest(),
+            describe_grants(&s.grants, s.imports_wasi),
+        );
+    }
+    for p in registry.problems.values() {
+        println!("! {}: {}", p.component, p.message);
+    }
+    if let Some(e) = &registry.manifest_error {
+        println!("! manifest: {e}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A one-line description of a component's grants.
+fn describe_grants(g: &Grants, wasi: bool) -> String {
+    let mut parts = Vec::new();
+    if let Some(h) = &g.http {
+        let origins: Vec<&str> = h.allow.iter().map(|r| r.origin.as_str()).collect();
+        parts.push(format!("http[{}]", origins.join(" ")));
+    }
+    if let Some(l) = &g.llm {
+        parts.push(format!("llm({} tok)", l.max_tokens_per_run));
+    }
+    if let Some(r) = &g.repo {
+        parts.push(format!("repo[{}]", r.repositories.join(" ")));
+    }
+    if let Some(c) = &g.config {
+        parts.push(format!("config({} keys)", c.keys.len()));
+    }
+    if wasi {
+        parts.push("wasi(sealed)".into());
+    }
+    if parts.is_empty() {
+        "-".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// Loads and validates everything; non-zero exit on any problem.
+pub async fn check(config: &Config) -> Result<ExitCode> {
+    let started = Instant::now();
+    let runtime = Runtime::start(config.runtime_config()?).await?;
+    let registry = runtime.registry();
+    for c in registry.components.values() {
+        let source = match c.compile_source {
+            CompileSource::Cache => "cached",
+            CompileSource::Compiled => "compiled",
+        };
+        println!("ok    {:<16} {:<8} {:<15} {} ({source})", c.id.name, c.id.version, c.entry.stage.world(), c.id.short_digest());
+    }
+    for p in registry.problems.values() {
+        println!("FAIL  {:<16} {}", p.component, p.message);
+    }
+    if let Some(e) = &registry.manifest_error {
+        println!("FAIL  manifest: {e}");
+    }
+    let failed = !registry.problems.is_empty() || registry.manifest_error.is_some();
+    println!(
+        "{} component(s) loaded, {} problem(s), in {:.2} s",
+        registry.components.len(),
+        registry.problems.len() + usize::from(registry.manifest_error.is_some()),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

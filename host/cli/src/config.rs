@@ -1,0 +1,285 @@
+//! Configuration: one TOML file plus `DAILYX_*` environment overrides.
+//!
+//! Precedence: built-in defaults < config file < environment. Every key is
+//! documented in the README ("Configuration"); unknown keys are errors.
+
+use anyhow::{Context, Result, bail};
+use dailyx_runtime::capability::llm::LlmEndpoint;
+use dailyx_runtime::capability::repo::Repositories;
+use dailyx_runtime::engine::EngineOptions;
+use dailyx_runtime::secret::{CredentialConfig, Secret, StaticCredentials};
+use dailyx_runtime::RuntimeConfig;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Data directory (database, compile cache).
+    pub data_dir: PathBuf,
+    /// Plugins directory (manifest + components).
+    pub plugins_dir: PathBuf,
+    /// Address the server listens on.
+    pub bind: String,
+    /// Database URL; default `sqlite://<data_dir>/dailyx.db`.
+    pub database_url: Option<String>,
+    /// LLM endpoint; absent = no LLM.
+    pub llm: Option<LlmConfig>,
+    /// Repositories components may read, name → path.
+    pub repositories: BTreeMap<String, PathBuf>,
+    /// Outbound HTTP settings.
+    pub http: HttpConfig,
+    /// Per-plugin settings: `[plugins.<name>.config]`.
+    pub plugins: BTreeMap<String, PluginConfig>,
+    /// Engine settings.
+    pub runtime: RuntimeSection,
+    /// Logging.
+    pub log: LogConfig,
+}
+
+/// `[llm]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmConfig {
+    /// OpenAI-compatible base URL.
+    #[serde(default = "default_llm_base_url")]
+    pub base_url: String,
+    /// Default model.
+    pub model: String,
+    /// Environment variable holding the key.
+    #[serde(default = "default_llm_key_env")]
+    pub api_key_env: String,
+    /// Timeout of one completion, ms.
+    #[serde(default = "default_llm_timeout")]
+    pub timeout_ms: u64,
+}
+
+fn default_llm_base_url() -> String {
+    "https://openrouter.ai/api/v1".into()
+}
+fn default_llm_key_env() -> String {
+    "DAILYX_LLM_API_KEY".into()
+}
+fn default_llm_timeout() -> u64 {
+    60_000
+}
+
+/// `[http]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Credentials attached by origin: `[[http.credentials]]`.
+    #[serde(default)]
+    pub credentials: Vec<CredentialConfig>,
+}
+
+/// `[plugins.<name>]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginConfig {
+    /// Config values the component may read (if granted).
+    #[serde(default)]
+    pub config: BTreeMap<String, toml::Value>,
+}
+
+/// `[runtime]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuntimeSection {
+    /// Most component instances alive at once.
+    pub max_instances: u32,
+    /// Cache compiled components in `<data_dir>/cache`.
+    pub compile_cache: bool,
+}
+
+impl Default for RuntimeSection {
+    fn default() -> Self {
+        RuntimeSection {
+            max_instances: EngineOptions::default().max_instances,
+            compile_cache: true,
+        }
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// tracing filter, e.g. `info,dailyx_runtime=debug`.
+    pub filter: String,
+    /// JSON lines instead of human-readable output.
+    pub json: bool,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            filter: "warn".into(),
+            json: false,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            plugins_dir: PathBuf::from("plugins-registry"),
+            bind: "127.0.0.1:8080".into(),
+            database_url: None,
+            llm: None,
+            repositories: BTreeMap::new(),
+            http: HttpConfig::default(),
+            plugins: BTreeMap::new(),
+            runtime: RuntimeSection::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads the file (if any) and applies the environment.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let env_path = std::env::var_os("DAILYX_CONFIG").map(PathBuf::from);
+        let path = path.map(Path::to_path_buf).or(env_path).or_else(|| {
+            let local = PathBuf::from("dailyx.toml");
+            local.exists().then_some(local)
+        });
+        let mut config = match &path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read config file {}", p.display()))?;
+                toml::from_str(&text).with_context(|| format!("config file {} is not valid", p.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        if config.repositories.is_empty() {
+            // By default, the repository dailyx is started in.
+            config.repositories.insert("self".into(), PathBuf::from("."));
+        }
+        Ok(config)
+    }
+
+    /// Applies `DAILYX_*` (and `DATABASE_URL`) overrides from `get`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<()> {
+        if let Some(v) = get("DAILYX_DATA_DIR") {
+            self.data_dir = v.into();
+        }
+        if let Some(v) = get("DAILYX_PLUGINS_DIR") {
+            self.plugins_dir = v.into();
+        }
+        if let Some(v) = get("DAILYX_BIND") {
+            self.bind = v;
+        }
+        if let Some(v) = get("DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = get("DAILYX_LOG") {
+            self.log.filter = v;
+        }
+        if let Some(v) = get("DAILYX_LOG_FORMAT") {
+            self.log.json = match v.as_str() {
+                "json" => true,
+                "text" | "pretty" => false,
+                other => bail!("DAILYX_LOG_FORMAT must be `json` or `text`, not `{other}`"),
+            };
+        }
+        if let Some(v) = get("DAILYX_MAX_INSTANCES") {
+            self.runtime.max_instances = v.parse().context("DAILYX_MAX_INSTANCES must be a number")?;
+        }
+        let base = get("DAILYX_LLM_BASE_URL");
+        let model = get("DAILYX_LLM_MODEL");
+        if base.is_some() || model.is_some() {
+            let llm = self.llm.get_or_insert_with(|| LlmConfig {
+                base_url: default_llm_base_url(),
+                model: String::new(),
+                api_key_env: default_llm_key_env(),
+                timeout_ms: default_llm_timeout(),
+            });
+            if let Some(b) = base {
+                llm.base_url = b;
+            }
+            if let Some(m) = model {
+                llm.model = m;
+            }
+            if llm.model.is_empty() {
+                bail!("DAILYX_LLM_BASE_URL is set but no model: set DAILYX_LLM_MODEL or [llm] model");
+            }
+        }
+        Ok(())
+    }
+
+    /// The runtime's configuration. Secrets are read from the environment here.
+    pub fn runtime_config(&self) -> Result<RuntimeConfig> {
+        let mut rc = RuntimeConfig::new(&self.plugins_dir);
+        rc.cache_dir = self.runtime.compile_cache.then(|| self.data_dir.join("cache").join("components"));
+        rc.engine = EngineOptions {
+            max_instances: self.runtime.max_instances,
+        };
+        rc.llm = self.llm.as_ref().map(|l| LlmEndpoint {
+            base_url: l.base_url.clone(),
+            api_key: std::env::var(&l.api_key_env).ok().filter(|k| !k.is_empty()).map(Secret::new),
+            model: l.model.clone(),
+            timeout: Duration::from_millis(l.timeout_ms),
+        });
+        rc.credentials = Arc::new(
+            StaticCredentials::from_config(&self.http.credentials).map_err(anyhow::Error::msg)?,
+        );
+        rc.repositories = Repositories(self.repositories.clone());
+        rc.plugin_config = self
+            .plugins
+            .iter()
+            .map(|(name, p)| {
+                let values = p
+                    .config
+                    .iter()
+                    .map(|(k, v)| {
+                        let s = match v {
+                            toml::Value::String(s) => s.clone(),
+                            other => serde_json::to_string(other).unwrap_or_default(),
+                        };
+                        (k.clone(), s)
+                    })
+                    .collect();
+                (name.clone(), values)
+            })
+            .collect();
+        Ok(rc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut c: Config = toml::from_str("data_dir = \"/d\"\nbind = \"0.0.0.0:1\"").unwrap();
+        let env = BTreeMap::from([
+            ("DAILYX_BIND", "127.0.0.1:9"),
+            ("DAILYX_LLM_BASE_URL", "http://127.0.0.1:1/v1"),
+            ("DAILYX_LLM_MODEL", "m"),
+            ("DAILYX_LOG_FORMAT", "json"),
+        ]);
+        c.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/d"));
+        assert_eq!(c.bind, "127.0.0.1:9");
+        assert_eq!(c.llm.as_ref().unwrap().model, "m");
+        assert!(c.log.json);
+    }
+
+    #[test]
+    fn bad_values_are_clear_errors() {
+        let mut c = Config::default();
+        let err = c.apply_env(|k| (k == "DAILYX_LOG_FORMAT").then(|| "xml".into())).unwrap_err();
+        assert!(err.to_string().contains("DAILYX_LOG_FORMAT"));
+        let err = c.apply_env(|k| (k == "DAILYX_LLM_BASE_URL").then(|| "http://x".into())).unwrap_err();
+        assert!(err.to_string().contains("DAILYX_LLM_MODEL"));
+        assert!(toml::from_str::<Config>("dta_dir = \"x\"").is_err(), "unknown keys are refused");
+    }
+}

@@ -1,0 +1,282 @@
+//! The `http` capability: outbound requests, checked against the grant.
+//!
+//! Order of checks for every request: grant present → request budget → URL
+//! shape → origin/method/path policy ([`grant`]) → body size → headers (the
+//! host-managed ones are dropped) → addresses ([`address`], with the same
+//! rule enforced again at connect time by [`resolver`]) → host credentials
+//! attached → send with the capped timeout → body read up to the cap.
+//! Redirects are never followed by the host.
+
+pub mod address;
+pub mod grant;
+pub mod resolver;
+
+pub use grant::HttpGrant;
+
+use crate::events::EventRecorder;
+use crate::secret::CredentialSource;
+use dailyx_world::http::{self as wit, HttpError, Method, Request, Response};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use resolver::{ExactHosts, FilteringResolver};
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// Headers only the host may set: credentials and connection framing.
+/// A component's values for these are dropped, so the host's credential
+/// always wins and a component cannot smuggle one in.
+const HOST_MANAGED_HEADERS: [&str; 11] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "host",
+    "connection",
+    "content-length",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+    "keep-alive",
+    "proxy-connection",
+];
+
+/// How long resolving a name before a request may take.
+const DNS_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The operator-level HTTP service shared by every call.
+pub struct HttpService {
+    client: reqwest::Client,
+    credentials: Arc<dyn CredentialSource>,
+}
+
+impl HttpService {
+    /// Builds the client: no redirects, no proxy from the environment, and
+    /// the filtering resolver over `exact_hosts`.
+    pub fn new(
+        exact_hosts: ExactHosts,
+        credentials: Arc<dyn CredentialSource>,
+    ) -> Result<Self, reqwest::Error> {
+        crate::tls::install_crypto_provider();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(FilteringResolver::new(exact_hosts)))
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("dailyx/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(HttpService {
+            client,
+            credentials,
+        })
+    }
+}
+
+/// Per-call state of the `http` capability.
+pub struct HttpState {
+    service: Arc<HttpService>,
+    grant: Option<Arc<HttpGrant>>,
+    events: EventRecorder,
+    requests: u32,
+}
+
+impl HttpState {
+    /// State for one call of a component with `grant`.
+    pub fn new(service: Arc<HttpService>, grant: Option<Arc<HttpGrant>>, events: EventRecorder) -> Self {
+        HttpState {
+            service,
+            grant,
+            events,
+            requests: 0,
+        }
+    }
+
+    fn deny(&self, target: &str, reason: String) -> HttpError {
+        self.events.denied("http", target, reason.clone());
+        HttpError::Denied(reason)
+    }
+}
+
+fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::Get => "GET",
+        Method::Head => "HEAD",
+        Method::Post => "POST",
+        Method::Put => "PUT",
+        Method::Patch => "PATCH",
+        Method::Delete => "DELETE",
+    }
+}
+
+impl wit::Host for HttpState {
+    async fn fetch(&mut self, request: Request) -> Result<Response, HttpError> {
+        let method = method_name(request.method);
+        let target = format!("{method} {}", truncate(&request.url, 200));
+        let Some(grant) = self.grant.clone() else {
+            return Err(self.deny(&target, "this component has no http grant".into()));
+        };
+        if self.requests >= grant.max_requests_per_run {
+            return Err(self.deny(
+                &target,
+                format!("max_requests_per_run ({}) reached", grant.max_requests_per_run),
+            ));
+        }
+        self.requests += 1;
+
+        let url = parse_url(&request.url).inspect_err(|m| {
+            self.events.denied("http", target.clone(), format!("invalid request: {m}"));
+        })?;
+        let allowed = grant.check(method, &url).map_err(|reason| self.deny(&target, reason))?;
+        let body = request.body.unwrap_or_default();
+        if body.len() as u64 > grant.max_request_bytes {
+            let reason = format!(
+                "request body of {} bytes exceeds max_request_bytes ({})",
+                body.len(),
+                grant.max_request_bytes
+            );
+            self.events.denied("http", target.clone(), reason.clone());
+            return Err(HttpError::TooLarge(reason));
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in &request.headers {
+            let lower = name.to_ascii_lowercase();
+            if HOST_MANAGED_HEADERS.contains(&lower.as_str()) {
+                self.events.denied("http", target.clone(), format!("header `{lower}` is host-managed; dropped"));
+                continue;
+            }
+            let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) else {
+                self.events.denied("http", target.clone(), format!("invalid header `{}`", truncate(name, 64)));
+                return Err(HttpError::InvalidRequest(format!("invalid header `{}`", truncate(name, 64))));
+            };
+            headers.append(n, v);
+        }
+        if !allowed.exact_origin {
+            check_addresses(&url).await.map_err(|reason| self.deny(&target, reason))?;
+        }
+        let origin = url.origin().ascii_serialization();
+        for (name, secret) in self.service.credentials.headers_for(&origin) {
+            if let Ok(v) = HeaderValue::from_str(secret.expose()) {
+                let mut v = v;
+                v.set_sensitive(true);
+                headers.insert(name, v);
+            }
+        }
+
+        let timeout = Duration::from_millis(u64::from(
+            request.timeout_ms.unwrap_or(grant.timeout_ms).min(grant.timeout_ms),
+        ));
+        let reqwest_method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let mut builder = self
+            .service
+            .client
+            .request(reqwest_method, url.clone())
+            .headers(headers)
+            .timeout(timeout);
+        if !body.is_empty() {
+            builder = builder.body(body);
+        }
+        let exchange = async {
+            let mut response = builder.send().await.map_err(transport_error)?;
+            let status = response.status().as_u16();
+            let limit = grant.max_response_bytes;
+            if response.content_length().is_some_and(|len| len > limit) {
+                return Err(HttpError::TooLarge(format!(
+                    "response of {} bytes exceeds max_response_bytes ({limit})",
+                    response.content_length().unwrap_or_default()
+                )));
+            }
+            let headers = response
+                .headers()
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect();
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+                if body.len() as u64 + chunk.len() as u64 > limit {
+                    return Err(HttpError::TooLarge(format!(
+                        "response exceeds max_response_bytes ({limit})"
+                    )));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Response { status, headers, body })
+        };
+        let result = match tokio::time::timeout(timeout, exchange).await {
+            Ok(r) => r,
+            Err(_) => Err(HttpError::Timeout),
+        };
+        match &result {
+            Ok(r) => self.events.allowed("http", target, format!("{}, {} bytes", r.status, r.body.len())),
+            Err(e) => self.events.allowed("http", target, format!("failed: {}", describe(e))),
+        }
+        result
+    }
+}
+
+/// Parses and vets the URL: http(s), a host, no credentials in it.
+fn parse_url(raw: &str) -> Result<Url, HttpError> {
+    let url = Url::parse(raw).map_err(|e| HttpError::InvalidRequest(format!("bad URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(HttpError::InvalidRequest(format!("scheme `{}` is not http or https", url.scheme())));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(HttpError::InvalidRequest("URL has no host".into()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(HttpError::InvalidRequest("credentials in URLs are not allowed".into()));
+    }
+    Ok(url)
+}
+
+/// Refuses URLs whose host is, or resolves to, a non-public address.
+async fn check_addresses(url: &Url) -> Result<(), String> {
+    let port = url.port_or_known_default().unwrap_or(0);
+    let ips: Vec<std::net::IpAddr> = match url.host() {
+        Some(url::Host::Ipv4(ip)) => vec![ip.into()],
+        Some(url::Host::Ipv6(ip)) => vec![ip.into()],
+        Some(url::Host::Domain(name)) => {
+            match tokio::time::timeout(DNS_TIMEOUT, resolver::lookup(name, port)).await {
+                Ok(Ok(addrs)) => addrs.into_iter().map(|a| a.ip()).collect(),
+                Ok(Err(e)) => return Err(format!("cannot resolve {name}: {e}")),
+                Err(_) => return Err(format!("resolving {name} timed out")),
+            }
+        }
+        None => return Err("URL has no host".into()),
+    };
+    for ip in ips {
+        if let Some(reason) = address::non_public_reason(ip) {
+            return Err(format!(
+                "{} is {ip}, {reason}; only a grant naming this exact origin may reach it",
+                url.host_str().unwrap_or_default()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn transport_error(e: reqwest::Error) -> HttpError {
+    if e.is_timeout() {
+        return HttpError::Timeout;
+    }
+    // The chain carries the useful part ("connection refused", the resolver's refusal).
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    HttpError::Transport(message)
+}
+
+fn describe(e: &HttpError) -> String {
+    match e {
+        HttpError::Denied(m) | HttpError::InvalidRequest(m) | HttpError::TooLarge(m) | HttpError::Transport(m) => m.clone(),
+        HttpError::Timeout => "timed out".into(),
+    }
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}

@@ -1,0 +1,37 @@
+//! WASI for third-party components, linked with nothing granted.
+//!
+//! Components built by standard toolchains (wasm32-wasip1/p2) import WASI
+//! even when they never use it. They load, and find an empty world: no
+//! preopened directories, no environment, no arguments, no sockets or name
+//! lookups, stdin empty and stdout/stderr discarded. Clocks and random
+//! numbers work (they grant no authority).
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// Per-call WASI state: an empty context and its resource table.
+pub struct WasiState {
+    ctx: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiState {
+    /// A context that grants nothing.
+    pub fn sealed() -> Self {
+        let mut builder = WasiCtx::builder();
+        builder.allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+        WasiState {
+            ctx: builder.build(),
+            table: ResourceTable::new(),
+        }
+    }
+}
+
+impl WasiView for WasiState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Capability events: every grant used and every denial, per call.
+//!
+//! Each capability records into the call's [`EventRecorder`]; the call's
+//! [`crate::CallRecord`] carries the events out (the pipeline persists them
+//! as `capability_events`), and each is also a tracing event, so a denial is
+//! visible in the logs even when nobody stores the record.
+
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Identity of a loaded component: what every record names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComponentId {
+    /// Manifest name.
+    pub name: String,
+    /// Manifest version.
+    pub version: String,
+    /// `sha256:<hex>` of the `.wasm` file.
+    pub digest: String,
+}
+
+impl ComponentId {
+    /// The first 12 hex digits of the digest, for log lines.
+    pub fn short_digest(&self) -> &str {
+        let hex = self.digest.strip_prefix("sha256:").unwrap_or(&self.digest);
+        &hex[..hex.len().min(12)]
+    }
+}
+
+impl std::fmt::Display for ComponentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{} ({})", self.name, self.version, self.short_digest())
+    }
+}
+
+/// Whether a capability call was allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// The grant allowed it (it may still have failed upstream).
+    Allowed,
+    /// The grant, a limit or a safety rule refused it.
+    Denied,
+}
+
+/// One capability call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CapabilityEvent {
+    /// The component that made the call.
+    pub component: String,
+    /// Its digest.
+    pub digest: String,
+    /// `http`, `llm`, `repo`, `config`, `wasi`.
+    pub capability: &'static str,
+    /// What was asked for: `GET https://host/path`, a repository, a key.
+    pub target: String,
+    /// Allowed or denied.
+    pub outcome: Outcome,
+    /// Why it was denied, or what happened (`200, 512 bytes`).
+    pub detail: String,
+}
+
+/// Collects the events of one call. Cheap to clone; one per call.
+#[derive(Clone)]
+pub struct EventRecorder {
+    component: Arc<ComponentId>,
+    events: Arc<parking_lot::Mutex<Vec<CapabilityEvent>>>,
+}
+
+/// Events kept per call, so a hostile loop cannot exhaust host memory.
+const MAX_EVENTS_PER_CALL: usize = 10_000;
+
+impl EventRecorder {
+    /// A recorder for one call of `component`.
+    pub fn new(component: Arc<ComponentId>) -> Self {
+        EventRecorder {
+            component,
+            events: Arc::default(),
+        }
+    }
+
+    /// The component the events are about.
+    pub fn component(&self) -> &ComponentId {
+        &self.component
+    }
+
+    /// Records a call the grant allowed.
+    pub fn allowed(&self, capability: &'static str, target: impl Into<String>, detail: impl Into<String>) {
+        self.record(capability, target.into(), Outcome::Allowed, detail.into());
+    }
+
+    /// Records a denial.
+    pub fn denied(&self, capability: &'static str, target: impl Into<String>, reason: impl Into<String>) {
+        self.record(capability, target.into(), Outcome::Denied, reason.into());
+    }
+
+    fn record(&self, capability: &'static str, target: String, outcome: Outcome, detail: String) {
+        let c = &self.component;
+        match outcome {
+            Outcome::Allowed => tracing::debug!(
+                component = %c.name, digest = c.short_digest(), capability, target, detail,
+                "capability used"
+            ),
+            Outcome::Denied => tracing::warn!(
+                component = %c.name, digest = c.short_digest(), capability, target, reason = detail,
+                "capability denied"
+            ),
+        }
+        let mut events = self.events.lock();
+        if events.len() < MAX_EVENTS_PER_CALL {
+            events.push(CapabilityEvent {
+                component: c.name.clone(),
+                digest: c.digest.clone(),
+                capability,
+                target,
+                outcome,
+                detail,
+            });
+        }
+    }
+
+    /// Takes the recorded events.
+    pub fn take(&self) -> Vec<CapabilityEvent> {
+        std::mem::take(&mut *self.events.lock())
+    }
+}

@@ -1,0 +1,40 @@
+//! The sandboxed component host of Daily X Agent.
+//!
+//! Every agent, persona and (later) publishing provider is a WebAssembly
+//! component implementing one world of the `dailyx:agent` WIT contract. This
+//! crate loads them from the plugins directory as its manifest describes,
+//! runs each call in a fresh, limited instance, and gives components exactly
+//! the capabilities their manifest entries grant (see [`capability`]).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use dailyx_runtime::{Runtime, RuntimeConfig, StageInput};
+//! let runtime = Runtime::start(RuntimeConfig::new("plugins-registry")).await?;
+//! let record = runtime.call("dev-advocate", StageInput::Profile).await;
+//! println!("{:?}", record.result);
+//! # Ok(()) }
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod call;
+pub mod capability;
+pub mod engine;
+pub mod events;
+pub mod manifest;
+pub mod registry;
+pub mod runtime;
+pub mod runtime_config;
+pub mod secret;
+mod tls;
+pub mod watch;
+pub mod world;
+
+pub use call::{StageInput, StageOutput};
+pub use dailyx_world::types;
+pub use events::{CapabilityEvent, ComponentId, Outcome};
+pub use manifest::{Manifest, ManifestEntry};
+pub use registry::{LoadProblem, Registry};
+pub use runtime::{CallError, CallRecord, ComponentSummary, ReloadReport, Runtime, StartError};
+pub use runtime_config::RuntimeConfig;
+pub use world::Stage;

@@ -1,0 +1,466 @@
+//! The runtime: one engine, one linker, the registry, and calls.
+
+use crate::call::{fits_output_limit, invoke, CallState, Failure, StageInput, StageOutput};
+use crate::capability::http::HttpService;
+use crate::capability::llm::{LlmService, TokenCount};
+use crate::capability::log::GuestLogLine;
+use crate::engine::{build_engine, start_epoch_ticker, EpochTicker};
+use crate::events::{CapabilityEvent, ComponentId, EventRecorder};
+use crate::manifest::{Manifest, MANIFEST_FILE};
+use crate::registry::{load_component, read_verified, HostServices, LoadProblem, LoadedComponent, Registry};
+use crate::runtime_config::RuntimeConfig;
+use crate::world::Stage;
+use arc_swap::ArcSwap;
+use dailyx_world::types::AgentError;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wasmtime::component::Linker;
+use wasmtime::{Engine, Store, Trap, UpdateDeadline};
+
+/// Why the runtime could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The engine or linker could not be built.
+    #[error("cannot build the Wasm engine: {0}")]
+    Engine(String),
+    /// An outbound client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// What a reload changed.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct ReloadReport {
+    /// Components activated in a new version (or for the first time).
+    pub activated: Vec<ComponentId>,
+    /// Components removed because the manifest no longer lists them.
+    pub removed: Vec<String>,
+    /// Problems (refused new versions, entries that cannot load).
+    pub problems: Vec<LoadProblem>,
+    /// Set when the manifest could not be read; nothing changed.
+    pub manifest_error: Option<String>,
+}
+
+/// Why a call failed on the host side (the agent's own error is `Agent`).
+#[derive(Debug, Clone, thiserror::Error, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum CallError {
+    /// No such component is loaded.
+    #[error("component `{component}` is not loaded")]
+    NotLoaded {
+        #[allow(missing_docs)]
+        component: String,
+    },
+    /// The input is for another world's export.
+    #[error("component `{component}` implements world `{world}`; it cannot take input for `{input}`")]
+    WrongStage {
+        #[allow(missing_docs)]
+        component: String,
+        #[allow(missing_docs)]
+        world: Stage,
+        #[allow(missing_docs)]
+        input: &'static str,
+    },
+    /// The component returned its own error value.
+    #[error("component `{component}` failed: {error}")]
+    Agent {
+        #[allow(missing_docs)]
+        component: String,
+        #[allow(missing_docs)]
+        error: AgentError,
+    },
+    /// The wall-clock limit was reached.
+    #[error("component `{component}` exceeded its wall-clock limit of {limit_ms} ms and was stopped")]
+    Timeout {
+        #[allow(missing_docs)]
+        component: String,
+        #[allow(missing_docs)]
+        limit_ms: u64,
+    },
+    /// A resource limit was reached.
+    #[error("component `{component}` exceeded its {resource} limit: {detail}")]
+    ResourceLimit {
+        #[allow(missing_docs)]
+        component: String,
+        #[allow(missing_docs)]
+        resource: &'static str,
+        #[allow(missing_docs)]
+        detail: String,
+    },
+    /// The returned value is larger than allowed.
+    #[error("component `{component}` returned more than its max_output_bytes ({limit})")]
+    OutputTooLarge {
+        #[allow(missing_docs)]
+        component: String,
+        #[allow(missing_docs)]
+        limit: u64,
+    },
+    /// The component trapped (a panic, `unreachable`, a bad memory access).
+    #[error("component `{component}` trapped: {message}")]
+    Trap {
+        #[allow(missing_docs)]
+        component: String,
+        #[allow(missing_docs)]
+        message: String,
+        /// The panic message the guest logged before trapping, if any.
+        panic: Option<String>,
+    },
+    /// It could not be instantiated (e.g. every instance slot is busy).
+    #[error("component `{component}` could not be instantiated: {message}")]
+    Instantiate {
+        #[allow(missing_docs)]
+        component: String,
+        #[allow(missing_docs)]
+        message: String,
+    },
+}
+
+/// Everything about one call: the result and what the component did.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallRecord {
+    /// The component version that ran (`None` when nothing was loaded under the name).
+    pub component: Option<ComponentId>,
+    /// The output, or why there is none.
+    pub result: Result<StageOutput, CallError>,
+    /// Every capability call, allowed or denied.
+    pub events: Vec<CapabilityEvent>,
+    /// What the guest logged.
+    pub logs: Vec<GuestLogLine>,
+    /// LLM tokens used.
+    pub tokens: TokenCount,
+    /// Fuel consumed, when metered.
+    pub fuel_used: Option<u64>,
+    /// Wall-clock duration of the call.
+    #[serde(serialize_with = "as_micros")]
+    pub duration: Duration,
+}
+
+fn as_micros<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_micros() as u64)
+}
+
+/// The component host.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<CallState>,
+    services: HostServices,
+    plugins_dir: PathBuf,
+    cache_dir: Option<PathBuf>,
+    registry: ArcSwap<Registry>,
+    reload_lock: tokio::sync::Mutex<()>,
+    _ticker: EpochTicker,
+}
+
+impl Runtime {
+    /// Builds the engine and services and loads every manifest entry.
+    /// Entries that cannot load are reported in the registry's problems;
+    /// the rest serve.
+    pub async fn start(config: RuntimeConfig) -> Result<Arc<Runtime>, StartError> {
+        let engine = build_engine(config.engine).map_err(|e| StartError::Engine(format!("{e:#}")))?;
+        let linker = crate::call::build_linker(&engine).map_err(|e| StartError::Engine(format!("{e:#}")))?;
+        let exact_hosts = Arc::new(ArcSwap::from_pointee(Default::default()));
+        let services = HostServices {
+            http: Arc::new(HttpService::new(exact_hosts.clone(), config.credentials.clone())?),
+            llm: Arc::new(LlmService::new(config.llm.clone())?),
+            repositories: Arc::new(config.repositories.clone()),
+            clock: config.clock.clone(),
+            exact_hosts,
+            plugin_config: config.plugin_config.clone(),
+        };
+        let runtime = Arc::new(Runtime {
+            _ticker: start_epoch_ticker(&engine),
+            engine,
+            linker,
+            services,
+            plugins_dir: config.plugins_dir,
+            cache_dir: config.cache_dir,
+            registry: ArcSwap::from_pointee(Registry::default()),
+            reload_lock: tokio::sync::Mutex::new(()),
+        });
+        runtime.reload().await;
+        Ok(runtime)
+    }
+
+    /// The current registry (a snapshot; later reloads do not change it).
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry.load_full()
+    }
+
+    /// The plugins directory.
+    pub fn plugins_dir(&self) -> &Path {
+        &self.plugins_dir
+    }
+
+    /// The LLM service (to change the endpoint at run time).
+    pub fn llm(&self) -> &LlmService {
+        &self.services.llm
+    }
+
+    /// Re-reads the manifest and files; activates what changed and loads,
+    /// keeps what is unchanged, and keeps the old version of anything whose
+    /// new version is refused. Compilation runs on the blocking pool, off
+    /// the path of calls in flight; the swap is one atomic store.
+    pub async fn reload(self: &Arc<Self>) -> ReloadReport {
+        let _guard = self.reload_lock.lock().await;
+        let this = self.clone();
+        let joined = tokio::task::spawn_blocking(move || this.build_next_registry()).await;
+        let (next, report) = match joined {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "reload task failed; the current components keep serving");
+                return ReloadReport {
+                    manifest_error: Some(format!("reload task failed: {e}")),
+                    ..ReloadReport::default()
+                };
+            }
+        };
+        if let Some(next) = next {
+            self.services.exact_hosts.store(Arc::new(next.exact_http_hosts()));
+            self.registry.store(Arc::new(next));
+        }
+        for c in &report.activated {
+            tracing::info!(component = %c.name, version = %c.version, digest = c.short_digest(), "component activated");
+        }
+        for name in &report.removed {
+            tracing::info!(component = %name, "component removed from the manifest; unloaded");
+        }
+        for p in &report.problems {
+            tracing::warn!(component = %p.component, old_version_serving = p.old_version_serving, "{}", p.message);
+        }
+        if let Some(e) = &report.manifest_error {
+            tracing::error!("{e}; the current components keep serving");
+        }
+        report
+    }
+
+    /// Builds the registry that should replace the current one (blocking).
+    fn build_next_registry(&self) -> (Option<Registry>, ReloadReport) {
+        let mut report = ReloadReport::default();
+        let current = self.registry.load_full();
+        let manifest = match Manifest::load(&self.plugins_dir.join(MANIFEST_FILE)) {
+            Ok(m) => m,
+            Err(e) => {
+                report.manifest_error = Some(e.to_string());
+                let next = Registry {
+                    components: current.components.clone(),
+                    problems: current.problems.clone(),
+                    manifest_error: Some(e.to_string()),
+                };
+                return (Some(next), report);
+            }
+        };
+        let mut next = Registry::default();
+        for (name, entry) in &manifest.components {
+            let old = current.components.get(name);
+            let verified = read_verified(&self.plugins_dir, entry);
+            let loaded = verified.and_then(|(bytes, digest)| {
+                if let Some(old) = old.filter(|o| o.entry == *entry && o.id.digest == digest) {
+                    return Ok(old.clone());
+                }
+                let component = load_component(
+                    &self.engine,
+                    &self.linker,
+                    self.cache_dir.as_deref(),
+                    &self.services,
+                    &self.plugins_dir,
+                    entry,
+                    &bytes,
+                    digest,
+                )?;
+                let component = Arc::new(component);
+                report.activated.push((*component.id).clone());
+                Ok(component)
+            });
+            match loaded {
+                Ok(c) => {
+                    next.components.insert(name.clone(), c);
+                }
+                Err(e) => {
+                    let problem = LoadProblem {
+                        component: name.clone(),
+                        message: match old {
+                            Some(o) => format!("{e}; version {} ({}) keeps serving", o.id.version, o.id.short_digest()),
+                            None => e.to_string(),
+                        },
+                        old_version_serving: old.is_some(),
+                    };
+                    if let Some(old) = old {
+                        next.components.insert(name.clone(), old.clone());
+                    }
+                    report.problems.push(problem.clone());
+                    next.problems.insert(name.clone(), problem);
+                }
+            }
+        }
+        report.removed = current
+            .components
+            .keys()
+            .filter(|n| !manifest.components.contains_key(*n))
+            .cloned()
+            .collect();
+        (Some(next), report)
+    }
+
+    /// Calls component `name` once with `input`, in a fresh instance.
+    pub async fn call(&self, name: &str, input: StageInput) -> CallRecord {
+        let started = Instant::now();
+        let Some(component) = self.registry.load().components.get(name).cloned() else {
+            return CallRecord::failed(None, CallError::NotLoaded { component: name.to_owned() }, started);
+        };
+        self.call_loaded(&component, input).await
+    }
+
+    /// Calls a specific loaded component (the pipeline pins versions per run).
+    pub async fn call_loaded(&self, component: &Arc<LoadedComponent>, input: StageInput) -> CallRecord {
+        let started = Instant::now();
+        let id = (*component.id).clone();
+        let name = id.name.clone();
+        if input.stage() != component.entry.stage {
+            let error = CallError::WrongStage {
+                component: name,
+                world: component.entry.stage,
+                input: input.stage().export(),
+            };
+            return CallRecord::failed(Some(id), error, started);
+        }
+        let limits = component.entry.limits;
+        let events = EventRecorder::new(component.id.clone());
+        let mut store = Store::new(&self.engine, CallState::new(component, &self.services, &events));
+        store.limiter(|s| &mut s.limiter);
+        let fuel = limits.fuel.unwrap_or(u64::MAX);
+        // Fuel is always enabled on the engine, so this cannot fail.
+        let _ = store.set_fuel(fuel);
+        let wall = Duration::from_millis(limits.wall_clock_ms);
+        let deadline = started + wall;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            Ok(if Instant::now() >= deadline {
+                UpdateDeadline::Interrupt
+            } else {
+                UpdateDeadline::Yield(1)
+            })
+        });
+
+        // The epoch callback stops guest code; this timeout also covers time
+        // spent awaiting host calls (a slow upstream).
+        let outcome = tokio::time::timeout(wall, invoke(&component.pre, &mut store, input)).await;
+        let fuel_used = limits.fuel.and_then(|f| store.get_fuel().ok().map(|left| f - left));
+        let state = store.data_mut();
+        let logs = std::mem::take(&mut state.log.lines);
+        let tokens = state.llm.used;
+        let limit_hit = state.limiter.hit.take();
+        let result = match outcome {
+            Err(_) => Err(CallError::Timeout { component: name.clone(), limit_ms: limits.wall_clock_ms }),
+            Ok(Ok(Ok(output))) => {
+                if fits_output_limit(&output, limits.max_output_bytes) {
+                    Ok(output)
+                } else {
+                    Err(CallError::OutputTooLarge { component: name.clone(), limit: limits.max_output_bytes })
+                }
+            }
+            Ok(Ok(Err(error))) => Err(CallError::Agent { component: name.clone(), error }),
+            Ok(Err(Failure::Instantiate(e))) => {
+                Err(CallError::Instantiate { component: name.clone(), message: format!("{e:#}") })
+            }
+            Ok(Err(Failure::Call(e))) => Err(classify_failure(&name, e, limit_hit, &limits, &logs)),
+        };
+        drop(store);
+        CallRecord {
+            component: Some(id),
+            result,
+            events: events.take(),
+            logs,
+            tokens,
+            fuel_used,
+            duration: started.elapsed(),
+        }
+    }
+}
+
+/// Turns a wasmtime error into the most specific [`CallError`].
+fn classify_failure(
+    component: &str,
+    e: wasmtime::Error,
+    limit_hit: Option<String>,
+    limits: &crate::manifest::Limits,
+    logs: &[GuestLogLine],
+) -> CallError {
+    let component = component.to_owned();
+    if let Some(detail) = limit_hit {
+        let resource = if detail.contains("table") { "table" } else { "memory" };
+        return CallError::ResourceLimit { component, resource, detail };
+    }
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => {
+            return CallError::Timeout { component, limit_ms: limits.wall_clock_ms };
+        }
+        Some(Trap::OutOfFuel) => {
+            return CallError::ResourceLimit {
+                component,
+                resource: "fuel",
+                detail: format!("used all {} units of fuel", limits.fuel.unwrap_or(u64::MAX)),
+            };
+        }
+        _ => {}
+    }
+    let panic = logs
+        .iter()
+        .rev()
+        .find_map(|l| l.message.strip_prefix("guest panic: ").map(str::to_owned));
+    let message = match e.downcast_ref::<Trap>() {
+        Some(trap) => trap.to_string(),
+        None => format!("{e:#}").lines().next().unwrap_or_default().to_owned(),
+    };
+    CallError::Trap { component, message, panic }
+}
+
+impl CallRecord {
+    fn failed(component: Option<ComponentId>, error: CallError, started: Instant) -> CallRecord {
+        CallRecord {
+            component,
+            result: Err(error),
+            events: Vec::new(),
+            logs: Vec::new(),
+            tokens: TokenCount::default(),
+            fuel_used: None,
+            duration: started.elapsed(),
+        }
+    }
+}
+
+/// A summary of one registry entry for listings (`plugins list`, the API).
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentSummary {
+    /// Name, version, digest.
+    pub id: ComponentId,
+    /// World.
+    pub world: Stage,
+    /// Grants.
+    pub grants: crate::manifest::Grants,
+    /// Limits.
+    pub limits: crate::manifest::Limits,
+    /// Whether it imports WASI.
+    pub imports_wasi: bool,
+    /// Config values it will see.
+    pub config: BTreeMap<String, String>,
+}
+
+impl Registry {
+    /// Summaries of the active components, by name.
+    pub fn summaries(&self) -> Vec<ComponentSummary> {
+        self.components
+            .values()
+            .map(|c| ComponentSummary {
+                id: (*c.id).clone(),
+                world: c.entry.stage,
+                grants: c.entry.grants.clone(),
+                limits: c.entry.limits,
+                imports_wasi: c.imports_wasi,
+                config: (*c.grants.config_values).clone(),
+            })
+            .collect()
+    }
+}

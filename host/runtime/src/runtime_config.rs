@@ -1,0 +1,52 @@
+//! Operator configuration of the runtime, kept apart from the components'
+//! grants (as Spin keeps runtime config apart from app config): where the
+//! plugins are, the LLM endpoint and its key, credentials for outbound
+//! origins, the repositories components may read, per-plugin settings.
+//!
+//! The CLI builds this from the config file and `DAILYX_*` variables.
+
+use crate::capability::clock::{Clock, SystemClock};
+use crate::capability::llm::LlmEndpoint;
+use crate::capability::repo::Repositories;
+use crate::engine::EngineOptions;
+use crate::secret::{CredentialSource, StaticCredentials};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Everything the runtime needs from the operator.
+#[derive(Clone)]
+pub struct RuntimeConfig {
+    /// The plugins directory (manifest + `.wasm` files).
+    pub plugins_dir: PathBuf,
+    /// Where compiled components are cached; `None` disables the cache.
+    pub cache_dir: Option<PathBuf>,
+    /// The LLM endpoint; `None`: components get `not-configured`.
+    pub llm: Option<LlmEndpoint>,
+    /// Credentials attached to outbound requests by origin.
+    pub credentials: Arc<dyn CredentialSource>,
+    /// Repositories by name.
+    pub repositories: Repositories,
+    /// Per-plugin config values overriding the manifest's defaults.
+    pub plugin_config: BTreeMap<String, BTreeMap<String, String>>,
+    /// Engine sizing.
+    pub engine: EngineOptions,
+    /// The clock given to components.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl RuntimeConfig {
+    /// A configuration with defaults for everything but the plugins directory.
+    pub fn new(plugins_dir: impl Into<PathBuf>) -> Self {
+        RuntimeConfig {
+            plugins_dir: plugins_dir.into(),
+            cache_dir: None,
+            llm: None,
+            credentials: Arc::new(StaticCredentials::default()),
+            repositories: Repositories::default(),
+            plugin_config: BTreeMap::new(),
+            engine: EngineOptions::default(),
+            clock: Arc::new(SystemClock::default()),
+        }
+    }
+}

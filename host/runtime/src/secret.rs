@@ -1,0 +1,128 @@
+//! Secrets the host holds on behalf of components: LLM keys and the
+//! credentials attached to outbound requests.
+//!
+//! A [`Secret`] never prints its value (Debug and Display are redacted) and
+//! never crosses into a guest: capabilities attach it to the outgoing
+//! request at the last moment.
+
+use reqwest::header::HeaderName;
+use serde::Deserialize;
+
+/// A secret string; its value is only reachable through [`Secret::expose`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Where credentials for outbound requests come from.
+pub trait CredentialSource: Send + Sync {
+    /// Headers to attach to a request to `origin` (`https://host[:port]`,
+    /// default ports omitted, as `url::Origin::ascii_serialization` gives).
+    fn headers_for(&self, origin: &str) -> Vec<(HeaderName, Secret)>;
+}
+
+/// One configured credential (`[[http.credentials]]` in the config file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialConfig {
+    /// The origin it is attached to, e.g. `https://api.github.com`.
+    pub origin: String,
+    /// Header name; `authorization` by default.
+    #[serde(default = "default_header")]
+    pub header: String,
+    /// Name of the environment variable that holds the header's value.
+    pub value_env: String,
+}
+
+fn default_header() -> String {
+    "authorization".into()
+}
+
+/// Credentials read once from the environment, per the config file.
+#[derive(Default)]
+pub struct StaticCredentials {
+    entries: Vec<(String, HeaderName, Secret)>,
+}
+
+impl StaticCredentials {
+    /// Resolves each entry's value from the environment. Entries whose
+    /// variable is unset are skipped with a warning (naming the variable,
+    /// never a value).
+    pub fn from_config(configs: &[CredentialConfig]) -> Result<Self, String> {
+        let mut entries = Vec::new();
+        for c in configs {
+            let origin = url::Url::parse(&c.origin)
+                .map_err(|e| format!("credential origin `{}`: {e}", c.origin))?
+                .origin()
+                .ascii_serialization();
+            let header = HeaderName::from_bytes(c.header.as_bytes())
+                .map_err(|_| format!("credential header `{}` is not a valid header name", c.header))?;
+            match std::env::var(&c.value_env) {
+                Ok(v) if !v.is_empty() => entries.push((origin, header, Secret::new(v))),
+                _ => tracing::warn!(origin, variable = %c.value_env, "credential variable is unset; no credential attached"),
+            }
+        }
+        Ok(StaticCredentials { entries })
+    }
+
+    /// A source with the given values (for tests and embedders).
+    pub fn with(entries: Vec<(String, HeaderName, Secret)>) -> Self {
+        StaticCredentials { entries }
+    }
+}
+
+impl CredentialSource for StaticCredentials {
+    fn headers_for(&self, origin: &str) -> Vec<(HeaderName, Secret)> {
+        self.entries
+            .iter()
+            .filter(|(o, _, _)| o == origin)
+            .map(|(_, h, s)| (h.clone(), s.clone()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new("sk-very-secret");
+        assert_eq!(format!("{s:?} {s}"), "Secret(***) ***");
+        assert_eq!(s.expose(), "sk-very-secret");
+    }
+
+    #[test]
+    fn credentials_match_the_normalised_origin_only() {
+        let creds = StaticCredentials::with(vec![(
+            "https://api.github.com".into(),
+            HeaderName::from_static("authorization"),
+            Secret::new("token t"),
+        )]);
+        assert_eq!(creds.headers_for("https://api.github.com").len(), 1);
+        assert!(creds.headers_for("https://api.github.com:8443").is_empty());
+        assert!(creds.headers_for("http://api.github.com").is_empty());
+    }
+}

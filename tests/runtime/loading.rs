@@ -1,0 +1,166 @@
+//! Loading: every shipped component loads; misfits, corrupt files, digest
+//! mismatches and missing files are refused by name while the rest serve.
+
+use dailyx_runtime::types::{Draft, PolicyRules, TokenUsage, Tweet, Verdict};
+use dailyx_runtime::{Runtime, RuntimeConfig, Stage, StageInput, StageOutput};
+use dailyx_tests::*;
+
+#[tokio::test]
+async fn every_shipped_component_loads_and_fits_its_world() {
+    let runtime = Runtime::start(RuntimeConfig::new(shipped_plugins())).await.unwrap();
+    let registry = runtime.registry();
+    assert!(registry.problems.is_empty(), "problems: {:?}", registry.problems);
+    assert!(registry.manifest_error.is_none());
+    let stages: Vec<Stage> = registry.components.values().map(|c| c.entry.stage).collect();
+    for stage in Stage::ALL {
+        assert!(stages.contains(&stage), "no shipped component for world {stage}");
+    }
+    assert_eq!(registry.components.len(), 10);
+    for c in registry.components.values() {
+        assert!(!c.imports_wasi, "{} imports WASI; first-party agents must not", c.id.name);
+        assert!(c.id.digest.starts_with("sha256:"));
+    }
+}
+
+#[tokio::test]
+async fn shipped_personas_and_policy_answer() {
+    let runtime = Runtime::start(RuntimeConfig::new(shipped_plugins())).await.unwrap();
+    for name in ["dev-advocate", "jasmine-salmon"] {
+        let record = runtime.call(name, StageInput::Profile).await;
+        let Ok(StageOutput::Persona(p)) = &record.result else {
+            panic!("{name}: {:?}", record.result)
+        };
+        assert_eq!(p.id, name);
+        assert!(!p.voice.is_empty() && !p.examples.is_empty());
+    }
+    let jasmine = runtime.call("jasmine-salmon", StageInput::Profile).await;
+    let Ok(StageOutput::Persona(p)) = jasmine.result else { unreachable!() };
+    assert!(p.languages.iter().any(|l| l == "th"), "jasmine-salmon writes Thai");
+
+    let draft = Draft {
+        tweets: vec![Tweet { position: 0, text: "x".repeat(300), material_ids: vec![] }],
+        model_used: "none".into(),
+        usage: TokenUsage { prompt: 0, completion: 0 },
+        notes: vec![],
+    };
+    let rules = PolicyRules { blocked_terms: vec![], recent_posts: vec![], max_weighted_length: 280 };
+    let record = runtime.call("policy", StageInput::Check { ctx: ctx("r"), draft, rules }).await;
+    let Ok(StageOutput::PolicyReport(report)) = record.result else { panic!("{:?}", record.result) };
+    assert_eq!(report.verdict, Verdict::Fail, "a 300-character tweet fails policy");
+    assert_eq!(report.weighted_lengths, vec![300]);
+}
+
+fn manifest_entry(name: &str, world: &str, extra: &str) -> String {
+    format!("[[component]]\nname = \"{name}\"\nversion = \"1.0.0\"\nworld = \"{world}\"\n{extra}\n")
+}
+
+#[tokio::test]
+async fn a_component_built_for_another_world_is_refused_by_name() {
+    let reg = TestRegistry::new();
+    reg.put("wrong.wasm", &component_bytes("fixtures/wrong-world"));
+    reg.put("good.wasm", &component_bytes("fixtures/hostile"));
+    reg.manifest(&(manifest_entry("wrong", "writer", "") + &manifest_entry("good", "writer", "")));
+    let runtime = reg.start().await;
+    let registry = runtime.registry();
+    let problem = &registry.problems["wrong"];
+    assert!(
+        problem.message.contains("component `wrong` does not fit world `writer`")
+            && problem.message.contains("does not export `write`")
+            && problem.message.contains("`plan` (the export of world `thread-planner`)"),
+        "{}",
+        problem.message
+    );
+    assert!(!registry.components.contains_key("wrong"));
+    let record = runtime.call("good", writer_input("ok", &["still serving"])).await;
+    assert_eq!(crate::expect_draft(&record).tweets[0].text, "still serving");
+}
+
+#[tokio::test]
+async fn corrupt_mismatched_and_missing_files_each_get_a_clear_error() {
+    let reg = TestRegistry::new();
+    let good = component_bytes("fixtures/hostile");
+    reg.put("good.wasm", &good);
+    reg.put("corrupt.wasm", b"\0asm this is not a component");
+    reg.put("tampered.wasm", &good);
+    let mut tampered = good.clone();
+    tampered.extend_from_slice(b"\0\0");
+    std::fs::write(reg.path().join("tampered.wasm"), &tampered).unwrap();
+    reg.put("pinned.wasm", &good);
+    reg.put("nodigest.wasm", &good);
+    std::fs::remove_file(reg.path().join("nodigest.wasm.sha256")).unwrap();
+    reg.manifest(
+        &[
+            manifest_entry("good", "writer", ""),
+            manifest_entry("corrupt", "writer", ""),
+            manifest_entry("tampered", "writer", ""),
+            manifest_entry("pinned", "writer", "digest = \"sha256:0000\""),
+            manifest_entry("missing", "writer", ""),
+            manifest_entry("nodigest", "writer", ""),
+        ]
+        .concat(),
+    );
+    let runtime = reg.start().await;
+    let registry = runtime.registry();
+    let message = |n: &str| registry.problems[n].message.clone();
+    assert!(message("corrupt").contains("is not a valid Wasm component"), "{}", message("corrupt"));
+    assert!(message("tampered").contains("digest mismatch"), "{}", message("tampered"));
+    assert!(message("pinned").contains("expected sha256:0000"), "{}", message("pinned"));
+    assert!(message("missing").contains("cannot read") && message("missing").contains("missing.wasm"));
+    assert!(message("nodigest").contains("no digest to verify"), "{}", message("nodigest"));
+    assert_eq!(registry.components.keys().collect::<Vec<_>>(), vec!["good"]);
+    let record = runtime.call("good", writer_input("ok", &["fine"])).await;
+    assert!(record.result.is_ok());
+}
+
+#[tokio::test]
+async fn a_broken_manifest_at_start_is_reported_not_fatal() {
+    let reg = TestRegistry::new();
+    reg.manifest("[[component]\nname=");
+    let runtime = reg.start().await;
+    let registry = runtime.registry();
+    assert!(registry.manifest_error.as_deref().is_some_and(|e| e.contains("registry.toml")));
+    assert!(registry.components.is_empty());
+    let record = runtime.call("anything", StageInput::Profile).await;
+    assert!(matches!(record.result, Err(dailyx_runtime::CallError::NotLoaded { .. })));
+}
+
+#[tokio::test]
+async fn input_for_another_world_is_refused_without_running_anything() {
+    let reg = TestRegistry::new();
+    reg.put("w.wasm", &component_bytes("fixtures/hostile"));
+    reg.manifest(&manifest_entry("w", "writer", "file = \"w.wasm\""));
+    let runtime = reg.start().await;
+    let record = runtime.call("w", StageInput::Profile).await;
+    let err = record.result.unwrap_err().to_string();
+    assert!(err.contains("implements world `writer`") && err.contains("`profile`"), "{err}");
+}
+
+#[tokio::test]
+async fn compiled_components_are_cached_by_digest() {
+    let reg = TestRegistry::new();
+    reg.put("w.wasm", &component_bytes("fixtures/hostile"));
+    reg.manifest(&manifest_entry("w", "writer", ""));
+    let cache = tempfile::tempdir().unwrap();
+    let mut config = reg.config();
+    config.cache_dir = Some(cache.path().to_path_buf());
+    let first = Runtime::start(config.clone()).await.unwrap();
+    use dailyx_runtime::engine::CompileSource;
+    assert_eq!(first.registry().components["w"].compile_source, CompileSource::Compiled);
+    let second = Runtime::start(config.clone()).await.unwrap();
+    assert_eq!(second.registry().components["w"].compile_source, CompileSource::Cache);
+    assert!(second.call("w", writer_input("ok", &["cached"])).await.result.is_ok());
+
+    // A corrupted cache entry is detected by its checksum and recompiled.
+    for entry in std::fs::read_dir(cache.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "cwasm") {
+            let mut bytes = std::fs::read(&path).unwrap();
+            let mid = bytes.len() / 2;
+            bytes[mid] ^= 0xff;
+            std::fs::write(&path, bytes).unwrap();
+        }
+    }
+    let third = Runtime::start(config).await.unwrap();
+    assert_eq!(third.registry().components["w"].compile_source, CompileSource::Compiled);
+    assert!(third.call("w", writer_input("ok", &["recompiled"])).await.result.is_ok());
+}

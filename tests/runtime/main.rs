@@ -1,0 +1,22 @@
+//! The component runtime against real components: each module is one
+//! concern, tested through the public `Runtime` API with real servers on
+//! loopback where a capability talks to the network.
+
+mod hostile;
+mod http;
+mod llm;
+mod loading;
+mod reload;
+mod repo;
+mod wasi;
+
+use dailyx_runtime::{CallRecord, StageOutput};
+use dailyx_runtime::types::Draft;
+
+/// The draft a writer returned, or a panic naming what came back instead.
+pub fn expect_draft(record: &CallRecord) -> &Draft {
+    match &record.result {
+        Ok(StageOutput::Draft(d)) => d,
+        other => panic!("expected a draft, got {other:?}"),
+    }
+}

@@ -1,0 +1,134 @@
+//! Shared helpers for the integration tests: a registry in a temporary
+//! directory made of real built components, servers on loopback, inputs.
+//!
+//! The components come from `scripts/build-guests.sh`; a missing one fails
+//! the test with that instruction rather than skipping it.
+
+use dailyx_runtime::types::{Beat, BeatKind, PostFormat, RunContext, StyleGuide, ThreadPlan};
+use dailyx_runtime::{Runtime, RuntimeConfig, StageInput};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The repository root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The shipped plugins directory.
+pub fn shipped_plugins() -> PathBuf {
+    workspace_root().join("plugins-registry")
+}
+
+/// Bytes of a built component: a shipped one (`collector`) or a fixture (`fixtures/hostile`).
+pub fn component_bytes(name: &str) -> Vec<u8> {
+    let path = shipped_plugins().join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!("{}: {e}; build the guests first: bash scripts/build-guests.sh", path.display())
+    })
+}
+
+/// A plugins directory in a temporary folder.
+pub struct TestRegistry {
+    /// Keeps the folder alive.
+    pub dir: tempfile::TempDir,
+}
+
+impl TestRegistry {
+    /// An empty registry folder.
+    pub fn new() -> Self {
+        TestRegistry { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    /// The plugins directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `bytes` as `file` with a matching `.sha256` beside it.
+    pub fn put(&self, file: &str, bytes: &[u8]) {
+        let digest = dailyx_runtime::engine::digest_of(bytes);
+        let sidecar = self.path().join(format!("{file}.sha256"));
+        std::fs::write(sidecar, digest).expect("write digest");
+        let tmp = self.path().join(format!("{file}.tmp"));
+        std::fs::write(&tmp, bytes).expect("write component");
+        std::fs::rename(tmp, self.path().join(file)).expect("rename component");
+    }
+
+    /// Writes the manifest.
+    pub fn manifest(&self, toml: &str) {
+        std::fs::write(self.path().join("registry.toml"), toml).expect("write manifest");
+    }
+
+    /// A runtime config for this folder (no compile cache unless set).
+    pub fn config(&self) -> RuntimeConfig {
+        RuntimeConfig::new(self.path())
+    }
+
+    /// Starts a runtime with default config.
+    pub async fn start(&self) -> Arc<Runtime> {
+        Runtime::start(self.config()).await.expect("runtime starts")
+    }
+}
+
+impl Default for TestRegistry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Serves `router` on 127.0.0.1 at a free port.
+pub async fn serve(router: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    addr
+}
+
+/// A run context whose `run_id` selects the hostile fixture's mode.
+pub fn ctx(run_id: &str) -> RunContext {
+    RunContext {
+        run_id: run_id.into(),
+        date: "2026-11-21".into(),
+        started_at_ms: 1_763_700_000_000,
+        previous_run_at_ms: None,
+        dry_run: true,
+    }
+}
+
+/// A style guide with nothing in it.
+pub fn empty_style() -> StyleGuide {
+    StyleGuide {
+        persona_id: "p".into(),
+        tone: String::new(),
+        language: "en".into(),
+        max_hashtags: 0,
+        hashtags: vec![],
+        emoji: false,
+        target_length: 200,
+        preferred_phrases: vec![],
+        banned_phrases: vec![],
+        rules: vec![],
+        examples: vec![],
+    }
+}
+
+/// Input for a writer: `mode` in the context, `args` as beats.
+pub fn writer_input(mode: &str, args: &[&str]) -> StageInput {
+    StageInput::Write {
+        ctx: ctx(mode),
+        plan: ThreadPlan {
+            format: PostFormat::Single,
+            beats: args
+                .iter()
+                .map(|a| Beat { kind: BeatKind::Point, summary: (*a).into(), material_ids: vec![] })
+                .collect(),
+            max_tweets: 1,
+            max_weighted_length: 280,
+        },
+        materials: vec![],
+        style: empty_style(),
+    }
+}

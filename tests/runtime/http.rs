@@ -14,8 +14,17 @@ use std::time::Duration;
 type Hits = Arc<Mutex<Vec<String>>>;
 
 /// Echoes `METHOD PATH auth=<authorization>` and records it; a few paths misbehave.
-async fn handler(State(hits): State<Hits>, method: Method, uri: Uri, headers: HeaderMap) -> axum::response::Response {
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+async fn handler(
+    State(hits): State<Hits>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
     let line = format!("{method} {} auth={auth}", uri.path());
     hits.lock().unwrap().push(line.clone());
     match uri.path() {
@@ -38,12 +47,19 @@ struct Net {
 
 async fn net() -> Net {
     let hits: Hits = Arc::default();
-    let addr = serve(axum::Router::new().fallback(any(handler)).with_state(hits.clone())).await;
+    let addr = serve(
+        axum::Router::new()
+            .fallback(any(handler))
+            .with_state(hits.clone()),
+    )
+    .await;
     let port = addr.port();
     let reg = TestRegistry::new();
     reg.put("hostile.wasm", &component_bytes("fixtures/hostile"));
     let entry = |name: &str, grant: &str| {
-        format!("[[component]]\nname = \"{name}\"\nversion = \"0.1.0\"\nworld = \"writer\"\nfile = \"hostile.wasm\"\n{grant}\n")
+        format!(
+            "[[component]]\nname = \"{name}\"\nversion = \"0.1.0\"\nworld = \"writer\"\nfile = \"hostile.wasm\"\n{grant}\n"
+        )
     };
     let exact = format!(
         "[component.grants.http]\nmax_requests_per_run = 4\nmax_response_bytes = 1048576\ntimeout_ms = 500\n\
@@ -57,7 +73,15 @@ async fn net() -> Net {
     let by_name = format!(
         "[component.grants.http]\n[[component.grants.http.allow]]\norigin = \"http://localhost:{port}\"\n"
     );
-    reg.manifest(&[entry("exact", &exact), entry("wild", &wildcard), entry("named", &by_name), entry("none", "")].concat());
+    reg.manifest(
+        &[
+            entry("exact", &exact),
+            entry("wild", &wildcard),
+            entry("named", &by_name),
+            entry("none", ""),
+        ]
+        .concat(),
+    );
     let mut config = reg.config();
     config.credentials = Arc::new(StaticCredentials::with(vec![(
         format!("http://127.0.0.1:{port}"),
@@ -65,23 +89,47 @@ async fn net() -> Net {
         Secret::new("Bearer host-secret"),
     )]));
     let runtime = Runtime::start(config).await.unwrap();
-    assert!(runtime.registry().problems.is_empty(), "{:?}", runtime.registry().problems);
-    Net { _reg: reg, runtime, hits, port }
+    assert!(
+        runtime.registry().problems.is_empty(),
+        "{:?}",
+        runtime.registry().problems
+    );
+    Net {
+        _reg: reg,
+        runtime,
+        hits,
+        port,
+    }
 }
 
-async fn fetch(net: &Net, component: &str, lines: &[String]) -> (Vec<String>, dailyx_runtime::CallRecord) {
+async fn fetch(
+    net: &Net,
+    component: &str,
+    lines: &[String],
+) -> (Vec<String>, dailyx_runtime::CallRecord) {
     let args: Vec<&str> = lines.iter().map(String::as_str).collect();
-    let record = net.runtime.call(component, writer_input("fetch", &args)).await;
+    let record = net
+        .runtime
+        .call(component, writer_input("fetch", &args))
+        .await;
     (crate::expect_draft(&record).notes.clone(), record)
 }
 
 #[tokio::test]
 async fn granted_origin_method_and_path_are_allowed_and_recorded() {
     let net = net().await;
-    let (notes, record) = fetch(&net, "exact", &[format!("GET http://127.0.0.1:{}/allowed/x", net.port)]).await;
+    let (notes, record) = fetch(
+        &net,
+        "exact",
+        &[format!("GET http://127.0.0.1:{}/allowed/x", net.port)],
+    )
+    .await;
     assert!(notes[0].starts_with("ok 200 GET /allowed/x"), "{notes:?}");
     let event = &record.events[0];
-    assert_eq!((event.capability, event.outcome), ("http", Outcome::Allowed));
+    assert_eq!(
+        (event.capability, event.outcome),
+        ("http", Outcome::Allowed)
+    );
     assert!(event.detail.starts_with("200"), "{}", event.detail);
     assert!(event.digest.starts_with("sha256:") && event.component == "exact");
 }
@@ -101,12 +149,34 @@ async fn other_origins_methods_and_paths_are_denied_before_sending() {
         ],
     )
     .await;
-    assert!(notes[0].contains("Denied") && notes[0].contains("is not granted"), "{notes:?}");
-    assert!(notes[1].contains("Denied") && notes[1].contains("method POST"), "{notes:?}");
-    assert!(notes[2].contains("Denied") && notes[2].contains("path /secret"), "{notes:?}");
-    assert!(notes[3].contains("Denied") && notes[3].contains("path /secret"), "{notes:?}");
-    assert!(net.hits.lock().unwrap().is_empty(), "nothing reached the server");
-    assert_eq!(record.events.iter().filter(|e| e.outcome == Outcome::Denied).count(), 4);
+    assert!(
+        notes[0].contains("Denied") && notes[0].contains("is not granted"),
+        "{notes:?}"
+    );
+    assert!(
+        notes[1].contains("Denied") && notes[1].contains("method POST"),
+        "{notes:?}"
+    );
+    assert!(
+        notes[2].contains("Denied") && notes[2].contains("path /secret"),
+        "{notes:?}"
+    );
+    assert!(
+        notes[3].contains("Denied") && notes[3].contains("path /secret"),
+        "{notes:?}"
+    );
+    assert!(
+        net.hits.lock().unwrap().is_empty(),
+        "nothing reached the server"
+    );
+    assert_eq!(
+        record
+            .events
+            .iter()
+            .filter(|e| e.outcome == Outcome::Denied)
+            .count(),
+        4
+    );
 }
 
 #[tokio::test]
@@ -124,18 +194,33 @@ async fn ssrf_to_loopback_metadata_and_names_resolving_to_loopback_is_refused() 
         ],
     )
     .await;
-    assert!(notes[0].contains("loopback address") && notes[0].contains("exact origin"), "{notes:?}");
-    assert!(notes[1].contains("localhost is 127.0.0.1") || notes[1].contains("localhost is ::1"), "{notes:?}");
+    assert!(
+        notes[0].contains("loopback address") && notes[0].contains("exact origin"),
+        "{notes:?}"
+    );
+    assert!(
+        notes[1].contains("localhost is 127.0.0.1") || notes[1].contains("localhost is ::1"),
+        "{notes:?}"
+    );
     assert!(notes[2].contains("cloud metadata"), "{notes:?}");
     assert!(notes[3].contains("loopback"), "{notes:?}");
-    assert!(net.hits.lock().unwrap().is_empty(), "nothing reached the server: {:?}", net.hits.lock().unwrap());
+    assert!(
+        net.hits.lock().unwrap().is_empty(),
+        "nothing reached the server: {:?}",
+        net.hits.lock().unwrap()
+    );
     assert!(record.events.iter().all(|e| e.outcome == Outcome::Denied));
 }
 
 #[tokio::test]
 async fn an_exact_origin_grant_may_reach_a_name_on_loopback() {
     let net = net().await;
-    let (notes, _) = fetch(&net, "named", &[format!("GET http://localhost:{}/allowed", net.port)]).await;
+    let (notes, _) = fetch(
+        &net,
+        "named",
+        &[format!("GET http://localhost:{}/allowed", net.port)],
+    )
+    .await;
     assert!(notes[0].starts_with("ok 200"), "{notes:?}");
 }
 
@@ -146,22 +231,36 @@ async fn the_hosts_credential_wins_over_a_guest_authorization_header() {
     let (notes, record) = fetch(
         &net,
         "exact",
-        &[format!("GET http://127.0.0.1:{p}/allowed Authorization: Bearer guest-chosen")],
+        &[format!(
+            "GET http://127.0.0.1:{p}/allowed Authorization: Bearer guest-chosen"
+        )],
     )
     .await;
     assert!(notes[0].contains("auth=Bearer host-secret"), "{notes:?}");
     assert!(!net.hits.lock().unwrap()[0].contains("guest-chosen"));
-    assert!(record.events.iter().any(|e| e.detail.contains("`authorization` is host-managed")));
+    assert!(
+        record
+            .events
+            .iter()
+            .any(|e| e.detail.contains("`authorization` is host-managed"))
+    );
     // Without a configured credential the guest's header is still dropped.
     let (notes, _) = fetch(
         &net,
         "named",
-        &[format!("GET http://localhost:{p}/allowed Authorization: Bearer guest-chosen")],
+        &[format!(
+            "GET http://localhost:{p}/allowed Authorization: Bearer guest-chosen"
+        )],
     )
     .await;
     assert!(notes[0].contains("auth=-"), "{notes:?}");
     // And the secret never reaches the guest's records.
-    assert!(record.events.iter().all(|e| !e.detail.contains("host-secret") && !e.target.contains("host-secret")));
+    assert!(
+        record
+            .events
+            .iter()
+            .all(|e| !e.detail.contains("host-secret") && !e.target.contains("host-secret"))
+    );
 }
 
 #[tokio::test]
@@ -182,16 +281,30 @@ async fn size_count_timeout_and_redirect_limits_hold() {
     .await;
     assert!(notes[0].contains("TooLarge"), "{notes:?}");
     assert!(notes[1].contains("Timeout"), "{notes:?}");
-    assert!(notes[2].starts_with("ok 302"), "redirects are returned, not followed: {notes:?}");
+    assert!(
+        notes[2].starts_with("ok 302"),
+        "redirects are returned, not followed: {notes:?}"
+    );
     assert!(notes[3].starts_with("ok 200"), "{notes:?}");
     assert!(notes[4].contains("max_requests_per_run (4)"), "{notes:?}");
-    assert!(!net.hits.lock().unwrap().iter().any(|h| h.contains("/secret")));
+    assert!(
+        !net.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|h| h.contains("/secret"))
+    );
 }
 
 #[tokio::test]
 async fn no_grant_means_no_http() {
     let net = net().await;
-    let (notes, _) = fetch(&net, "none", &[format!("GET http://127.0.0.1:{}/allowed", net.port)]).await;
+    let (notes, _) = fetch(
+        &net,
+        "none",
+        &[format!("GET http://127.0.0.1:{}/allowed", net.port)],
+    )
+    .await;
     assert!(notes[0].contains("no http grant"), "{notes:?}");
     assert!(net.hits.lock().unwrap().is_empty());
 }

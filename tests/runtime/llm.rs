@@ -14,8 +14,15 @@ use std::time::Duration;
 
 type Seen = Arc<Mutex<Vec<(Option<String>, Value)>>>;
 
-async fn completions(State(seen): State<Seen>, headers: HeaderMap, Json(body): Json<Value>) -> Json<Value> {
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
+async fn completions(
+    State(seen): State<Seen>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     seen.lock().unwrap().push((auth, body.clone()));
     let question = body["messages"][0]["content"].as_str().unwrap_or_default();
     Json(json!({
@@ -37,7 +44,12 @@ fn manifest(reg: &TestRegistry, budget: u32) {
 
 async fn with_server(budget: u32) -> (TestRegistry, Arc<Runtime>, Seen) {
     let seen: Seen = Arc::default();
-    let addr = serve(axum::Router::new().route("/v1/chat/completions", post(completions)).with_state(seen.clone())).await;
+    let addr = serve(
+        axum::Router::new()
+            .route("/v1/chat/completions", post(completions))
+            .with_state(seen.clone()),
+    )
+    .await;
     let reg = TestRegistry::new();
     manifest(&reg, budget);
     let mut config = reg.config();
@@ -53,7 +65,9 @@ async fn with_server(budget: u32) -> (TestRegistry, Arc<Runtime>, Seen) {
 #[tokio::test]
 async fn completions_go_to_the_operators_endpoint_with_the_hosts_key() {
     let (_reg, runtime, seen) = with_server(1000).await;
-    let record = runtime.call("w", writer_input("llm", &["hello there"])).await;
+    let record = runtime
+        .call("w", writer_input("llm", &["hello there"]))
+        .await;
     let notes = &crate::expect_draft(&record).notes;
     assert_eq!(notes[0], "ok echo: hello there [test/model] 30+12");
     assert_eq!((record.tokens.prompt, record.tokens.completion), (30, 12));
@@ -63,7 +77,10 @@ async fn completions_go_to_the_operators_endpoint_with_the_hosts_key() {
     assert_eq!(seen[0].1["max_tokens"], 64);
     let event = &record.events[0];
     assert_eq!((event.capability, event.outcome), ("llm", Outcome::Allowed));
-    assert!(!format!("{record:?}").contains("sk-test-key"), "the key never appears in the record");
+    assert!(
+        !format!("{record:?}").contains("sk-test-key"),
+        "the key never appears in the record"
+    );
 }
 
 #[tokio::test]
@@ -72,11 +89,18 @@ async fn the_token_budget_is_enforced_per_run() {
     let (_reg, runtime, seen) = with_server(50).await;
     let record = runtime.call("w", writer_input("llm", &["one"])).await;
     assert!(crate::expect_draft(&record).notes[0].starts_with("ok"));
-    assert_eq!(seen.lock().unwrap()[0].1["max_tokens"], 50, "clamped to the remaining budget");
+    assert_eq!(
+        seen.lock().unwrap()[0].1["max_tokens"],
+        50,
+        "clamped to the remaining budget"
+    );
     // A second completion in the same call would exceed it: the fixture asks once per call, so
     // check that a fresh call (a new run) gets a fresh budget.
     let again = runtime.call("w", writer_input("llm", &["two"])).await;
-    assert!(crate::expect_draft(&again).notes[0].starts_with("ok"), "a new run has a new budget");
+    assert!(
+        crate::expect_draft(&again).notes[0].starts_with("ok"),
+        "a new run has a new budget"
+    );
 }
 
 #[tokio::test]
@@ -92,14 +116,21 @@ async fn an_exhausted_budget_is_refused() {
 async fn no_grant_is_denied_and_no_endpoint_is_not_configured() {
     let (_reg, runtime, seen) = with_server(1000).await;
     let record = runtime.call("nollm", writer_input("llm", &["x"])).await;
-    assert!(crate::expect_draft(&record).notes[0].contains("Denied"), "{:?}", record.result);
+    assert!(
+        crate::expect_draft(&record).notes[0].contains("Denied"),
+        "{:?}",
+        record.result
+    );
     assert!(seen.lock().unwrap().is_empty());
 
     let reg = TestRegistry::new();
     manifest(&reg, 1000);
     let runtime = reg.start().await;
     let record = runtime.call("w", writer_input("llm", &["x"])).await;
-    assert_eq!(crate::expect_draft(&record).notes[0], "err NotConfigured");
+    assert_eq!(
+        crate::expect_draft(&record).notes[0],
+        "err LlmError::NotConfigured"
+    );
 }
 
 #[tokio::test]
@@ -107,7 +138,10 @@ async fn an_unreachable_endpoint_is_an_upstream_error_not_a_hang() {
     let reg = TestRegistry::new();
     manifest(&reg, 1000);
     let mut config = reg.config();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     config.llm = Some(LlmEndpoint {
         base_url: format!("http://{closed}/v1"),
         api_key: None,
@@ -117,5 +151,8 @@ async fn an_unreachable_endpoint_is_an_upstream_error_not_a_hang() {
     let runtime = Runtime::start(config).await.unwrap();
     let record = runtime.call("w", writer_input("llm", &["x"])).await;
     let note = &crate::expect_draft(&record).notes[0];
-    assert!(note.contains("Upstream") && note.contains("cannot reach"), "{note}");
+    assert!(
+        note.contains("Upstream") && note.contains("cannot reach"),
+        "{note}"
+    );
 }

@@ -7,24 +7,43 @@ use dailyx_tests::*;
 
 #[tokio::test]
 async fn every_shipped_component_loads_and_fits_its_world() {
-    let runtime = Runtime::start(RuntimeConfig::new(shipped_plugins())).await.unwrap();
+    let runtime = Runtime::start(RuntimeConfig::new(shipped_plugins()))
+        .await
+        .unwrap();
     let registry = runtime.registry();
-    assert!(registry.problems.is_empty(), "problems: {:?}", registry.problems);
+    assert!(
+        registry.problems.is_empty(),
+        "problems: {:?}",
+        registry.problems
+    );
     assert!(registry.manifest_error.is_none());
-    let stages: Vec<Stage> = registry.components.values().map(|c| c.entry.stage).collect();
+    let stages: Vec<Stage> = registry
+        .components
+        .values()
+        .map(|c| c.entry.stage)
+        .collect();
     for stage in Stage::ALL {
-        assert!(stages.contains(&stage), "no shipped component for world {stage}");
+        assert!(
+            stages.contains(&stage),
+            "no shipped component for world {stage}"
+        );
     }
     assert_eq!(registry.components.len(), 10);
     for c in registry.components.values() {
-        assert!(!c.imports_wasi, "{} imports WASI; first-party agents must not", c.id.name);
+        assert!(
+            !c.imports_wasi,
+            "{} imports WASI; first-party agents must not",
+            c.id.name
+        );
         assert!(c.id.digest.starts_with("sha256:"));
     }
 }
 
 #[tokio::test]
 async fn shipped_personas_and_policy_answer() {
-    let runtime = Runtime::start(RuntimeConfig::new(shipped_plugins())).await.unwrap();
+    let runtime = Runtime::start(RuntimeConfig::new(shipped_plugins()))
+        .await
+        .unwrap();
     for name in ["dev-advocate", "jasmine-salmon"] {
         let record = runtime.call(name, StageInput::Profile).await;
         let Ok(StageOutput::Persona(p)) = &record.result else {
@@ -34,19 +53,50 @@ async fn shipped_personas_and_policy_answer() {
         assert!(!p.voice.is_empty() && !p.examples.is_empty());
     }
     let jasmine = runtime.call("jasmine-salmon", StageInput::Profile).await;
-    let Ok(StageOutput::Persona(p)) = jasmine.result else { unreachable!() };
-    assert!(p.languages.iter().any(|l| l == "th"), "jasmine-salmon writes Thai");
+    let Ok(StageOutput::Persona(p)) = jasmine.result else {
+        unreachable!()
+    };
+    assert!(
+        p.languages.iter().any(|l| l == "th"),
+        "jasmine-salmon writes Thai"
+    );
 
     let draft = Draft {
-        tweets: vec![Tweet { position: 0, text: "x".repeat(300), material_ids: vec![] }],
+        tweets: vec![Tweet {
+            position: 0,
+            text: "x".repeat(300),
+            material_ids: vec![],
+        }],
         model_used: "none".into(),
-        usage: TokenUsage { prompt: 0, completion: 0 },
+        usage: TokenUsage {
+            prompt: 0,
+            completion: 0,
+        },
         notes: vec![],
     };
-    let rules = PolicyRules { blocked_terms: vec![], recent_posts: vec![], max_weighted_length: 280 };
-    let record = runtime.call("policy", StageInput::Check { ctx: ctx("r"), draft, rules }).await;
-    let Ok(StageOutput::PolicyReport(report)) = record.result else { panic!("{:?}", record.result) };
-    assert_eq!(report.verdict, Verdict::Fail, "a 300-character tweet fails policy");
+    let rules = PolicyRules {
+        blocked_terms: vec![],
+        recent_posts: vec![],
+        max_weighted_length: 280,
+    };
+    let record = runtime
+        .call(
+            "policy",
+            StageInput::Check {
+                ctx: ctx("r"),
+                draft,
+                rules,
+            },
+        )
+        .await;
+    let Ok(StageOutput::PolicyReport(report)) = record.result else {
+        panic!("{:?}", record.result)
+    };
+    assert_eq!(
+        report.verdict,
+        Verdict::Fail,
+        "a 300-character tweet fails policy"
+    );
     assert_eq!(report.weighted_lengths, vec![300]);
 }
 
@@ -64,14 +114,20 @@ async fn a_component_built_for_another_world_is_refused_by_name() {
     let registry = runtime.registry();
     let problem = &registry.problems["wrong"];
     assert!(
-        problem.message.contains("component `wrong` does not fit world `writer`")
+        problem
+            .message
+            .contains("component `wrong` does not fit world `writer`")
             && problem.message.contains("does not export `write`")
-            && problem.message.contains("`plan` (the export of world `thread-planner`)"),
+            && problem
+                .message
+                .contains("`plan` (the export of world `thread-planner`)"),
         "{}",
         problem.message
     );
     assert!(!registry.components.contains_key("wrong"));
-    let record = runtime.call("good", writer_input("ok", &["still serving"])).await;
+    let record = runtime
+        .call("good", writer_input("ok", &["still serving"]))
+        .await;
     assert_eq!(crate::expect_draft(&record).tweets[0].text, "still serving");
 }
 
@@ -102,11 +158,29 @@ async fn corrupt_mismatched_and_missing_files_each_get_a_clear_error() {
     let runtime = reg.start().await;
     let registry = runtime.registry();
     let message = |n: &str| registry.problems[n].message.clone();
-    assert!(message("corrupt").contains("is not a valid Wasm component"), "{}", message("corrupt"));
-    assert!(message("tampered").contains("digest mismatch"), "{}", message("tampered"));
-    assert!(message("pinned").contains("expected sha256:0000"), "{}", message("pinned"));
-    assert!(message("missing").contains("cannot read") && message("missing").contains("missing.wasm"));
-    assert!(message("nodigest").contains("no digest to verify"), "{}", message("nodigest"));
+    assert!(
+        message("corrupt").contains("is not a valid Wasm component"),
+        "{}",
+        message("corrupt")
+    );
+    assert!(
+        message("tampered").contains("digest mismatch"),
+        "{}",
+        message("tampered")
+    );
+    assert!(
+        message("pinned").contains("expected sha256:0000"),
+        "{}",
+        message("pinned")
+    );
+    assert!(
+        message("missing").contains("cannot read") && message("missing").contains("missing.wasm")
+    );
+    assert!(
+        message("nodigest").contains("no digest to verify"),
+        "{}",
+        message("nodigest")
+    );
     assert_eq!(registry.components.keys().collect::<Vec<_>>(), vec!["good"]);
     let record = runtime.call("good", writer_input("ok", &["fine"])).await;
     assert!(record.result.is_ok());
@@ -118,10 +192,18 @@ async fn a_broken_manifest_at_start_is_reported_not_fatal() {
     reg.manifest("[[component]\nname=");
     let runtime = reg.start().await;
     let registry = runtime.registry();
-    assert!(registry.manifest_error.as_deref().is_some_and(|e| e.contains("registry.toml")));
+    assert!(
+        registry
+            .manifest_error
+            .as_deref()
+            .is_some_and(|e| e.contains("registry.toml"))
+    );
     assert!(registry.components.is_empty());
     let record = runtime.call("anything", StageInput::Profile).await;
-    assert!(matches!(record.result, Err(dailyx_runtime::CallError::NotLoaded { .. })));
+    assert!(matches!(
+        record.result,
+        Err(dailyx_runtime::CallError::NotLoaded { .. })
+    ));
 }
 
 #[tokio::test]
@@ -132,7 +214,10 @@ async fn input_for_another_world_is_refused_without_running_anything() {
     let runtime = reg.start().await;
     let record = runtime.call("w", StageInput::Profile).await;
     let err = record.result.unwrap_err().to_string();
-    assert!(err.contains("implements world `writer`") && err.contains("`profile`"), "{err}");
+    assert!(
+        err.contains("implements world `writer`") && err.contains("`profile`"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -145,10 +230,22 @@ async fn compiled_components_are_cached_by_digest() {
     config.cache_dir = Some(cache.path().to_path_buf());
     let first = Runtime::start(config.clone()).await.unwrap();
     use dailyx_runtime::engine::CompileSource;
-    assert_eq!(first.registry().components["w"].compile_source, CompileSource::Compiled);
+    assert_eq!(
+        first.registry().components["w"].compile_source,
+        CompileSource::Compiled
+    );
     let second = Runtime::start(config.clone()).await.unwrap();
-    assert_eq!(second.registry().components["w"].compile_source, CompileSource::Cache);
-    assert!(second.call("w", writer_input("ok", &["cached"])).await.result.is_ok());
+    assert_eq!(
+        second.registry().components["w"].compile_source,
+        CompileSource::Cache
+    );
+    assert!(
+        second
+            .call("w", writer_input("ok", &["cached"]))
+            .await
+            .result
+            .is_ok()
+    );
 
     // A corrupted cache entry is detected by its checksum and recompiled.
     for entry in std::fs::read_dir(cache.path()).unwrap() {
@@ -161,6 +258,15 @@ async fn compiled_components_are_cached_by_digest() {
         }
     }
     let third = Runtime::start(config).await.unwrap();
-    assert_eq!(third.registry().components["w"].compile_source, CompileSource::Compiled);
-    assert!(third.call("w", writer_input("ok", &["recompiled"])).await.result.is_ok());
+    assert_eq!(
+        third.registry().components["w"].compile_source,
+        CompileSource::Compiled
+    );
+    assert!(
+        third
+            .call("w", writer_input("ok", &["recompiled"]))
+            .await
+            .result
+            .is_ok()
+    );
 }

@@ -10,13 +10,16 @@ mod reload;
 mod repo;
 mod wasi;
 
-use dailyx_runtime::{CallRecord, StageOutput};
 use dailyx_runtime::types::Draft;
+use dailyx_runtime::{CallRecord, StageOutput};
 
 /// The draft a writer returned, or a panic naming what came back instead.
 pub fn expect_draft(record: &CallRecord) -> &Draft {
     match &record.result {
         Ok(StageOutput::Draft(d)) => d,
-        other => panic!("expected a draft, got {other:?}"),
+        other => panic!(
+            "expected a draft, got {other:?}; guest log: {:?}",
+            record.logs
+        ),
     }
 }

@@ -7,12 +7,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-const MANIFEST: &str = "[[component]]\nname = \"w\"\nversion = \"0.1.0\"\nworld = \"writer\"\nfile = \"w.wasm\"\n";
+const MANIFEST: &str =
+    "[[component]]\nname = \"w\"\nversion = \"0.1.0\"\nworld = \"writer\"\nfile = \"w.wasm\"\n";
 
 async fn wait_for(runtime: &Runtime, what: &str, done: impl Fn(&Runtime) -> bool) {
     let start = Instant::now();
     while !done(runtime) {
-        assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -34,8 +38,13 @@ async fn replacing_a_component_under_load_fails_no_call() {
     let digests = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut loops = Vec::new();
     for _ in 0..2 {
-        let (runtime, stop, calls, failures, digests) =
-            (runtime.clone(), stop.clone(), calls.clone(), failures.clone(), digests.clone());
+        let (runtime, stop, calls, failures, digests) = (
+            runtime.clone(),
+            stop.clone(),
+            calls.clone(),
+            failures.clone(),
+            digests.clone(),
+        );
         loops.push(tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
                 let record = runtime.call("w", writer_input("ok", &["x"])).await;
@@ -43,23 +52,38 @@ async fn replacing_a_component_under_load_fails_no_call() {
                 if let Err(e) = &record.result {
                     failures.lock().unwrap().push(e.to_string());
                 }
-                digests.lock().unwrap().push(record.component.map(|c| c.digest).unwrap_or_default());
+                digests
+                    .lock()
+                    .unwrap()
+                    .push(record.component.map(|c| c.digest).unwrap_or_default());
             }
         }));
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     reg.put("w.wasm", &new);
     let new_digest = dailyx_runtime::engine::digest_of(&new);
-    wait_for(&runtime, "the new version", |r| r.registry().components["w"].id.digest == new_digest).await;
+    wait_for(&runtime, "the new version", |r| {
+        r.registry().components["w"].id.digest == new_digest
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     stop.store(true, Ordering::Relaxed);
     for l in loops {
         l.await.unwrap();
     }
     let failures = failures.lock().unwrap();
-    assert!(failures.is_empty(), "{} of {} calls failed: {:?}", failures.len(), calls.load(Ordering::Relaxed), &failures[..failures.len().min(3)]);
+    assert!(
+        failures.is_empty(),
+        "{} of {} calls failed: {:?}",
+        failures.len(),
+        calls.load(Ordering::Relaxed),
+        &failures[..failures.len().min(3)]
+    );
     let digests = digests.lock().unwrap();
-    assert!(digests.contains(&old_digest) && digests.last() == Some(&new_digest), "later calls run the new digest");
+    assert!(
+        digests.contains(&old_digest) && digests.last() == Some(&new_digest),
+        "later calls run the new digest"
+    );
     // Once the new version served, no call ran the old one again.
     let first_new = digests.iter().position(|d| *d == new_digest).unwrap();
     assert!(digests[first_new..].iter().all(|d| *d == new_digest));
@@ -75,20 +99,38 @@ async fn a_broken_replacement_is_refused_and_the_old_version_keeps_serving() {
     let digest = runtime.registry().components["w"].id.digest.clone();
 
     reg.put("w.wasm", b"\0asm\x0d\0\x01\0 broken");
-    wait_for(&runtime, "the refusal", |r| r.registry().problems.contains_key("w")).await;
+    wait_for(&runtime, "the refusal", |r| {
+        r.registry().problems.contains_key("w")
+    })
+    .await;
     let registry = runtime.registry();
     let problem = &registry.problems["w"];
-    assert!(problem.old_version_serving && problem.message.contains("keeps serving"), "{problem:?}");
+    assert!(
+        problem.old_version_serving && problem.message.contains("keeps serving"),
+        "{problem:?}"
+    );
     assert_eq!(registry.components["w"].id.digest, digest);
     let record = runtime.call("w", writer_input("ok", &["old one"])).await;
     assert_eq!(crate::expect_draft(&record).tweets[0].text, "old one");
 
     // A manifest that no longer parses changes nothing either.
     reg.manifest("this is not toml [");
-    wait_for(&runtime, "the manifest error", |r| r.registry().manifest_error.is_some()).await;
-    assert!(runtime.call("w", writer_input("ok", &["still"])).await.result.is_ok());
+    wait_for(&runtime, "the manifest error", |r| {
+        r.registry().manifest_error.is_some()
+    })
+    .await;
+    assert!(
+        runtime
+            .call("w", writer_input("ok", &["still"]))
+            .await
+            .result
+            .is_ok()
+    );
 
     // A manifest that drops the entry unloads it.
     reg.manifest("");
-    wait_for(&runtime, "the removal", |r| r.registry().components.is_empty()).await;
+    wait_for(&runtime, "the removal", |r| {
+        r.registry().components.is_empty()
+    })
+    .await;
 }

@@ -13,9 +13,21 @@ fn make_repo(dir: &Path) {
     let sig = git2::Signature::now("Ada", "ada@example.com").unwrap();
     let mut parent: Option<git2::Oid> = None;
     for (file, content, message) in [
-        ("CHANGELOG.md", "# Changelog\n\n## 2.0.0\n- Streaming API\n", "docs: changelog"),
-        ("src/stream.rs", "pub fn stream() {}\n", "feat(api): streaming responses\n\nAdds a streaming API."),
-        ("src/fix.rs", "pub fn fix() {}\npub fn two() {}\n", "fix: handle empty input"),
+        (
+            "CHANGELOG.md",
+            "# Changelog\n\n## 2.0.0\n- Streaming API\n",
+            "docs: changelog",
+        ),
+        (
+            "src/stream.rs",
+            "pub fn stream() {}\n",
+            "feat(api): streaming responses\n\nAdds a streaming API.",
+        ),
+        (
+            "src/fix.rs",
+            "pub fn fix() {}\npub fn two() {}\n",
+            "fix: handle empty input",
+        ),
     ] {
         let path = dir.join(file);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -24,9 +36,15 @@ fn make_repo(dir: &Path) {
         index.add_path(Path::new(file)).unwrap();
         index.write().unwrap();
         let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let parents: Vec<git2::Commit> = parent.iter().map(|p| repo.find_commit(*p).unwrap()).collect();
+        let parents: Vec<git2::Commit> = parent
+            .iter()
+            .map(|p| repo.find_commit(*p).unwrap())
+            .collect();
         let refs: Vec<&git2::Commit> = parents.iter().collect();
-        parent = Some(repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &refs).unwrap());
+        parent = Some(
+            repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)
+                .unwrap(),
+        );
     }
     // Not tracked: must never be readable through the capability.
     std::fs::write(dir.join("untracked-secret.txt"), "nope").unwrap();
@@ -48,23 +66,44 @@ async fn the_collector_reads_commits_and_the_changelog() {
     let runtime = Runtime::start(config).await.unwrap();
     let mut context = ctx("run-1");
     context.started_at_ms = jiff_now_ms();
-    let record = runtime.call("collector", StageInput::Collect { ctx: context }).await;
-    let Ok(StageOutput::Materials(materials)) = &record.result else { panic!("{:?}", record.result) };
-    let commits: Vec<_> = materials.iter().filter(|m| m.kind == MaterialKind::Commit).collect();
+    let record = runtime
+        .call("collector", StageInput::Collect { ctx: context })
+        .await;
+    let Ok(StageOutput::Materials(materials)) = &record.result else {
+        panic!("{:?}", record.result)
+    };
+    let commits: Vec<_> = materials
+        .iter()
+        .filter(|m| m.kind == MaterialKind::Commit)
+        .collect();
     assert_eq!(commits.len(), 3, "{materials:#?}");
-    let feat = commits.iter().find(|m| m.title.starts_with("feat(api)")).unwrap();
+    let feat = commits
+        .iter()
+        .find(|m| m.title.starts_with("feat(api)"))
+        .unwrap();
     assert!(feat.id.starts_with("git:app:"));
     assert_eq!(feat.files_changed, vec!["src/stream.rs"]);
     assert_eq!(feat.insertions, 1);
     assert_eq!(feat.body, "Adds a streaming API.");
     assert!(feat.tags.contains(&"feat".to_string()));
-    let changelog = materials.iter().find(|m| m.kind == MaterialKind::Changelog).unwrap();
+    let changelog = materials
+        .iter()
+        .find(|m| m.kind == MaterialKind::Changelog)
+        .unwrap();
     assert_eq!(changelog.title, "2.0.0");
-    assert!(record.events.iter().any(|e| e.capability == "repo" && e.target == "log app"));
+    assert!(
+        record
+            .events
+            .iter()
+            .any(|e| e.capability == "repo" && e.target == "log app")
+    );
 }
 
 fn jiff_now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }
 
 #[tokio::test]
@@ -81,7 +120,11 @@ async fn paths_are_confined_and_repositories_must_be_granted() {
     );
     let mut config = reg.config();
     config.repositories = Repositories(
-        [("app".to_string(), git.path().to_path_buf()), ("other".to_string(), other.path().to_path_buf())].into(),
+        [
+            ("app".to_string(), git.path().to_path_buf()),
+            ("other".to_string(), other.path().to_path_buf()),
+        ]
+        .into(),
     );
     let runtime = Runtime::start(config).await.unwrap();
     let record = runtime
@@ -103,10 +146,22 @@ async fn paths_are_confined_and_repositories_must_be_granted() {
         .await;
     let notes = &crate::expect_draft(&record).notes;
     assert!(notes[0].starts_with("ok "), "{notes:?}");
-    assert!(notes[1].contains("InvalidPath") && notes[1].contains(".."), "{notes:?}");
+    assert!(
+        notes[1].contains("InvalidPath") && notes[1].contains(".."),
+        "{notes:?}"
+    );
     assert!(notes[2].contains("InvalidPath"), "{notes:?}");
     assert!(notes[3].contains("InvalidPath"), "{notes:?}");
-    assert!(notes[4].contains("NotFound"), "untracked files are not readable: {notes:?}");
-    assert!(notes[5].contains("Denied") && notes[5].contains("`other`"), "{notes:?}");
-    assert!(notes[6].contains("NotFound"), "a directory is not a file: {notes:?}");
+    assert!(
+        notes[4].contains("NotFound"),
+        "untracked files are not readable: {notes:?}"
+    );
+    assert!(
+        notes[5].contains("Denied") && notes[5].contains("`other`"),
+        "{notes:?}"
+    );
+    assert!(
+        notes[6].contains("NotFound"),
+        "a directory is not a file: {notes:?}"
+    );
 }

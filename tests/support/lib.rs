@@ -12,7 +12,10 @@ use std::sync::Arc;
 
 /// The repository root.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// The shipped plugins directory.
@@ -24,7 +27,10 @@ pub fn shipped_plugins() -> PathBuf {
 pub fn component_bytes(name: &str) -> Vec<u8> {
     let path = shipped_plugins().join(format!("{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| {
-        panic!("{}: {e}; build the guests first: bash scripts/build-guests.sh", path.display())
+        panic!(
+            "{}: {e}; build the guests first: bash scripts/build-guests.sh",
+            path.display()
+        )
     })
 }
 
@@ -37,7 +43,9 @@ pub struct TestRegistry {
 impl TestRegistry {
     /// An empty registry folder.
     pub fn new() -> Self {
-        TestRegistry { dir: tempfile::tempdir().expect("temp dir") }
+        TestRegistry {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     /// The plugins directory.
@@ -79,7 +87,9 @@ impl Default for TestRegistry {
 
 /// Serves `router` on 127.0.0.1 at a free port.
 pub async fn serve(router: axum::Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
@@ -123,7 +133,11 @@ pub fn writer_input(mode: &str, args: &[&str]) -> StageInput {
             format: PostFormat::Single,
             beats: args
                 .iter()
-                .map(|a| Beat { kind: BeatKind::Point, summary: (*a).into(), material_ids: vec![] })
+                .map(|a| Beat {
+                    kind: BeatKind::Point,
+                    summary: (*a).into(),
+                    material_ids: vec![],
+                })
                 .collect(),
             max_tweets: 1,
             max_weighted_length: 280,

@@ -1,6 +1,6 @@
 //! The component: the collector logic over the host's `repo` capability.
+//! (The world's `use types.{..}` brings `RunContext`, `Material` and `AgentError` into scope.)
 
-use dailyx_sdk::model::{AgentError, Material, RunContext};
 use dailyx_sdk::repo::{self, Commit, LogQuery, RepoError};
 
 dailyx_sdk::generate!("collector", "../../wit");

@@ -69,7 +69,11 @@ pub fn collect(
             since_ms: Some(since),
             max_count: settings.max_commits,
         };
-        materials.extend(host.log(&query)?.iter().map(|c| commit_material(&repository, c)));
+        materials.extend(
+            host.log(&query)?
+                .iter()
+                .map(|c| commit_material(&repository, c)),
+        );
         if let Some(m) = changelog_material(host, &repository, settings)? {
             materials.push(m);
         }
@@ -157,20 +161,22 @@ fn changelog_material(
             continue;
         };
         let text = String::from_utf8_lossy(&bytes);
-        return Ok(latest_changelog_section(&text).map(|(heading, body)| Material {
-            id: format!("changelog:{repository}:{file}:{heading}"),
-            kind: MaterialKind::Changelog,
-            source: repository.to_owned(),
-            title: heading.clone(),
-            body,
-            url: None,
-            author: None,
-            timestamp_ms: 0,
-            files_changed: vec![file.clone()],
-            insertions: 0,
-            deletions: 0,
-            tags: vec!["changelog".into()],
-        }));
+        return Ok(
+            latest_changelog_section(&text).map(|(heading, body)| Material {
+                id: format!("changelog:{repository}:{file}:{heading}"),
+                kind: MaterialKind::Changelog,
+                source: repository.to_owned(),
+                title: heading.clone(),
+                body,
+                url: None,
+                author: None,
+                timestamp_ms: 0,
+                files_changed: vec![file.clone()],
+                insertions: 0,
+                deletions: 0,
+                tags: vec!["changelog".into()],
+            }),
+        );
     }
     Ok(None)
 }

@@ -40,7 +40,11 @@ fn commit(id: &str, message: &str, ts: i64, files: &[(&str, u32, u32)]) -> Commi
         parent_count: 1,
         files: files
             .iter()
-            .map(|(p, i, d)| FileChange { path: (*p).into(), insertions: *i, deletions: *d })
+            .map(|(p, i, d)| FileChange {
+                path: (*p).into(),
+                insertions: *i,
+                deletions: *d,
+            })
             .collect(),
     }
 }
@@ -58,7 +62,10 @@ fn ctx(previous: Option<i64>) -> RunContext {
 #[test]
 fn parses_conventional_commit_headers() {
     let cc = parse_conventional("feat(api)!: add streaming").unwrap();
-    assert_eq!((cc.kind, cc.scope, cc.breaking, cc.description), ("feat", Some("api"), true, "add streaming"));
+    assert_eq!(
+        (cc.kind, cc.scope, cc.breaking, cc.description),
+        ("feat", Some("api"), true, "add streaming")
+    );
     assert_eq!(parse_conventional("fix: typo").unwrap().kind, "fix");
     assert!(parse_conventional("Merge branch 'main'").is_none());
     assert!(parse_conventional("Fix: capitalised type").is_none());
@@ -71,7 +78,12 @@ fn commits_since_previous_run_become_materials_with_stable_ids() {
         commits: HashMap::from([(
             "app".to_string(),
             vec![
-                commit("c2", "feat(ui): dark mode\n\nLong body.", 9 * DAY_MS, &[("ui.rs", 40, 2), ("ui.css", 10, 0)]),
+                commit(
+                    "c2",
+                    "feat(ui): dark mode\n\nLong body.",
+                    9 * DAY_MS,
+                    &[("ui.rs", 40, 2), ("ui.css", 10, 0)],
+                ),
                 commit("c1", "fix: old", 2 * DAY_MS, &[("a.rs", 1, 1)]),
             ],
         )]),
@@ -95,7 +107,10 @@ fn first_run_looks_back_the_configured_days() {
     let host = FakeHost {
         commits: HashMap::from([(
             "app".to_string(),
-            vec![commit("new", "a", 9 * DAY_MS, &[]), commit("old", "b", DAY_MS, &[])],
+            vec![
+                commit("new", "a", 9 * DAY_MS, &[]),
+                commit("old", "b", DAY_MS, &[]),
+            ],
         )]),
         files: HashMap::new(),
     };
@@ -112,14 +127,23 @@ fn newest_changelog_section_with_content_is_collected() {
     let changelog = "# Changelog\n\n## Unreleased\n\n## 1.4.0 - 2026-11-20\n- Faster sync\n- New CLI flag\n\n## 1.3.0\n- old\n";
     assert_eq!(
         latest_changelog_section(changelog),
-        Some(("1.4.0 - 2026-11-20".into(), "- Faster sync\n- New CLI flag".into()))
+        Some((
+            "1.4.0 - 2026-11-20".into(),
+            "- Faster sync\n- New CLI flag".into()
+        ))
     );
     let host = FakeHost {
         commits: HashMap::from([("app".to_string(), vec![])]),
-        files: HashMap::from([(("app".to_string(), "CHANGELOG.md".to_string()), changelog.to_string())]),
+        files: HashMap::from([(
+            ("app".to_string(), "CHANGELOG.md".to_string()),
+            changelog.to_string(),
+        )]),
     };
     let materials = collect(&ctx(None), &host, &Settings::default()).unwrap();
     assert_eq!(materials.len(), 1);
     assert_eq!(materials[0].kind, MaterialKind::Changelog);
-    assert_eq!(materials[0].id, "changelog:app:CHANGELOG.md:1.4.0 - 2026-11-20");
+    assert_eq!(
+        materials[0].id,
+        "changelog:app:CHANGELOG.md:1.4.0 - 2026-11-20"
+    );
 }

@@ -21,18 +21,7 @@ wit_bindgen::generate!({
 
 pub use dailyx::agent::types::*;
 
-impl std::fmt::Display for AgentError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AgentError::InvalidInput(m) => write!(f, "invalid input: {m}"),
-            AgentError::CapabilityDenied(m) => write!(f, "capability denied: {m}"),
-            AgentError::Upstream(m) => write!(f, "upstream failure: {m}"),
-            AgentError::Internal(m) => write!(f, "internal error: {m}"),
-        }
-    }
-}
-
-impl std::error::Error for AgentError {}
+// wit-bindgen implements Display and Error for AgentError (its name ends in "error").
 
 impl Severity {
     /// Severities ordered: info < warn < fail.

@@ -4,11 +4,11 @@
 //! documented in the README ("Configuration"); unknown keys are errors.
 
 use anyhow::{Context, Result, bail};
+use dailyx_runtime::RuntimeConfig;
 use dailyx_runtime::capability::llm::LlmEndpoint;
 use dailyx_runtime::capability::repo::Repositories;
 use dailyx_runtime::engine::EngineOptions;
 use dailyx_runtime::secret::{CredentialConfig, Secret, StaticCredentials};
-use dailyx_runtime::RuntimeConfig;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -153,14 +153,17 @@ impl Config {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .with_context(|| format!("cannot read config file {}", p.display()))?;
-                toml::from_str(&text).with_context(|| format!("config file {} is not valid", p.display()))?
+                toml::from_str(&text)
+                    .with_context(|| format!("config file {} is not valid", p.display()))?
             }
             None => Config::default(),
         };
         config.apply_env(|k| std::env::var(k).ok())?;
         if config.repositories.is_empty() {
             // By default, the repository dailyx is started in.
-            config.repositories.insert("self".into(), PathBuf::from("."));
+            config
+                .repositories
+                .insert("self".into(), PathBuf::from("."));
         }
         Ok(config)
     }
@@ -190,7 +193,8 @@ impl Config {
             };
         }
         if let Some(v) = get("DAILYX_MAX_INSTANCES") {
-            self.runtime.max_instances = v.parse().context("DAILYX_MAX_INSTANCES must be a number")?;
+            self.runtime.max_instances =
+                v.parse().context("DAILYX_MAX_INSTANCES must be a number")?;
         }
         let base = get("DAILYX_LLM_BASE_URL");
         let model = get("DAILYX_LLM_MODEL");
@@ -208,7 +212,9 @@ impl Config {
                 llm.model = m;
             }
             if llm.model.is_empty() {
-                bail!("DAILYX_LLM_BASE_URL is set but no model: set DAILYX_LLM_MODEL or [llm] model");
+                bail!(
+                    "DAILYX_LLM_BASE_URL is set but no model: set DAILYX_LLM_MODEL or [llm] model"
+                );
             }
         }
         Ok(())
@@ -217,13 +223,19 @@ impl Config {
     /// The runtime's configuration. Secrets are read from the environment here.
     pub fn runtime_config(&self) -> Result<RuntimeConfig> {
         let mut rc = RuntimeConfig::new(&self.plugins_dir);
-        rc.cache_dir = self.runtime.compile_cache.then(|| self.data_dir.join("cache").join("components"));
+        rc.cache_dir = self
+            .runtime
+            .compile_cache
+            .then(|| self.data_dir.join("cache").join("components"));
         rc.engine = EngineOptions {
             max_instances: self.runtime.max_instances,
         };
         rc.llm = self.llm.as_ref().map(|l| LlmEndpoint {
             base_url: l.base_url.clone(),
-            api_key: std::env::var(&l.api_key_env).ok().filter(|k| !k.is_empty()).map(Secret::new),
+            api_key: std::env::var(&l.api_key_env)
+                .ok()
+                .filter(|k| !k.is_empty())
+                .map(Secret::new),
             model: l.model.clone(),
             timeout: Duration::from_millis(l.timeout_ms),
         });
@@ -276,10 +288,17 @@ mod tests {
     #[test]
     fn bad_values_are_clear_errors() {
         let mut c = Config::default();
-        let err = c.apply_env(|k| (k == "DAILYX_LOG_FORMAT").then(|| "xml".into())).unwrap_err();
+        let err = c
+            .apply_env(|k| (k == "DAILYX_LOG_FORMAT").then(|| "xml".into()))
+            .unwrap_err();
         assert!(err.to_string().contains("DAILYX_LOG_FORMAT"));
-        let err = c.apply_env(|k| (k == "DAILYX_LLM_BASE_URL").then(|| "http://x".into())).unwrap_err();
+        let err = c
+            .apply_env(|k| (k == "DAILYX_LLM_BASE_URL").then(|| "http://x".into()))
+            .unwrap_err();
         assert!(err.to_string().contains("DAILYX_LLM_MODEL"));
-        assert!(toml::from_str::<Config>("dta_dir = \"x\"").is_err(), "unknown keys are refused");
+        assert!(
+            toml::from_str::<Config>("dta_dir = \"x\"").is_err(),
+            "unknown keys are refused"
+        );
     }
 }

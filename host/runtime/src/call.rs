@@ -30,14 +30,26 @@ pub struct CallState {
 }
 
 impl CallState {
-    pub(crate) fn new(component: &LoadedComponent, services: &HostServices, events: &EventRecorder) -> Self {
+    pub(crate) fn new(
+        component: &LoadedComponent,
+        services: &HostServices,
+        events: &EventRecorder,
+    ) -> Self {
         let grants = &component.grants;
         CallState {
             http: HttpState::new(services.http.clone(), grants.http.clone(), events.clone()),
             llm: LlmState::new(services.llm.clone(), grants.llm.clone(), events.clone()),
-            repo: RepoState::new(services.repositories.clone(), grants.repo.clone(), events.clone()),
+            repo: RepoState::new(
+                services.repositories.clone(),
+                grants.repo.clone(),
+                events.clone(),
+            ),
             log: LogState::new(component.id.clone()),
-            config: ConfigState::new(grants.config.clone(), grants.config_values.clone(), events.clone()),
+            config: ConfigState::new(
+                grants.config.clone(),
+                grants.config_values.clone(),
+                events.clone(),
+            ),
             clock: ClockState(services.clock.clone()),
             wasi: WasiState::sealed(),
             limiter: CallLimiter::new(component.entry.limits.memory_bytes),
@@ -77,23 +89,40 @@ const MAX_TABLE_ELEMENTS: usize = 100_000;
 
 impl CallLimiter {
     fn new(memory_bytes: u64) -> Self {
-        CallLimiter { memory_bytes, hit: None }
+        CallLimiter {
+            memory_bytes,
+            hit: None,
+        }
     }
 }
 
 impl ResourceLimiter for CallLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired as u64 > self.memory_bytes {
-            let detail = format!("growing memory to {desired} bytes; the limit is {} bytes", self.memory_bytes);
+            let detail = format!(
+                "growing memory to {desired} bytes; the limit is {} bytes",
+                self.memory_bytes
+            );
             self.hit = Some(detail.clone());
             return Err(wasmtime::format_err!("{detail}"));
         }
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > MAX_TABLE_ELEMENTS {
-            let detail = format!("growing a table to {desired} elements; the limit is {MAX_TABLE_ELEMENTS}");
+            let detail =
+                format!("growing a table to {desired} elements; the limit is {MAX_TABLE_ELEMENTS}");
             self.hit = Some(detail.clone());
             return Err(wasmtime::format_err!("{detail}"));
         }
@@ -108,14 +137,47 @@ impl ResourceLimiter for CallLimiter {
 #[serde(tag = "stage", rename_all = "kebab-case", deny_unknown_fields)]
 #[allow(missing_docs)]
 pub enum StageInput {
-    Collect { ctx: RunContext },
-    Curate { ctx: RunContext, materials: Vec<Material> },
-    Style { ctx: RunContext, persona: Persona, approved_posts: Vec<String> },
-    Plan { ctx: RunContext, selection: Selection, materials: Vec<Material>, style: StyleGuide },
-    Write { ctx: RunContext, plan: ThreadPlan, materials: Vec<Material>, style: StyleGuide },
-    Critique { ctx: RunContext, draft: Draft, materials: Vec<Material>, style: StyleGuide },
-    Check { ctx: RunContext, draft: Draft, rules: PolicyRules },
-    Compose { ctx: RunContext, draft: Draft, report: PolicyReport, links: Vec<ActionLink> },
+    Collect {
+        ctx: RunContext,
+    },
+    Curate {
+        ctx: RunContext,
+        materials: Vec<Material>,
+    },
+    Style {
+        ctx: RunContext,
+        persona: Persona,
+        approved_posts: Vec<String>,
+    },
+    Plan {
+        ctx: RunContext,
+        selection: Selection,
+        materials: Vec<Material>,
+        style: StyleGuide,
+    },
+    Write {
+        ctx: RunContext,
+        plan: ThreadPlan,
+        materials: Vec<Material>,
+        style: StyleGuide,
+    },
+    Critique {
+        ctx: RunContext,
+        draft: Draft,
+        materials: Vec<Material>,
+        style: StyleGuide,
+    },
+    Check {
+        ctx: RunContext,
+        draft: Draft,
+        rules: PolicyRules,
+    },
+    Compose {
+        ctx: RunContext,
+        draft: Draft,
+        report: PolicyReport,
+        links: Vec<ActionLink>,
+    },
     Profile,
 }
 
@@ -182,27 +244,72 @@ pub(crate) async fn invoke(
         (StagePre::Curator(p), I::Curate { ctx, materials }) => {
             call!(p, call_curate(&ctx, &materials) => Selection)
         }
-        (StagePre::Style(p), I::Style { ctx, persona, approved_posts }) => {
+        (
+            StagePre::Style(p),
+            I::Style {
+                ctx,
+                persona,
+                approved_posts,
+            },
+        ) => {
             call!(p, call_style(&ctx, &persona, &approved_posts) => StyleGuide)
         }
-        (StagePre::ThreadPlanner(p), I::Plan { ctx, selection, materials, style }) => {
+        (
+            StagePre::ThreadPlanner(p),
+            I::Plan {
+                ctx,
+                selection,
+                materials,
+                style,
+            },
+        ) => {
             call!(p, call_plan(&ctx, &selection, &materials, &style) => Plan)
         }
-        (StagePre::Writer(p), I::Write { ctx, plan, materials, style }) => {
+        (
+            StagePre::Writer(p),
+            I::Write {
+                ctx,
+                plan,
+                materials,
+                style,
+            },
+        ) => {
             call!(p, call_write(&ctx, &plan, &materials, &style) => Draft)
         }
-        (StagePre::Critic(p), I::Critique { ctx, draft, materials, style }) => {
+        (
+            StagePre::Critic(p),
+            I::Critique {
+                ctx,
+                draft,
+                materials,
+                style,
+            },
+        ) => {
             call!(p, call_critique(&ctx, &draft, &materials, &style) => Critique)
         }
         (StagePre::Policy(p), I::Check { ctx, draft, rules }) => {
             call!(p, call_check(&ctx, &draft, &rules) => PolicyReport)
         }
-        (StagePre::Notifier(p), I::Compose { ctx, draft, report, links }) => {
+        (
+            StagePre::Notifier(p),
+            I::Compose {
+                ctx,
+                draft,
+                report,
+                links,
+            },
+        ) => {
             call!(p, call_compose(&ctx, &draft, &report, &links) => Notification)
         }
         (StagePre::Persona(p), I::Profile) => {
-            let instance = p.instantiate_async(&mut *store).await.map_err(Failure::Instantiate)?;
-            let persona = instance.call_profile(&mut *store).await.map_err(Failure::Call)?;
+            let instance = p
+                .instantiate_async(&mut *store)
+                .await
+                .map_err(Failure::Instantiate)?;
+            let persona = instance
+                .call_profile(&mut *store)
+                .await
+                .map_err(Failure::Call)?;
             Ok(Ok(StageOutput::Persona(persona)))
         }
         // The caller checks the stage first; this is only reached on a host bug.

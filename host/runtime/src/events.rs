@@ -29,7 +29,13 @@ impl ComponentId {
 
 impl std::fmt::Display for ComponentId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}@{} ({})", self.name, self.version, self.short_digest())
+        write!(
+            f,
+            "{}@{} ({})",
+            self.name,
+            self.version,
+            self.short_digest()
+        )
     }
 }
 
@@ -85,12 +91,22 @@ impl EventRecorder {
     }
 
     /// Records a call the grant allowed.
-    pub fn allowed(&self, capability: &'static str, target: impl Into<String>, detail: impl Into<String>) {
+    pub fn allowed(
+        &self,
+        capability: &'static str,
+        target: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.record(capability, target.into(), Outcome::Allowed, detail.into());
     }
 
     /// Records a denial.
-    pub fn denied(&self, capability: &'static str, target: impl Into<String>, reason: impl Into<String>) {
+    pub fn denied(
+        &self,
+        capability: &'static str,
+        target: impl Into<String>,
+        reason: impl Into<String>,
+    ) {
         self.record(capability, target.into(), Outcome::Denied, reason.into());
     }
 

@@ -178,13 +178,12 @@ impl Manifest {
         let mut components = BTreeMap::new();
         for entry in raw.component {
             let name = entry.name.clone();
-            let entry = validate(entry, &raw.defaults.limits).map_err(|message| {
-                ManifestError::Entry {
+            let entry =
+                validate(entry, &raw.defaults.limits).map_err(|message| ManifestError::Entry {
                     path: path.to_owned(),
                     component: name,
                     message,
-                }
-            })?;
+                })?;
             if components.contains_key(&entry.name) {
                 return Err(ManifestError::Entry {
                     path: path.to_owned(),
@@ -218,37 +217,63 @@ fn validate(raw: RawEntry, defaults: &RawLimits) -> Result<ManifestEntry, String
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !valid_name {
-        return Err(fail(
-            "names are 1-64 characters of a-z, 0-9 and '-'".into(),
-        ));
+        return Err(fail("names are 1-64 characters of a-z, 0-9 and '-'".into()));
     }
     let stage = Stage::from_world(&raw.world).ok_or_else(|| {
         fail(format!(
             "unknown world `{}` (known: {})",
             raw.world,
-            Stage::ALL.iter().map(|s| s.world()).collect::<Vec<_>>().join(", ")
+            Stage::ALL
+                .iter()
+                .map(|s| s.world())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
     })?;
     if raw.version.split('.').count() != 3
-        || !raw.version.split(['.', '-', '+']).take(3).all(|p| p.parse::<u64>().is_ok())
+        || !raw
+            .version
+            .split(['.', '-', '+'])
+            .take(3)
+            .all(|p| p.parse::<u64>().is_ok())
     {
-        return Err(fail(format!("version `{}` is not semver (x.y.z)", raw.version)));
+        return Err(fail(format!(
+            "version `{}` is not semver (x.y.z)",
+            raw.version
+        )));
     }
-    let file = raw.file.clone().unwrap_or_else(|| PathBuf::from(format!("{}.wasm", raw.name)));
-    if file.is_absolute() || file.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+    let file = raw
+        .file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{}.wasm", raw.name)));
+    if file.is_absolute()
+        || file
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
         return Err(fail(format!(
             "file `{}` must be a relative path inside the plugins directory",
             file.display()
         )));
     }
     if let Some(http) = &raw.grants.http {
-        http.validate().map_err(|m| fail(format!("grants.http: {m}")))?;
+        http.validate()
+            .map_err(|m| fail(format!("grants.http: {m}")))?;
     }
-    let pick = |own: Option<u64>, default: Option<u64>, builtin: u64| own.or(default).unwrap_or(builtin);
+    let pick =
+        |own: Option<u64>, default: Option<u64>, builtin: u64| own.or(default).unwrap_or(builtin);
     let builtin = Limits::default();
     let limits = Limits {
-        memory_bytes: pick(raw.limits.memory_bytes, defaults.memory_bytes, builtin.memory_bytes),
-        wall_clock_ms: pick(raw.limits.wall_clock_ms, defaults.wall_clock_ms, builtin.wall_clock_ms),
+        memory_bytes: pick(
+            raw.limits.memory_bytes,
+            defaults.memory_bytes,
+            builtin.memory_bytes,
+        ),
+        wall_clock_ms: pick(
+            raw.limits.wall_clock_ms,
+            defaults.wall_clock_ms,
+            builtin.wall_clock_ms,
+        ),
         fuel: raw.limits.fuel.or(defaults.fuel),
         max_output_bytes: pick(
             raw.limits.max_output_bytes,

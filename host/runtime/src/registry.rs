@@ -6,17 +6,17 @@
 //! atomically, so a call holds the `Arc<LoadedComponent>` it started with
 //! and finishes on that version whatever happens meanwhile.
 
+use crate::call::CallState;
+use crate::capability::clock::Clock;
 use crate::capability::config::ConfigGrant;
-use crate::capability::http::{HttpGrant, HttpService};
 use crate::capability::http::resolver::ExactHosts;
+use crate::capability::http::{HttpGrant, HttpService};
 use crate::capability::llm::{LlmGrant, LlmService};
 use crate::capability::repo::{RepoGrant, Repositories};
-use crate::capability::clock::Clock;
-use crate::call::CallState;
-use crate::engine::{compile_cached, digest_of, CompileSource};
+use crate::engine::{CompileSource, compile_cached, digest_of};
 use crate::events::ComponentId;
 use crate::manifest::{Manifest, ManifestEntry};
-use crate::world::{check_fit, StagePre};
+use crate::world::{StagePre, check_fit};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -98,7 +98,9 @@ pub enum LoadError {
         source: std::io::Error,
     },
     /// The digest does not match the pinned or recorded one.
-    #[error("component `{component}`: digest mismatch for {path}: expected {expected}, file is {actual}")]
+    #[error(
+        "component `{component}`: digest mismatch for {path}: expected {expected}, file is {actual}"
+    )]
     DigestMismatch {
         #[allow(missing_docs)]
         component: String,
@@ -110,7 +112,9 @@ pub enum LoadError {
         actual: String,
     },
     /// Nothing to verify the file against.
-    #[error("component `{component}`: no digest to verify {path} against (no {path}.sha256 and no `digest` in the manifest)")]
+    #[error(
+        "component `{component}`: no digest to verify {path} against (no {path}.sha256 and no `digest` in the manifest)"
+    )]
     NoDigest {
         #[allow(missing_docs)]
         component: String,
@@ -153,7 +157,11 @@ fn expected_digest(entry: &ManifestEntry, path: &Path) -> Result<String, LoadErr
     let sidecar = PathBuf::from(format!("{}.sha256", path.display()));
     match std::fs::read_to_string(&sidecar) {
         // `sha256sum` format (`<hex>  <file>`) or a bare digest.
-        Ok(text) => Ok(text.split_whitespace().next().unwrap_or_default().to_owned()),
+        Ok(text) => Ok(text
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned()),
         Err(_) => Err(LoadError::NoDigest {
             component: entry.name.clone(),
             path: path.to_owned(),
@@ -162,7 +170,10 @@ fn expected_digest(entry: &ManifestEntry, path: &Path) -> Result<String, LoadErr
 }
 
 /// Reads an entry's file and verifies its digest: `(bytes, digest)`.
-pub(crate) fn read_verified(plugins_dir: &Path, entry: &ManifestEntry) -> Result<(Vec<u8>, String), LoadError> {
+pub(crate) fn read_verified(
+    plugins_dir: &Path,
+    entry: &ManifestEntry,
+) -> Result<(Vec<u8>, String), LoadError> {
     let path = plugins_dir.join(&entry.file);
     let bytes = std::fs::read(&path).map_err(|source| LoadError::Read {
         component: entry.name.clone(),
@@ -213,8 +224,12 @@ pub(crate) fn load_component(
     let instance_pre = linker
         .instantiate_pre(&component)
         .map_err(|e| mismatch(format!("its imports cannot be satisfied: {e:#}")))?;
-    let pre = StagePre::new(entry.stage, instance_pre)
-        .map_err(|e| mismatch(format!("its export `{}` has the wrong type: {e:#}", entry.stage.export())))?;
+    let pre = StagePre::new(entry.stage, instance_pre).map_err(|e| {
+        mismatch(format!(
+            "its export `{}` has the wrong type: {e:#}",
+            entry.stage.export()
+        ))
+    })?;
     let mut config_values = entry.config.clone();
     if let Some(overrides) = services.plugin_config.get(&entry.name) {
         config_values.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));

@@ -1,13 +1,15 @@
 //! The runtime: one engine, one linker, the registry, and calls.
 
-use crate::call::{fits_output_limit, invoke, CallState, Failure, StageInput, StageOutput};
+use crate::call::{CallState, Failure, StageInput, StageOutput, fits_output_limit, invoke};
 use crate::capability::http::HttpService;
 use crate::capability::llm::{LlmService, TokenCount};
 use crate::capability::log::GuestLogLine;
-use crate::engine::{build_engine, start_epoch_ticker, EpochTicker};
+use crate::engine::{EpochTicker, build_engine, start_epoch_ticker};
 use crate::events::{CapabilityEvent, ComponentId, EventRecorder};
-use crate::manifest::{Manifest, MANIFEST_FILE};
-use crate::registry::{load_component, read_verified, HostServices, LoadProblem, LoadedComponent, Registry};
+use crate::manifest::{MANIFEST_FILE, Manifest};
+use crate::registry::{
+    HostServices, LoadProblem, LoadedComponent, Registry, load_component, read_verified,
+};
 use crate::runtime_config::RuntimeConfig;
 use crate::world::Stage;
 use arc_swap::ArcSwap;
@@ -55,7 +57,9 @@ pub enum CallError {
         component: String,
     },
     /// The input is for another world's export.
-    #[error("component `{component}` implements world `{world}`; it cannot take input for `{input}`")]
+    #[error(
+        "component `{component}` implements world `{world}`; it cannot take input for `{input}`"
+    )]
     WrongStage {
         #[allow(missing_docs)]
         component: String,
@@ -73,7 +77,9 @@ pub enum CallError {
         error: AgentError,
     },
     /// The wall-clock limit was reached.
-    #[error("component `{component}` exceeded its wall-clock limit of {limit_ms} ms and was stopped")]
+    #[error(
+        "component `{component}` exceeded its wall-clock limit of {limit_ms} ms and was stopped"
+    )]
     Timeout {
         #[allow(missing_docs)]
         component: String,
@@ -159,11 +165,16 @@ impl Runtime {
     /// Entries that cannot load are reported in the registry's problems;
     /// the rest serve.
     pub async fn start(config: RuntimeConfig) -> Result<Arc<Runtime>, StartError> {
-        let engine = build_engine(config.engine).map_err(|e| StartError::Engine(format!("{e:#}")))?;
-        let linker = crate::call::build_linker(&engine).map_err(|e| StartError::Engine(format!("{e:#}")))?;
+        let engine =
+            build_engine(config.engine).map_err(|e| StartError::Engine(format!("{e:#}")))?;
+        let linker =
+            crate::call::build_linker(&engine).map_err(|e| StartError::Engine(format!("{e:#}")))?;
         let exact_hosts = Arc::new(ArcSwap::from_pointee(Default::default()));
         let services = HostServices {
-            http: Arc::new(HttpService::new(exact_hosts.clone(), config.credentials.clone())?),
+            http: Arc::new(HttpService::new(
+                exact_hosts.clone(),
+                config.credentials.clone(),
+            )?),
             llm: Arc::new(LlmService::new(config.llm.clone())?),
             repositories: Arc::new(config.repositories.clone()),
             clock: config.clock.clone(),
@@ -218,7 +229,9 @@ impl Runtime {
             }
         };
         if let Some(next) = next {
-            self.services.exact_hosts.store(Arc::new(next.exact_http_hosts()));
+            self.services
+                .exact_hosts
+                .store(Arc::new(next.exact_http_hosts()));
             self.registry.store(Arc::new(next));
         }
         for c in &report.activated {
@@ -282,7 +295,11 @@ impl Runtime {
                     let problem = LoadProblem {
                         component: name.clone(),
                         message: match old {
-                            Some(o) => format!("{e}; version {} ({}) keeps serving", o.id.version, o.id.short_digest()),
+                            Some(o) => format!(
+                                "{e}; version {} ({}) keeps serving",
+                                o.id.version,
+                                o.id.short_digest()
+                            ),
                             None => e.to_string(),
                         },
                         old_version_serving: old.is_some(),
@@ -308,13 +325,23 @@ impl Runtime {
     pub async fn call(&self, name: &str, input: StageInput) -> CallRecord {
         let started = Instant::now();
         let Some(component) = self.registry.load().components.get(name).cloned() else {
-            return CallRecord::failed(None, CallError::NotLoaded { component: name.to_owned() }, started);
+            return CallRecord::failed(
+                None,
+                CallError::NotLoaded {
+                    component: name.to_owned(),
+                },
+                started,
+            );
         };
         self.call_loaded(&component, input).await
     }
 
     /// Calls a specific loaded component (the pipeline pins versions per run).
-    pub async fn call_loaded(&self, component: &Arc<LoadedComponent>, input: StageInput) -> CallRecord {
+    pub async fn call_loaded(
+        &self,
+        component: &Arc<LoadedComponent>,
+        input: StageInput,
+    ) -> CallRecord {
         let started = Instant::now();
         let id = (*component.id).clone();
         let name = id.name.clone();
@@ -328,7 +355,10 @@ impl Runtime {
         }
         let limits = component.entry.limits;
         let events = EventRecorder::new(component.id.clone());
-        let mut store = Store::new(&self.engine, CallState::new(component, &self.services, &events));
+        let mut store = Store::new(
+            &self.engine,
+            CallState::new(component, &self.services, &events),
+        );
         store.limiter(|s| &mut s.limiter);
         let fuel = limits.fuel.unwrap_or(u64::MAX);
         // Fuel is always enabled on the engine, so this cannot fail.
@@ -347,24 +377,36 @@ impl Runtime {
         // The epoch callback stops guest code; this timeout also covers time
         // spent awaiting host calls (a slow upstream).
         let outcome = tokio::time::timeout(wall, invoke(&component.pre, &mut store, input)).await;
-        let fuel_used = limits.fuel.and_then(|f| store.get_fuel().ok().map(|left| f - left));
+        let fuel_used = limits
+            .fuel
+            .and_then(|f| store.get_fuel().ok().map(|left| f - left));
         let state = store.data_mut();
         let logs = std::mem::take(&mut state.log.lines);
         let tokens = state.llm.used;
         let limit_hit = state.limiter.hit.take();
         let result = match outcome {
-            Err(_) => Err(CallError::Timeout { component: name.clone(), limit_ms: limits.wall_clock_ms }),
+            Err(_) => Err(CallError::Timeout {
+                component: name.clone(),
+                limit_ms: limits.wall_clock_ms,
+            }),
             Ok(Ok(Ok(output))) => {
                 if fits_output_limit(&output, limits.max_output_bytes) {
                     Ok(output)
                 } else {
-                    Err(CallError::OutputTooLarge { component: name.clone(), limit: limits.max_output_bytes })
+                    Err(CallError::OutputTooLarge {
+                        component: name.clone(),
+                        limit: limits.max_output_bytes,
+                    })
                 }
             }
-            Ok(Ok(Err(error))) => Err(CallError::Agent { component: name.clone(), error }),
-            Ok(Err(Failure::Instantiate(e))) => {
-                Err(CallError::Instantiate { component: name.clone(), message: format!("{e:#}") })
-            }
+            Ok(Ok(Err(error))) => Err(CallError::Agent {
+                component: name.clone(),
+                error,
+            }),
+            Ok(Err(Failure::Instantiate(e))) => Err(CallError::Instantiate {
+                component: name.clone(),
+                message: format!("{e:#}"),
+            }),
             Ok(Err(Failure::Call(e))) => Err(classify_failure(&name, e, limit_hit, &limits, &logs)),
         };
         drop(store);
@@ -390,12 +432,23 @@ fn classify_failure(
 ) -> CallError {
     let component = component.to_owned();
     if let Some(detail) = limit_hit {
-        let resource = if detail.contains("table") { "table" } else { "memory" };
-        return CallError::ResourceLimit { component, resource, detail };
+        let resource = if detail.contains("table") {
+            "table"
+        } else {
+            "memory"
+        };
+        return CallError::ResourceLimit {
+            component,
+            resource,
+            detail,
+        };
     }
     match e.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => {
-            return CallError::Timeout { component, limit_ms: limits.wall_clock_ms };
+            return CallError::Timeout {
+                component,
+                limit_ms: limits.wall_clock_ms,
+            };
         }
         Some(Trap::OutOfFuel) => {
             return CallError::ResourceLimit {
@@ -412,9 +465,17 @@ fn classify_failure(
         .find_map(|l| l.message.strip_prefix("guest panic: ").map(str::to_owned));
     let message = match e.downcast_ref::<Trap>() {
         Some(trap) => trap.to_string(),
-        None => format!("{e:#}").lines().next().unwrap_or_default().to_owned(),
+        None => format!("{e:#}")
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
     };
-    CallError::Trap { component, message, panic }
+    CallError::Trap {
+        component,
+        message,
+        panic,
+    }
 }
 
 impl CallRecord {

@@ -77,11 +77,17 @@ impl StaticCredentials {
                 .map_err(|e| format!("credential origin `{}`: {e}", c.origin))?
                 .origin()
                 .ascii_serialization();
-            let header = HeaderName::from_bytes(c.header.as_bytes())
-                .map_err(|_| format!("credential header `{}` is not a valid header name", c.header))?;
+            let header = HeaderName::from_bytes(c.header.as_bytes()).map_err(|_| {
+                format!(
+                    "credential header `{}` is not a valid header name",
+                    c.header
+                )
+            })?;
             match std::env::var(&c.value_env) {
                 Ok(v) if !v.is_empty() => entries.push((origin, header, Secret::new(v))),
-                _ => tracing::warn!(origin, variable = %c.value_env, "credential variable is unset; no credential attached"),
+                _ => {
+                    tracing::warn!(origin, variable = %c.value_env, "credential variable is unset; no credential attached")
+                }
             }
         }
         Ok(StaticCredentials { entries })

@@ -7,7 +7,7 @@
 
 use crate::runtime::Runtime;
 use notify::RecursiveMode;
-use notify_debouncer_full::{new_debouncer, DebounceEventResult};
+use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +17,10 @@ pub const DEBOUNCE: Duration = Duration::from_millis(150);
 
 /// Keeps the watch alive; dropping it stops watching.
 pub struct PluginWatcher {
-    _debouncer: notify_debouncer_full::Debouncer<notify::RecommendedWatcher, notify_debouncer_full::RecommendedCache>,
+    _debouncer: notify_debouncer_full::Debouncer<
+        notify::RecommendedWatcher,
+        notify_debouncer_full::RecommendedCache,
+    >,
     _task: tokio::task::JoinHandle<()>,
 }
 
@@ -32,27 +35,38 @@ impl Runtime {
     /// Starts watching the plugins directory. Must be called inside a tokio runtime.
     pub fn watch(self: &Arc<Self>) -> notify::Result<PluginWatcher> {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-        let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| match result {
-            Ok(events) => {
-                if events.iter().any(|e| e.paths.iter().any(|p| relevant(p))) {
-                    let _ = tx.send(());
-                }
-            }
-            Err(errors) => {
-                for e in errors {
-                    tracing::warn!(error = %e, "plugin directory watch error");
-                }
-            }
-        })?;
+        let mut debouncer =
+            new_debouncer(
+                DEBOUNCE,
+                None,
+                move |result: DebounceEventResult| match result {
+                    Ok(events) => {
+                        if events.iter().any(|e| e.paths.iter().any(|p| relevant(p))) {
+                            let _ = tx.send(());
+                        }
+                    }
+                    Err(errors) => {
+                        for e in errors {
+                            tracing::warn!(error = %e, "plugin directory watch error");
+                        }
+                    }
+                },
+            )?;
         debouncer.watch(self.plugins_dir(), RecursiveMode::NonRecursive)?;
         let runtime = Arc::downgrade(self);
         let task = tokio::spawn(async move {
             while rx.recv().await.is_some() {
                 // Coalesce everything that queued while the last reload ran.
                 while rx.try_recv().is_ok() {}
-                let Some(runtime) = runtime.upgrade() else { break };
+                let Some(runtime) = runtime.upgrade() else {
+                    break;
+                };
                 let report = runtime.reload().await;
-                tracing::debug!(activated = report.activated.len(), problems = report.problems.len(), "plugins reloaded after a file change");
+                tracing::debug!(
+                    activated = report.activated.len(),
+                    problems = report.problems.len(),
+                    "plugins reloaded after a file change"
+                );
             }
         });
         tracing::info!(dir = %self.plugins_dir().display(), "watching plugins for changes");

@@ -169,10 +169,9 @@ pub fn check_fit(engine: &Engine, component: &Component, stage: Stage) -> Result
         .collect();
     match exports.iter().find(|(name, _)| *name == stage.export()) {
         Some((_, true)) => {}
-        Some((_, false)) => problems.push(format!(
-            "its export `{}` is not a function",
-            stage.export()
-        )),
+        Some((_, false)) => {
+            problems.push(format!("its export `{}` is not a function", stage.export()))
+        }
         None => {
             let mut missing = format!("it does not export `{}`", stage.export());
             let others: Vec<String> = exports

@@ -44,15 +44,47 @@ macro_rules! stage_world {
     };
 }
 
-stage_world!(collector, "collector", "Bindings of the `collector` world (`collect`).");
-stage_world!(curator, "curator", "Bindings of the `curator` world (`curate`).");
+stage_world!(
+    collector,
+    "collector",
+    "Bindings of the `collector` world (`collect`)."
+);
+stage_world!(
+    curator,
+    "curator",
+    "Bindings of the `curator` world (`curate`)."
+);
 stage_world!(style, "style", "Bindings of the `style` world (`style`).");
-stage_world!(thread_planner, "thread-planner", "Bindings of the `thread-planner` world (`plan`).");
-stage_world!(writer, "writer", "Bindings of the `writer` world (`write`).");
-stage_world!(critic, "critic", "Bindings of the `critic` world (`critique`).");
-stage_world!(policy, "policy", "Bindings of the `policy` world (`check`).");
-stage_world!(notifier, "notifier", "Bindings of the `notifier` world (`compose`).");
-stage_world!(persona, "persona", "Bindings of the `persona` world (`profile`).");
+stage_world!(
+    thread_planner,
+    "thread-planner",
+    "Bindings of the `thread-planner` world (`plan`)."
+);
+stage_world!(
+    writer,
+    "writer",
+    "Bindings of the `writer` world (`write`)."
+);
+stage_world!(
+    critic,
+    "critic",
+    "Bindings of the `critic` world (`critique`)."
+);
+stage_world!(
+    policy,
+    "policy",
+    "Bindings of the `policy` world (`check`)."
+);
+stage_world!(
+    notifier,
+    "notifier",
+    "Bindings of the `notifier` world (`compose`)."
+);
+stage_world!(
+    persona,
+    "persona",
+    "Bindings of the `persona` world (`profile`)."
+);
 
 /// Display for the agent error every stage can return.
 impl std::fmt::Display for types::AgentError {

@@ -2,9 +2,9 @@
 
 use crate::config::Config;
 use anyhow::Result;
+use dailyx_runtime::Runtime;
 use dailyx_runtime::engine::CompileSource;
 use dailyx_runtime::manifest::Grants;
-use dailyx_runtime::Runtime;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -21,7 +21,10 @@ pub async fn list(config: &Config, json: bool) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<16} {:<8} {:<15} {:<14} {:<44} LIMITS", "NAME", "VERSION", "WORLD", "DIGEST", "GRANTS");
+    println!(
+        "{:<16} {:<8} {:<15} {:<14} {:<44} LIMITS",
+        "NAME", "VERSION", "WORLD", "DIGEST", "GRANTS"
+    );
     for s in registry.summaries() {
         let l = s.limits;
         let limits = format!(
@@ -85,7 +88,13 @@ pub async fn check(config: &Config) -> Result<ExitCode> {
             CompileSource::Cache => "cached",
             CompileSource::Compiled => "compiled",
         };
-        println!("ok    {:<16} {:<8} {:<15} {} ({source})", c.id.name, c.id.version, c.entry.stage.world(), c.id.short_digest());
+        println!(
+            "ok    {:<16} {:<8} {:<15} {} ({source})",
+            c.id.name,
+            c.id.version,
+            c.entry.stage.world(),
+            c.id.short_digest()
+        );
     }
     for p in registry.problems.values() {
         println!("FAIL  {:<16} {}", p.component, p.message);
@@ -100,5 +109,9 @@ pub async fn check(config: &Config) -> Result<ExitCode> {
         registry.problems.len() + usize::from(registry.manifest_error.is_some()),
         started.elapsed().as_secs_f64()
     );
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

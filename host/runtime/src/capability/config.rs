@@ -28,8 +28,16 @@ pub struct ConfigState {
 
 impl ConfigState {
     /// State for one call: `values` are the merged defaults and overrides.
-    pub fn new(grant: Option<Arc<ConfigGrant>>, values: Arc<BTreeMap<String, String>>, events: EventRecorder) -> Self {
-        ConfigState { grant, values, events }
+    pub fn new(
+        grant: Option<Arc<ConfigGrant>>,
+        values: Arc<BTreeMap<String, String>>,
+        events: EventRecorder,
+    ) -> Self {
+        ConfigState {
+            grant,
+            values,
+            events,
+        }
     }
 }
 

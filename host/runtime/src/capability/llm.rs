@@ -100,7 +100,11 @@ impl TokenCount {
 
 impl LlmState {
     /// State for one call of a component with `grant`.
-    pub fn new(service: Arc<LlmService>, grant: Option<Arc<LlmGrant>>, events: EventRecorder) -> Self {
+    pub fn new(
+        service: Arc<LlmService>,
+        grant: Option<Arc<LlmGrant>>,
+        events: EventRecorder,
+    ) -> Self {
         LlmState {
             service,
             grant,
@@ -154,14 +158,19 @@ impl wit::Host for LlmState {
     async fn complete(&mut self, request: CompletionRequest) -> Result<Completion, LlmError> {
         let Some(grant) = self.grant.clone() else {
             let reason = "this component has no llm grant".to_owned();
-            self.events.denied("llm", "chat.completions", reason.clone());
+            self.events
+                .denied("llm", "chat.completions", reason.clone());
             return Err(LlmError::Denied(reason));
         };
         let Some(endpoint) = self.service.endpoint.load_full() else {
-            self.events.denied("llm", "chat.completions", "no LLM endpoint is configured");
+            self.events
+                .denied("llm", "chat.completions", "no LLM endpoint is configured");
             return Err(LlmError::NotConfigured);
         };
-        let model = request.model.clone().unwrap_or_else(|| endpoint.model.clone());
+        let model = request
+            .model
+            .clone()
+            .unwrap_or_else(|| endpoint.model.clone());
         let target = format!("chat.completions {model}");
         if request.model.is_some() && model != endpoint.model && !grant.models.contains(&model) {
             let reason = format!("model `{model}` is not granted (add it to grants.llm.models)");
@@ -170,7 +179,11 @@ impl wit::Host for LlmState {
         }
         let remaining = grant.max_tokens_per_run.saturating_sub(self.used.total());
         if remaining == 0 {
-            let reason = format!("{} of {} tokens used", self.used.total(), grant.max_tokens_per_run);
+            let reason = format!(
+                "{} of {} tokens used",
+                self.used.total(),
+                grant.max_tokens_per_run
+            );
             self.events.denied("llm", target, reason.clone());
             return Err(LlmError::BudgetExceeded(reason));
         }
@@ -194,7 +207,10 @@ impl wit::Host for LlmState {
                 .json
                 .then(|| serde_json::json!({ "type": "json_object" })),
         };
-        let url = format!("{}/chat/completions", endpoint.base_url.trim_end_matches('/'));
+        let url = format!(
+            "{}/chat/completions",
+            endpoint.base_url.trim_end_matches('/')
+        );
         let mut builder = self
             .service
             .client
@@ -225,7 +241,10 @@ impl wit::Host for LlmState {
                 self.events.allowed(
                     "llm",
                     target,
-                    format!("{model}: {} prompt + {} completion tokens", count.prompt, count.completion),
+                    format!(
+                        "{model}: {} prompt + {} completion tokens",
+                        count.prompt, count.completion
+                    ),
                 );
                 Ok(Completion {
                     text,
@@ -240,7 +259,8 @@ impl wit::Host for LlmState {
                     LlmError::Timeout => "timed out".into(),
                     other => format!("{other:?}"),
                 };
-                self.events.allowed("llm", target, format!("failed: {detail}"));
+                self.events
+                    .allowed("llm", target, format!("failed: {detail}"));
                 Err(e)
             }
         }
@@ -252,14 +272,20 @@ async fn send(builder: reqwest::RequestBuilder) -> Result<ChatResponse, LlmError
         if e.is_timeout() {
             LlmError::Timeout
         } else {
-            LlmError::Upstream(format!("cannot reach the LLM endpoint: {}", without_url(&e)))
+            LlmError::Upstream(format!(
+                "cannot reach the LLM endpoint: {}",
+                without_url(&e)
+            ))
         }
     })?;
     let status = response.status();
     let bytes = read_capped(response).await?;
     if !status.is_success() {
         let excerpt: String = String::from_utf8_lossy(&bytes).chars().take(300).collect();
-        return Err(LlmError::Upstream(format!("status {}: {excerpt}", status.as_u16())));
+        return Err(LlmError::Upstream(format!(
+            "status {}: {excerpt}",
+            status.as_u16()
+        )));
     }
     serde_json::from_slice(&bytes)
         .map_err(|e| LlmError::Upstream(format!("unreadable completion: {e}")))
@@ -293,5 +319,9 @@ fn without_url(e: &reqwest::Error) -> String {
         s.push_str(&inner.to_string());
         source = inner.source();
     }
-    if s.is_empty() { "request failed".into() } else { s }
+    if s.is_empty() {
+        "request failed".into()
+    } else {
+        s
+    }
 }

@@ -75,11 +75,21 @@ impl wit::Host for LogState {
             Level::Error => "error",
         };
         match level {
-            Level::Trace => tracing::trace!(target: "guest", component = %c.name, version = %c.version, digest = c.short_digest(), "{message}"),
-            Level::Debug => tracing::debug!(target: "guest", component = %c.name, version = %c.version, digest = c.short_digest(), "{message}"),
-            Level::Info => tracing::info!(target: "guest", component = %c.name, version = %c.version, digest = c.short_digest(), "{message}"),
-            Level::Warn => tracing::warn!(target: "guest", component = %c.name, version = %c.version, digest = c.short_digest(), "{message}"),
-            Level::Error => tracing::error!(target: "guest", component = %c.name, version = %c.version, digest = c.short_digest(), "{message}"),
+            Level::Trace => {
+                tracing::trace!(target: "guest", component = %c.name, version = %c.version, digest = c.short_digest(), "{message}")
+            }
+            Level::Debug => {
+                tracing::debug!(target: "guest", component = %c.name, version = %c.version, digest = c.short_digest(), "{message}")
+            }
+            Level::Info => {
+                tracing::info!(target: "guest", component = %c.name, version = %c.version, digest = c.short_digest(), "{message}")
+            }
+            Level::Warn => {
+                tracing::warn!(target: "guest", component = %c.name, version = %c.version, digest = c.short_digest(), "{message}")
+            }
+            Level::Error => {
+                tracing::error!(target: "guest", component = %c.name, version = %c.version, digest = c.short_digest(), "{message}")
+            }
         }
         self.lines.push(GuestLogLine {
             level: level_name,

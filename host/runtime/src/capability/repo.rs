@@ -42,7 +42,11 @@ pub struct RepoState {
 
 impl RepoState {
     /// State for one call of a component with `grant`.
-    pub fn new(repositories: Arc<Repositories>, grant: Option<Arc<RepoGrant>>, events: EventRecorder) -> Self {
+    pub fn new(
+        repositories: Arc<Repositories>,
+        grant: Option<Arc<RepoGrant>>,
+        events: EventRecorder,
+    ) -> Self {
         RepoState {
             repositories,
             grant,
@@ -92,8 +96,13 @@ impl wit::Host for RepoState {
         let since = query.since_ms;
         let result = blocking(move || read_log(&path, since, max)).await;
         match &result {
-            Ok(commits) => self.events.allowed("repo", target, format!("{} commits", commits.len())),
-            Err(e) => self.events.allowed("repo", target, format!("failed: {e:?}")),
+            Ok(commits) => {
+                self.events
+                    .allowed("repo", target, format!("{} commits", commits.len()))
+            }
+            Err(e) => self
+                .events
+                .allowed("repo", target, format!("failed: {e:?}")),
         }
         result
     }
@@ -116,8 +125,12 @@ impl wit::Host for RepoState {
         let revision = revision.unwrap_or_else(|| "HEAD".into());
         let result = blocking(move || read_blob(&repo_path, &relative, &revision)).await;
         match &result {
-            Ok(bytes) => self.events.allowed("repo", target, format!("{} bytes", bytes.len())),
-            Err(e) => self.events.allowed("repo", target, format!("failed: {e:?}")),
+            Ok(bytes) => self
+                .events
+                .allowed("repo", target, format!("{} bytes", bytes.len())),
+            Err(e) => self
+                .events
+                .allowed("repo", target, format!("failed: {e:?}")),
         }
         result
     }
@@ -151,7 +164,11 @@ pub fn confine(path: &str) -> Result<PathBuf, String> {
     if clean.as_os_str().is_empty() {
         return Err(format!("path `{path}` names the repository root"));
     }
-    if clean.components().next().is_some_and(|c| c.as_os_str() == ".git") {
+    if clean
+        .components()
+        .next()
+        .is_some_and(|c| c.as_os_str() == ".git")
+    {
         return Err("paths inside .git are not readable".into());
     }
     Ok(clean)
@@ -166,8 +183,12 @@ fn git_err(e: git2::Error) -> RepoError {
 
 fn open(path: &Path) -> Result<git2::Repository, RepoError> {
     // NO_SEARCH: the operator's path is the repository; never walk up to a parent one.
-    git2::Repository::open_ext(path, git2::RepositoryOpenFlags::NO_SEARCH, std::iter::empty::<&str>())
-        .map_err(|e| RepoError::Internal(format!("cannot open repository: {}", e.message())))
+    git2::Repository::open_ext(
+        path,
+        git2::RepositoryOpenFlags::NO_SEARCH,
+        std::iter::empty::<&str>(),
+    )
+    .map_err(|e| RepoError::Internal(format!("cannot open repository: {}", e.message())))
 }
 
 fn read_log(path: &Path, since_ms: Option<i64>, max: usize) -> Result<Vec<Commit>, RepoError> {
@@ -195,9 +216,10 @@ fn read_log(path: &Path, since_ms: Option<i64>, max: usize) -> Result<Vec<Commit
         }
         commits.push(Commit {
             id: commit.id().to_string(),
-            summary: commit.summary().unwrap_or_default().to_owned(),
-            message: commit.message().unwrap_or_default().to_owned(),
-            author: commit.author().name().unwrap_or_default().to_owned(),
+            // Lossy: a commit message that is not UTF-8 must not hide the whole history.
+            summary: lossy(commit.summary_bytes()),
+            message: lossy(Some(commit.message_bytes())),
+            author: lossy(Some(commit.author().name_bytes())),
             timestamp_ms,
             parent_count: commit.parent_count() as u32,
             files: file_changes(&repo, &commit)?,
@@ -206,7 +228,14 @@ fn read_log(path: &Path, since_ms: Option<i64>, max: usize) -> Result<Vec<Commit
     Ok(commits)
 }
 
-fn file_changes(repo: &git2::Repository, commit: &git2::Commit<'_>) -> Result<Vec<FileChange>, RepoError> {
+fn lossy(bytes: Option<&[u8]>) -> String {
+    String::from_utf8_lossy(bytes.unwrap_or_default()).into_owned()
+}
+
+fn file_changes(
+    repo: &git2::Repository,
+    commit: &git2::Commit<'_>,
+) -> Result<Vec<FileChange>, RepoError> {
     let tree = commit.tree().map_err(git_err)?;
     let parent_tree = match commit.parent(0) {
         Ok(p) => Some(p.tree().map_err(git_err)?),
@@ -245,7 +274,10 @@ fn read_blob(repo_path: &Path, relative: &Path, revision: &str) -> Result<Vec<u8
     let tree = object.peel_to_tree().map_err(git_err)?;
     let entry = tree.get_path(relative).map_err(git_err)?;
     if entry.kind() != Some(git2::ObjectType::Blob) || entry.filemode() == 0o120000 {
-        return Err(RepoError::NotFound(format!("{} is not a regular file", relative.display())));
+        return Err(RepoError::NotFound(format!(
+            "{} is not a regular file",
+            relative.display()
+        )));
     }
     let blob = repo.find_blob(entry.id()).map_err(git_err)?;
     if blob.size() > MAX_FILE_BYTES {
@@ -264,9 +296,20 @@ mod tests {
 
     #[test]
     fn confine_table() {
-        assert_eq!(confine("CHANGELOG.md").unwrap(), PathBuf::from("CHANGELOG.md"));
+        assert_eq!(
+            confine("CHANGELOG.md").unwrap(),
+            PathBuf::from("CHANGELOG.md")
+        );
         assert_eq!(confine("./docs/a.md").unwrap(), PathBuf::from("docs/a.md"));
-        for bad in ["", "/etc/passwd", "../x", "docs/../../x", "a\0b", ".", ".git/config"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "docs/../../x",
+            "a\0b",
+            ".",
+            ".git/config",
+        ] {
             assert!(confine(bad).is_err(), "{bad:?} must be refused");
         }
     }

@@ -19,7 +19,12 @@ impl WasiState {
     /// A context that grants nothing.
     pub fn sealed() -> Self {
         let mut builder = WasiCtx::builder();
-        builder.allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+        builder
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .stdout(wasmtime_wasi::p2::pipe::SinkOutputStream)
+            .stderr(wasmtime_wasi::p2::pipe::SinkOutputStream);
         WasiState {
             ctx: builder.build(),
             table: ResourceTable::new(),

@@ -10,7 +10,11 @@ fn the_shipped_manifest_parses_and_denies_by_default() {
     let m = parse(text).unwrap();
     assert_eq!(m.components.len(), 10);
     let policy = &m.components["policy"];
-    assert_eq!(policy.grants, Grants::default(), "policy is granted nothing");
+    assert_eq!(
+        policy.grants,
+        Grants::default(),
+        "policy is granted nothing"
+    );
     assert_eq!(policy.stage, Stage::Policy);
     assert_eq!(policy.file, PathBuf::from("policy.wasm"));
     let writer = &m.components["writer"];
@@ -57,16 +61,46 @@ fn mistakes_are_refused_with_the_component_named() {
     };
     let cases = [
         (entry("[component.grants.htp]\nx = 1"), "htp"),
-        (entry("[component.grants.http]\nallow = [{ origin = \"ftp://x\" }]"), "http or https"),
-        (entry("file = \"../escape.wasm\""), "inside the plugins directory"),
-        (entry("[component.limits]\nmemory_bytes = 0"), "memory_bytes"),
-        (entry("[component.limits]\nmemory_bytes = 4294967296"), "memory_bytes"),
-        (entry("[component.limits]\nwall_clock_ms = 0"), "wall_clock_ms"),
-        (entry("[component.grants.llm]\nmodels = []"), "max_tokens_per_run"),
-        ("[[component]]\nname = \"c\"\nversion = \"0.1\"\nworld = \"writer\"".into(), "semver"),
-        ("[[component]]\nname = \"c\"\nversion = \"0.1.0\"\nworld = \"publisher\"".into(), "unknown world `publisher`"),
-        ("[[component]]\nname = \"Bad Name\"\nversion = \"0.1.0\"\nworld = \"writer\"".into(), "names are"),
-        (format!("{}\n{}", entry(""), entry("")), "more than one entry"),
+        (
+            entry("[component.grants.http]\nallow = [{ origin = \"ftp://x\" }]"),
+            "http or https",
+        ),
+        (
+            entry("file = \"../escape.wasm\""),
+            "inside the plugins directory",
+        ),
+        (
+            entry("[component.limits]\nmemory_bytes = 0"),
+            "memory_bytes",
+        ),
+        (
+            entry("[component.limits]\nmemory_bytes = 4294967296"),
+            "memory_bytes",
+        ),
+        (
+            entry("[component.limits]\nwall_clock_ms = 0"),
+            "wall_clock_ms",
+        ),
+        (
+            entry("[component.grants.llm]\nmodels = []"),
+            "max_tokens_per_run",
+        ),
+        (
+            "[[component]]\nname = \"c\"\nversion = \"0.1\"\nworld = \"writer\"".into(),
+            "semver",
+        ),
+        (
+            "[[component]]\nname = \"c\"\nversion = \"0.1.0\"\nworld = \"publisher\"".into(),
+            "unknown world `publisher`",
+        ),
+        (
+            "[[component]]\nname = \"Bad Name\"\nversion = \"0.1.0\"\nworld = \"writer\"".into(),
+            "names are",
+        ),
+        (
+            format!("{}\n{}", entry(""), entry("")),
+            "more than one entry",
+        ),
     ];
     for (text, needle) in cases {
         let err = parse(&text).unwrap_err().to_string();

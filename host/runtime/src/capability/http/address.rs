@@ -66,11 +66,21 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
         Some("a multicast address")
     } else if seg[0] == 0x64 && seg[1] == 0xff9b {
         // NAT64 embeds an IPv4 address in the low 32 bits.
-        let v4 = Ipv4Addr::new((seg[6] >> 8) as u8, seg[6] as u8, (seg[7] >> 8) as u8, seg[7] as u8);
+        let v4 = Ipv4Addr::new(
+            (seg[6] >> 8) as u8,
+            seg[6] as u8,
+            (seg[7] >> 8) as u8,
+            seg[7] as u8,
+        );
         v4_reason(v4).or(None)
     } else if seg[0] == 0x2002 {
         // 6to4 embeds an IPv4 address in bits 16..48.
-        let v4 = Ipv4Addr::new((seg[1] >> 8) as u8, seg[1] as u8, (seg[2] >> 8) as u8, seg[2] as u8);
+        let v4 = Ipv4Addr::new(
+            (seg[1] >> 8) as u8,
+            seg[1] as u8,
+            (seg[2] >> 8) as u8,
+            seg[2] as u8,
+        );
         v4_reason(v4)
     } else {
         None

@@ -109,7 +109,9 @@ impl OriginPattern {
             }
             HostPattern::Suffix(format!(".{suffix}"))
         } else if host.contains('*') {
-            return Err(format!("origin `{origin}`: `*` only as the whole host or a leading `*.`"));
+            return Err(format!(
+                "origin `{origin}`: `*` only as the whole host or a leading `*.`"
+            ));
         } else {
             // Normalise through the URL parser (IDNA, IPv6 brackets) so it compares like requests.
             let url = Url::parse(&format!("{scheme}://{host}/"))
@@ -182,7 +184,10 @@ impl HttpGrant {
             }
             for p in &rule.path_prefixes {
                 if !p.starts_with('/') {
-                    return Err(format!("origin `{}`: path prefix `{p}` must start with `/`", rule.origin));
+                    return Err(format!(
+                        "origin `{}`: path prefix `{p}` must start with `/`",
+                        rule.origin
+                    ));
                 }
             }
         }
@@ -218,7 +223,9 @@ impl HttpGrant {
             .filter(|(r, _)| r.methods.iter().any(|m| m == method))
             .collect();
         if with_method.is_empty() {
-            return Err(format!("method {method} is not granted for origin {origin}"));
+            return Err(format!(
+                "method {method} is not granted for origin {origin}"
+            ));
         }
         let path = url.path();
         // Exact rules first: if one allows the request, private addresses may be reached.
@@ -268,7 +275,8 @@ mod tests {
     }
 
     fn check(g: &HttpGrant, method: &str, url: &str) -> Result<bool, String> {
-        g.check(method, &Url::parse(url).unwrap()).map(|a| a.exact_origin)
+        g.check(method, &Url::parse(url).unwrap())
+            .map(|a| a.exact_origin)
     }
 
     #[test]
@@ -282,20 +290,52 @@ mod tests {
             ("GET", "https://api.github.com/repos/a/b", Ok(true)),
             ("GET", "https://API.GitHub.com/repos/a", Ok(true)),
             ("GET", "https://api.github.com:443/repos/a", Ok(true)),
-            ("POST", "https://api.github.com/repos/a", Err("method POST is not granted")),
-            ("GET", "https://api.github.com/user", Err("path /user is not under")),
-            ("GET", "https://api.github.com/repos/../user", Err("path /user is not under")),
-            ("GET", "https://api.github.com/repos/%2e%2e/user", Err("path /user is not under")),
-            ("GET", "http://api.github.com/repos/a", Err("origin http://api.github.com:80 is not granted")),
-            ("GET", "https://api.github.com:8443/repos/a", Err("is not granted")),
-            ("GET", "https://evil.com/repos/a", Err("origin https://evil.com:443 is not granted")),
+            (
+                "POST",
+                "https://api.github.com/repos/a",
+                Err("method POST is not granted"),
+            ),
+            (
+                "GET",
+                "https://api.github.com/user",
+                Err("path /user is not under"),
+            ),
+            (
+                "GET",
+                "https://api.github.com/repos/../user",
+                Err("path /user is not under"),
+            ),
+            (
+                "GET",
+                "https://api.github.com/repos/%2e%2e/user",
+                Err("path /user is not under"),
+            ),
+            (
+                "GET",
+                "http://api.github.com/repos/a",
+                Err("origin http://api.github.com:80 is not granted"),
+            ),
+            (
+                "GET",
+                "https://api.github.com:8443/repos/a",
+                Err("is not granted"),
+            ),
+            (
+                "GET",
+                "https://evil.com/repos/a",
+                Err("origin https://evil.com:443 is not granted"),
+            ),
             ("GET", "https://blog.example.com/feed", Ok(false)),
             ("GET", "https://blog.example.com/feed/rss.xml", Ok(false)),
             ("GET", "https://blog.example.com/feedx", Err("path /feedx")),
             ("GET", "https://example.com/feed", Err("is not granted")),
             ("GET", "https://evilexample.com/feed", Err("is not granted")),
             ("GET", "http://127.0.0.1:8080/anything", Ok(true)),
-            ("GET", "http://127.0.0.1:8081/anything", Err("is not granted")),
+            (
+                "GET",
+                "http://127.0.0.1:8081/anything",
+                Err("is not granted"),
+            ),
         ];
         for (method, url, expected) in cases {
             let got = check(&g, method, url);
@@ -316,7 +356,10 @@ mod tests {
 
     #[test]
     fn exact_rule_wins_over_wildcard_for_the_same_request() {
-        let g = grant(&[("https://*", &["GET"], &["/"]), ("https://intra.corp", &["GET"], &["/"])]);
+        let g = grant(&[
+            ("https://*", &["GET"], &["/"]),
+            ("https://intra.corp", &["GET"], &["/"]),
+        ]);
         assert_eq!(check(&g, "GET", "https://intra.corp/x"), Ok(true));
         assert_eq!(check(&g, "GET", "https://other.corp/x"), Ok(false));
     }

@@ -80,7 +80,11 @@ pub struct HttpState {
 
 impl HttpState {
     /// State for one call of a component with `grant`.
-    pub fn new(service: Arc<HttpService>, grant: Option<Arc<HttpGrant>>, events: EventRecorder) -> Self {
+    pub fn new(
+        service: Arc<HttpService>,
+        grant: Option<Arc<HttpGrant>>,
+        events: EventRecorder,
+    ) -> Self {
         HttpState {
             service,
             grant,
@@ -116,15 +120,21 @@ impl wit::Host for HttpState {
         if self.requests >= grant.max_requests_per_run {
             return Err(self.deny(
                 &target,
-                format!("max_requests_per_run ({}) reached", grant.max_requests_per_run),
+                format!(
+                    "max_requests_per_run ({}) reached",
+                    grant.max_requests_per_run
+                ),
             ));
         }
         self.requests += 1;
 
         let url = parse_url(&request.url).inspect_err(|m| {
-            self.events.denied("http", target.clone(), format!("invalid request: {m}"));
+            self.events
+                .denied("http", target.clone(), format!("invalid request: {m}"));
         })?;
-        let allowed = grant.check(method, &url).map_err(|reason| self.deny(&target, reason))?;
+        let allowed = grant
+            .check(method, &url)
+            .map_err(|reason| self.deny(&target, reason))?;
         let body = request.body.unwrap_or_default();
         if body.len() as u64 > grant.max_request_bytes {
             let reason = format!(
@@ -139,17 +149,33 @@ impl wit::Host for HttpState {
         for (name, value) in &request.headers {
             let lower = name.to_ascii_lowercase();
             if HOST_MANAGED_HEADERS.contains(&lower.as_str()) {
-                self.events.denied("http", target.clone(), format!("header `{lower}` is host-managed; dropped"));
+                self.events.denied(
+                    "http",
+                    target.clone(),
+                    format!("header `{lower}` is host-managed; dropped"),
+                );
                 continue;
             }
-            let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) else {
-                self.events.denied("http", target.clone(), format!("invalid header `{}`", truncate(name, 64)));
-                return Err(HttpError::InvalidRequest(format!("invalid header `{}`", truncate(name, 64))));
+            let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) else {
+                self.events.denied(
+                    "http",
+                    target.clone(),
+                    format!("invalid header `{}`", truncate(name, 64)),
+                );
+                return Err(HttpError::InvalidRequest(format!(
+                    "invalid header `{}`",
+                    truncate(name, 64)
+                )));
             };
             headers.append(n, v);
         }
         if !allowed.exact_origin {
-            check_addresses(&url).await.map_err(|reason| self.deny(&target, reason))?;
+            check_addresses(&url)
+                .await
+                .map_err(|reason| self.deny(&target, reason))?;
         }
         let origin = url.origin().ascii_serialization();
         for (name, secret) in self.service.credentials.headers_for(&origin) {
@@ -161,9 +187,13 @@ impl wit::Host for HttpState {
         }
 
         let timeout = Duration::from_millis(u64::from(
-            request.timeout_ms.unwrap_or(grant.timeout_ms).min(grant.timeout_ms),
+            request
+                .timeout_ms
+                .unwrap_or(grant.timeout_ms)
+                .min(grant.timeout_ms),
         ));
-        let reqwest_method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let reqwest_method =
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let mut builder = self
             .service
             .client
@@ -197,15 +227,25 @@ impl wit::Host for HttpState {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(Response { status, headers, body })
+            Ok(Response {
+                status,
+                headers,
+                body,
+            })
         };
         let result = match tokio::time::timeout(timeout, exchange).await {
             Ok(r) => r,
             Err(_) => Err(HttpError::Timeout),
         };
         match &result {
-            Ok(r) => self.events.allowed("http", target, format!("{}, {} bytes", r.status, r.body.len())),
-            Err(e) => self.events.allowed("http", target, format!("failed: {}", describe(e))),
+            Ok(r) => self.events.allowed(
+                "http",
+                target,
+                format!("{}, {} bytes", r.status, r.body.len()),
+            ),
+            Err(e) => self
+                .events
+                .allowed("http", target, format!("failed: {}", describe(e))),
         }
         result
     }
@@ -215,13 +255,18 @@ impl wit::Host for HttpState {
 fn parse_url(raw: &str) -> Result<Url, HttpError> {
     let url = Url::parse(raw).map_err(|e| HttpError::InvalidRequest(format!("bad URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(HttpError::InvalidRequest(format!("scheme `{}` is not http or https", url.scheme())));
+        return Err(HttpError::InvalidRequest(format!(
+            "scheme `{}` is not http or https",
+            url.scheme()
+        )));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(HttpError::InvalidRequest("URL has no host".into()));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(HttpError::InvalidRequest("credentials in URLs are not allowed".into()));
+        return Err(HttpError::InvalidRequest(
+            "credentials in URLs are not allowed".into(),
+        ));
     }
     Ok(url)
 }
@@ -269,7 +314,10 @@ fn transport_error(e: reqwest::Error) -> HttpError {
 
 fn describe(e: &HttpError) -> String {
     match e {
-        HttpError::Denied(m) | HttpError::InvalidRequest(m) | HttpError::TooLarge(m) | HttpError::Transport(m) => m.clone(),
+        HttpError::Denied(m)
+        | HttpError::InvalidRequest(m)
+        | HttpError::TooLarge(m)
+        | HttpError::Transport(m) => m.clone(),
         HttpError::Timeout => "timed out".into(),
     }
 }

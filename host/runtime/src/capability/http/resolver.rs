@@ -46,7 +46,9 @@ impl Resolve for FilteringResolver {
                 .filter(|a| exact || non_public_reason(a.ip()).is_none())
                 .collect();
             if allowed.is_empty() {
-                return Err(format!("{host} resolves to no address this component may reach").into());
+                return Err(
+                    format!("{host} resolves to no address this component may reach").into(),
+                );
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
         })

@@ -8,6 +8,7 @@ use crate::capability::{
 use crate::events::EventRecorder;
 use crate::registry::{HostServices, LoadedComponent};
 use crate::world::{Stage, StagePre};
+use dailyx_world as w;
 use dailyx_world::types::{
     ActionLink, AgentError, Draft, Material, Persona, PolicyReport, PolicyRules, RunContext,
     Selection, StyleGuide, ThreadPlan,
@@ -214,6 +215,131 @@ pub enum StageOutput {
     Persona(Persona),
 }
 
+/// A live instance of one stage's component.
+pub(crate) enum StageInstance {
+    Collector(w::collector::Collector),
+    Curator(w::curator::Curator),
+    Style(w::style::Style),
+    ThreadPlanner(w::thread_planner::ThreadPlanner),
+    Writer(w::writer::Writer),
+    Critic(w::critic::Critic),
+    Policy(w::policy::Policy),
+    Notifier(w::notifier::Notifier),
+    Persona(w::persona::Persona),
+}
+
+/// Instantiates `pre` in `store`.
+pub(crate) async fn instantiate(
+    pre: &StagePre,
+    store: &mut wasmtime::Store<CallState>,
+) -> wasmtime::Result<StageInstance> {
+    Ok(match pre {
+        StagePre::Collector(p) => StageInstance::Collector(p.instantiate_async(store).await?),
+        StagePre::Curator(p) => StageInstance::Curator(p.instantiate_async(store).await?),
+        StagePre::Style(p) => StageInstance::Style(p.instantiate_async(store).await?),
+        StagePre::ThreadPlanner(p) => {
+            StageInstance::ThreadPlanner(p.instantiate_async(store).await?)
+        }
+        StagePre::Writer(p) => StageInstance::Writer(p.instantiate_async(store).await?),
+        StagePre::Critic(p) => StageInstance::Critic(p.instantiate_async(store).await?),
+        StagePre::Policy(p) => StageInstance::Policy(p.instantiate_async(store).await?),
+        StagePre::Notifier(p) => StageInstance::Notifier(p.instantiate_async(store).await?),
+        StagePre::Persona(p) => StageInstance::Persona(p.instantiate_async(store).await?),
+    })
+}
+
+/// Calls the export of `instance` with `input`. The outer error is a trap
+/// or limit; the inner one is the agent's own error value.
+pub(crate) async fn call_export(
+    instance: &StageInstance,
+    store: &mut wasmtime::Store<CallState>,
+    input: &StageInput,
+) -> wasmtime::Result<Result<StageOutput, AgentError>> {
+    use StageInput as I;
+    use StageInstance as S;
+    use StageOutput as O;
+    Ok(match (instance, input) {
+        (S::Collector(c), I::Collect { ctx }) => {
+            c.call_collect(store, ctx).await?.map(O::Materials)
+        }
+        (S::Curator(c), I::Curate { ctx, materials }) => c
+            .call_curate(store, ctx, materials)
+            .await?
+            .map(O::Selection),
+        (
+            S::Style(c),
+            I::Style {
+                ctx,
+                persona,
+                approved_posts,
+            },
+        ) => c
+            .call_style(store, ctx, persona, approved_posts)
+            .await?
+            .map(O::StyleGuide),
+        (
+            S::ThreadPlanner(c),
+            I::Plan {
+                ctx,
+                selection,
+                materials,
+                style,
+            },
+        ) => c
+            .call_plan(store, ctx, selection, materials, style)
+            .await?
+            .map(O::Plan),
+        (
+            S::Writer(c),
+            I::Write {
+                ctx,
+                plan,
+                materials,
+                style,
+            },
+        ) => c
+            .call_write(store, ctx, plan, materials, style)
+            .await?
+            .map(O::Draft),
+        (
+            S::Critic(c),
+            I::Critique {
+                ctx,
+                draft,
+                materials,
+                style,
+            },
+        ) => c
+            .call_critique(store, ctx, draft, materials, style)
+            .await?
+            .map(O::Critique),
+        (S::Policy(c), I::Check { ctx, draft, rules }) => c
+            .call_check(store, ctx, draft, rules)
+            .await?
+            .map(O::PolicyReport),
+        (
+            S::Notifier(c),
+            I::Compose {
+                ctx,
+                draft,
+                report,
+                links,
+            },
+        ) => c
+            .call_compose(store, ctx, draft, report, links)
+            .await?
+            .map(O::Notification),
+        (S::Persona(c), I::Profile) => Ok(O::Persona(c.call_profile(store).await?)),
+        // The runtime checks the stage before instantiating; reaching this is a host bug.
+        (_, input) => {
+            return Err(wasmtime::format_err!(
+                "input for `{}` does not fit this component's world",
+                input.stage().export()
+            ));
+        }
+    })
+}
+
 /// A host-side failure of [`invoke`], by phase.
 pub(crate) enum Failure {
     /// Instantiation failed (e.g. no free instance slot).
@@ -223,101 +349,17 @@ pub(crate) enum Failure {
 }
 
 /// Instantiates `pre` in `store` and calls its export with `input`.
-///
-/// The outer error is a host-side failure; the inner one is the agent's own
-/// error value.
 pub(crate) async fn invoke(
     pre: &StagePre,
     store: &mut wasmtime::Store<CallState>,
     input: StageInput,
 ) -> Result<Result<StageOutput, AgentError>, Failure> {
-    macro_rules! call {
-        ($pre:expr, $method:ident ( $($arg:expr),* ) => $variant:ident) => {{
-            let instance = $pre.instantiate_async(&mut *store).await.map_err(Failure::Instantiate)?;
-            let result = instance.$method(&mut *store, $($arg),*).await.map_err(Failure::Call)?;
-            Ok(result.map(StageOutput::$variant))
-        }};
-    }
-    use StageInput as I;
-    match (pre, input) {
-        (StagePre::Collector(p), I::Collect { ctx }) => call!(p, call_collect(&ctx) => Materials),
-        (StagePre::Curator(p), I::Curate { ctx, materials }) => {
-            call!(p, call_curate(&ctx, &materials) => Selection)
-        }
-        (
-            StagePre::Style(p),
-            I::Style {
-                ctx,
-                persona,
-                approved_posts,
-            },
-        ) => {
-            call!(p, call_style(&ctx, &persona, &approved_posts) => StyleGuide)
-        }
-        (
-            StagePre::ThreadPlanner(p),
-            I::Plan {
-                ctx,
-                selection,
-                materials,
-                style,
-            },
-        ) => {
-            call!(p, call_plan(&ctx, &selection, &materials, &style) => Plan)
-        }
-        (
-            StagePre::Writer(p),
-            I::Write {
-                ctx,
-                plan,
-                materials,
-                style,
-            },
-        ) => {
-            call!(p, call_write(&ctx, &plan, &materials, &style) => Draft)
-        }
-        (
-            StagePre::Critic(p),
-            I::Critique {
-                ctx,
-                draft,
-                materials,
-                style,
-            },
-        ) => {
-            call!(p, call_critique(&ctx, &draft, &materials, &style) => Critique)
-        }
-        (StagePre::Policy(p), I::Check { ctx, draft, rules }) => {
-            call!(p, call_check(&ctx, &draft, &rules) => PolicyReport)
-        }
-        (
-            StagePre::Notifier(p),
-            I::Compose {
-                ctx,
-                draft,
-                report,
-                links,
-            },
-        ) => {
-            call!(p, call_compose(&ctx, &draft, &report, &links) => Notification)
-        }
-        (StagePre::Persona(p), I::Profile) => {
-            let instance = p
-                .instantiate_async(&mut *store)
-                .await
-                .map_err(Failure::Instantiate)?;
-            let persona = instance
-                .call_profile(&mut *store)
-                .await
-                .map_err(Failure::Call)?;
-            Ok(Ok(StageOutput::Persona(persona)))
-        }
-        // The caller checks the stage first; this is only reached on a host bug.
-        (_, input) => Err(Failure::Instantiate(wasmtime::format_err!(
-            "input for `{}` does not fit this component's world",
-            input.stage().export()
-        ))),
-    }
+    let instance = instantiate(pre, store)
+        .await
+        .map_err(Failure::Instantiate)?;
+    call_export(&instance, store, &input)
+        .await
+        .map_err(Failure::Call)
 }
 
 /// Counts serialised bytes and stops at a limit without buffering them.

@@ -209,7 +209,6 @@ impl Manifest {
 
 /// Validates one raw entry; the error says what is wrong with it.
 fn validate(raw: RawEntry, defaults: &RawLimits) -> Result<ManifestEntry, String> {
-    let fail = |m: String| m;
     let valid_name = !raw.name.is_empty()
         && raw.name.len() <= 64
         && raw
@@ -217,10 +216,10 @@ fn validate(raw: RawEntry, defaults: &RawLimits) -> Result<ManifestEntry, String
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !valid_name {
-        return Err(fail("names are 1-64 characters of a-z, 0-9 and '-'".into()));
+        return Err("names are 1-64 characters of a-z, 0-9 and '-'".into());
     }
     let stage = Stage::from_world(&raw.world).ok_or_else(|| {
-        fail(format!(
+        format!(
             "unknown world `{}` (known: {})",
             raw.world,
             Stage::ALL
@@ -228,7 +227,7 @@ fn validate(raw: RawEntry, defaults: &RawLimits) -> Result<ManifestEntry, String
                 .map(|s| s.world())
                 .collect::<Vec<_>>()
                 .join(", ")
-        ))
+        )
     })?;
     if raw.version.split('.').count() != 3
         || !raw
@@ -237,10 +236,7 @@ fn validate(raw: RawEntry, defaults: &RawLimits) -> Result<ManifestEntry, String
             .take(3)
             .all(|p| p.parse::<u64>().is_ok())
     {
-        return Err(fail(format!(
-            "version `{}` is not semver (x.y.z)",
-            raw.version
-        )));
+        return Err(format!("version `{}` is not semver (x.y.z)", raw.version));
     }
     let file = raw
         .file
@@ -251,14 +247,13 @@ fn validate(raw: RawEntry, defaults: &RawLimits) -> Result<ManifestEntry, String
             .components()
             .any(|c| matches!(c, std::path::Component::ParentDir))
     {
-        return Err(fail(format!(
+        return Err(format!(
             "file `{}` must be a relative path inside the plugins directory",
             file.display()
-        )));
+        ));
     }
     if let Some(http) = &raw.grants.http {
-        http.validate()
-            .map_err(|m| fail(format!("grants.http: {m}")))?;
+        http.validate().map_err(|m| format!("grants.http: {m}"))?;
     }
     let pick =
         |own: Option<u64>, default: Option<u64>, builtin: u64| own.or(default).unwrap_or(builtin);
@@ -282,12 +277,12 @@ fn validate(raw: RawEntry, defaults: &RawLimits) -> Result<ManifestEntry, String
         ),
     };
     if limits.memory_bytes == 0 || limits.memory_bytes > MAX_MEMORY_BYTES {
-        return Err(fail(format!(
+        return Err(format!(
             "limits.memory_bytes must be between 1 and {MAX_MEMORY_BYTES}"
-        )));
+        ));
     }
     if limits.wall_clock_ms == 0 {
-        return Err(fail("limits.wall_clock_ms must be positive".into()));
+        return Err("limits.wall_clock_ms must be positive".into());
     }
     let config = raw
         .config

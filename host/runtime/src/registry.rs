@@ -193,67 +193,77 @@ pub(crate) fn read_verified(
     Ok((bytes, actual))
 }
 
-/// Turns a verified file into a loaded component. Blocking (compiles).
-pub(crate) fn load_component(
-    engine: &Engine,
-    linker: &Linker<CallState>,
-    cache_dir: Option<&Path>,
-    services: &HostServices,
-    plugins_dir: &Path,
-    entry: &ManifestEntry,
-    bytes: &[u8],
-    digest: String,
-) -> Result<LoadedComponent, LoadError> {
-    let path = plugins_dir.join(&entry.file);
-    let (component, compile_source) =
-        compile_cached(engine, cache_dir, &digest, bytes).map_err(|e| LoadError::Compile {
+/// What loading a component needs from the runtime.
+pub(crate) struct Loader<'a> {
+    pub(crate) engine: &'a Engine,
+    pub(crate) linker: &'a Linker<CallState>,
+    pub(crate) cache_dir: Option<&'a Path>,
+    pub(crate) services: &'a HostServices,
+    pub(crate) plugins_dir: &'a Path,
+}
+
+impl Loader<'_> {
+    /// Turns a verified file into a loaded component. Blocking (compiles).
+    pub(crate) fn load(
+        &self,
+        entry: &ManifestEntry,
+        bytes: &[u8],
+        digest: String,
+    ) -> Result<LoadedComponent, LoadError> {
+        let path = self.plugins_dir.join(&entry.file);
+        let (component, compile_source) =
+            compile_cached(self.engine, self.cache_dir, &digest, bytes).map_err(|e| {
+                LoadError::Compile {
+                    component: entry.name.clone(),
+                    path: path.clone(),
+                    message: format!("{e:#}"),
+                }
+            })?;
+        let mismatch = |message: String| LoadError::WorldMismatch {
             component: entry.name.clone(),
-            path: path.clone(),
-            message: format!("{e:#}"),
+            world: entry.stage.world(),
+            message,
+        };
+        check_fit(self.engine, &component, entry.stage).map_err(mismatch)?;
+        let imports_wasi = component
+            .component_type()
+            .imports(self.engine)
+            .any(|(name, _)| name.starts_with("wasi:"));
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| mismatch(format!("its imports cannot be satisfied: {e:#}")))?;
+        let pre = StagePre::new(entry.stage, instance_pre).map_err(|e| {
+            mismatch(format!(
+                "its export `{}` has the wrong type: {e:#}",
+                entry.stage.export()
+            ))
         })?;
-    let mismatch = |message: String| LoadError::WorldMismatch {
-        component: entry.name.clone(),
-        world: entry.stage.world(),
-        message,
-    };
-    check_fit(engine, &component, entry.stage).map_err(mismatch)?;
-    let imports_wasi = component
-        .component_type()
-        .imports(engine)
-        .any(|(name, _)| name.starts_with("wasi:"));
-    let instance_pre = linker
-        .instantiate_pre(&component)
-        .map_err(|e| mismatch(format!("its imports cannot be satisfied: {e:#}")))?;
-    let pre = StagePre::new(entry.stage, instance_pre).map_err(|e| {
-        mismatch(format!(
-            "its export `{}` has the wrong type: {e:#}",
-            entry.stage.export()
-        ))
-    })?;
-    let mut config_values = entry.config.clone();
-    if let Some(overrides) = services.plugin_config.get(&entry.name) {
-        config_values.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let mut config_values = entry.config.clone();
+        if let Some(overrides) = self.services.plugin_config.get(&entry.name) {
+            config_values.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let g = &entry.grants;
+        Ok(LoadedComponent {
+            id: Arc::new(ComponentId {
+                name: entry.name.clone(),
+                version: entry.version.clone(),
+                digest,
+            }),
+            entry: entry.clone(),
+            pre,
+            grants: PreparedGrants {
+                http: g.http.clone().map(Arc::new),
+                llm: g.llm.clone().map(Arc::new),
+                repo: g.repo.clone().map(Arc::new),
+                config: g.config.clone().map(Arc::new),
+                config_values: Arc::new(config_values),
+            },
+            loaded_at: SystemTime::now(),
+            compile_source,
+            imports_wasi,
+        })
     }
-    let g = &entry.grants;
-    Ok(LoadedComponent {
-        id: Arc::new(ComponentId {
-            name: entry.name.clone(),
-            version: entry.version.clone(),
-            digest,
-        }),
-        entry: entry.clone(),
-        pre,
-        grants: PreparedGrants {
-            http: g.http.clone().map(Arc::new),
-            llm: g.llm.clone().map(Arc::new),
-            repo: g.repo.clone().map(Arc::new),
-            config: g.config.clone().map(Arc::new),
-            config_values: Arc::new(config_values),
-        },
-        loaded_at: SystemTime::now(),
-        compile_source,
-        imports_wasi,
-    })
 }
 
 impl Registry {

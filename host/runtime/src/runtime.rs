@@ -8,7 +8,7 @@ use crate::engine::{EpochTicker, build_engine, start_epoch_ticker};
 use crate::events::{CapabilityEvent, ComponentId, EventRecorder};
 use crate::manifest::{MANIFEST_FILE, Manifest};
 use crate::registry::{
-    HostServices, LoadProblem, LoadedComponent, Registry, load_component, read_verified,
+    HostServices, LoadProblem, LoadedComponent, Loader, Registry, read_verified,
 };
 use crate::runtime_config::RuntimeConfig;
 use crate::world::Stage;
@@ -265,6 +265,13 @@ impl Runtime {
                 return (Some(next), report);
             }
         };
+        let loader = Loader {
+            engine: &self.engine,
+            linker: &self.linker,
+            cache_dir: self.cache_dir.as_deref(),
+            services: &self.services,
+            plugins_dir: &self.plugins_dir,
+        };
         let mut next = Registry::default();
         for (name, entry) in &manifest.components {
             let old = current.components.get(name);
@@ -273,16 +280,7 @@ impl Runtime {
                 if let Some(old) = old.filter(|o| o.entry == *entry && o.id.digest == digest) {
                     return Ok(old.clone());
                 }
-                let component = load_component(
-                    &self.engine,
-                    &self.linker,
-                    self.cache_dir.as_deref(),
-                    &self.services,
-                    &self.plugins_dir,
-                    entry,
-                    &bytes,
-                    digest,
-                )?;
+                let component = loader.load(entry, &bytes, digest)?;
                 let component = Arc::new(component);
                 report.activated.push((*component.id).clone());
                 Ok(component)
@@ -355,24 +353,8 @@ impl Runtime {
         }
         let limits = component.entry.limits;
         let events = EventRecorder::new(component.id.clone());
-        let mut store = Store::new(
-            &self.engine,
-            CallState::new(component, &self.services, &events),
-        );
-        store.limiter(|s| &mut s.limiter);
-        let fuel = limits.fuel.unwrap_or(u64::MAX);
-        // Fuel is always enabled on the engine, so this cannot fail.
-        let _ = store.set_fuel(fuel);
         let wall = Duration::from_millis(limits.wall_clock_ms);
-        let deadline = started + wall;
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            Ok(if Instant::now() >= deadline {
-                UpdateDeadline::Interrupt
-            } else {
-                UpdateDeadline::Yield(1)
-            })
-        });
+        let mut store = self.new_store(component, &events, started + wall);
 
         // The epoch callback stops guest code; this timeout also covers time
         // spent awaiting host calls (a slow upstream).
@@ -475,6 +457,73 @@ fn classify_failure(
         component,
         message,
         panic,
+    }
+}
+
+impl Runtime {
+    /// A store for one call of `component`: its limits, fuel, and an epoch
+    /// callback that yields to tokio every tick and interrupts at `deadline`.
+    fn new_store(
+        &self,
+        component: &LoadedComponent,
+        events: &EventRecorder,
+        deadline: Instant,
+    ) -> Store<CallState> {
+        let mut store = Store::new(
+            &self.engine,
+            CallState::new(component, &self.services, events),
+        );
+        store.limiter(|s| &mut s.limiter);
+        // Fuel is always enabled on the engine, so this cannot fail.
+        let _ = store.set_fuel(component.entry.limits.fuel.unwrap_or(u64::MAX));
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            Ok(if Instant::now() >= deadline {
+                UpdateDeadline::Interrupt
+            } else {
+                UpdateDeadline::Yield(1)
+            })
+        });
+        store
+    }
+
+    /// An instance kept alive across calls, for benchmarks that compare a
+    /// fresh instance per call with a reused one. Production calls always get
+    /// a fresh instance, so no state survives from one call to the next.
+    #[doc(hidden)]
+    pub async fn reused_instance(&self, name: &str) -> Result<ReusedInstance, String> {
+        let component = self
+            .registry
+            .load()
+            .components
+            .get(name)
+            .cloned()
+            .ok_or_else(|| format!("component `{name}` is not loaded"))?;
+        let events = EventRecorder::new(component.id.clone());
+        let far = Instant::now() + Duration::from_secs(24 * 3600);
+        let mut store = self.new_store(&component, &events, far);
+        let instance = crate::call::instantiate(&component.pre, &mut store)
+            .await
+            .map_err(|e| format!("{e:#}"))?;
+        Ok(ReusedInstance { store, instance })
+    }
+}
+
+/// See [`Runtime::reused_instance`].
+#[doc(hidden)]
+pub struct ReusedInstance {
+    store: Store<CallState>,
+    instance: crate::call::StageInstance,
+}
+
+impl ReusedInstance {
+    /// Calls the export again on the same instance.
+    pub async fn call(&mut self, input: &StageInput) -> Result<StageOutput, String> {
+        match crate::call::call_export(&self.instance, &mut self.store, input).await {
+            Ok(Ok(output)) => Ok(output),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(format!("{e:#}")),
+        }
     }
 }
 

@@ -22,11 +22,27 @@ fn make_repo(dir: &Path) {
     let sig = git2::Signature::now("Ada", "ada@example.com").expect("sig");
     let mut parent: Option<git2::Oid> = None;
     let commits = [
-        ("CHANGELOG.md", "# Changelog\n\n## 1.4.0\n- Streaming API\n- Faster sync\n", "docs: changelog for 1.4.0"),
-        ("src/stream.rs", "pub fn stream() {}\n", "feat(api): streaming responses"),
-        ("src/sync.rs", "pub fn sync() {}\npub fn fast() {}\n", "perf(sync): 3x faster initial sync"),
+        (
+            "CHANGELOG.md",
+            "# Changelog\n\n## 1.4.0\n- Streaming API\n- Faster sync\n",
+            "docs: changelog for 1.4.0",
+        ),
+        (
+            "src/stream.rs",
+            "pub fn stream() {}\n",
+            "feat(api): streaming responses",
+        ),
+        (
+            "src/sync.rs",
+            "pub fn sync() {}\npub fn fast() {}\n",
+            "perf(sync): 3x faster initial sync",
+        ),
         ("src/fix.rs", "pub fn fix() {}\n", "fix: handle empty input"),
-        ("Cargo.toml", "[package]\nversion = \"1.4.0\"\n", "chore: bump version to 1.4.0"),
+        (
+            "Cargo.toml",
+            "[package]\nversion = \"1.4.0\"\n",
+            "chore: bump version to 1.4.0",
+        ),
     ];
     for (file, content, message) in commits {
         let path = dir.join(file);
@@ -35,15 +51,25 @@ fn make_repo(dir: &Path) {
         let mut index = repo.index().expect("index");
         index.add_path(Path::new(file)).expect("add");
         index.write().expect("write index");
-        let tree = repo.find_tree(index.write_tree().expect("tree")).expect("find tree");
-        let parents: Vec<git2::Commit> = parent.iter().map(|p| repo.find_commit(*p).expect("parent")).collect();
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("find tree");
+        let parents: Vec<git2::Commit> = parent
+            .iter()
+            .map(|p| repo.find_commit(*p).expect("parent"))
+            .collect();
         let refs: Vec<&git2::Commit> = parents.iter().collect();
-        parent = Some(repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &refs).expect("commit"));
+        parent = Some(
+            repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)
+                .expect("commit"),
+        );
     }
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 async fn output(runtime: &Runtime, name: &str, input: StageInput) -> StageOutput {
@@ -56,22 +82,77 @@ async fn stage_inputs(runtime: &Runtime) -> Vec<(&'static str, StageInput)> {
     let mut c = ctx("bench");
     c.started_at_ms = now_ms();
     let collect = StageInput::Collect { ctx: c.clone() };
-    let StageOutput::Materials(materials) = output(runtime, "collector", collect.clone()).await else { panic!() };
-    let curate = StageInput::Curate { ctx: c.clone(), materials: materials.clone() };
-    let StageOutput::Selection(selection) = output(runtime, "curator", curate.clone()).await else { panic!() };
-    let StageOutput::Persona(persona) = output(runtime, "dev-advocate", StageInput::Profile).await else { panic!() };
-    let style_in = StageInput::Style { ctx: c.clone(), persona, approved_posts: vec![] };
-    let StageOutput::StyleGuide(style) = output(runtime, "style", style_in.clone()).await else { panic!() };
-    let plan_in = StageInput::Plan { ctx: c.clone(), selection, materials: materials.clone(), style: style.clone() };
-    let StageOutput::Plan(plan) = output(runtime, "thread-planner", plan_in.clone()).await else { panic!() };
-    let write_in = StageInput::Write { ctx: c.clone(), plan, materials: materials.clone(), style: style.clone() };
-    let StageOutput::Draft(draft) = output(runtime, "writer", write_in.clone()).await else { panic!() };
-    let critique_in = StageInput::Critique { ctx: c.clone(), draft: draft.clone(), materials, style };
-    let rules = PolicyRules { blocked_terms: vec!["crypto".into()], recent_posts: vec![], max_weighted_length: 280 };
-    let check_in = StageInput::Check { ctx: c.clone(), draft: draft.clone(), rules };
-    let StageOutput::PolicyReport(report) = output(runtime, "policy", check_in.clone()).await else { panic!() };
-    let links = vec![ActionLink { action: "approve".into(), url: "http://127.0.0.1:8080/a/t".into() }];
-    let compose_in = StageInput::Compose { ctx: c, draft, report, links };
+    let StageOutput::Materials(materials) = output(runtime, "collector", collect.clone()).await
+    else {
+        panic!()
+    };
+    let curate = StageInput::Curate {
+        ctx: c.clone(),
+        materials: materials.clone(),
+    };
+    let StageOutput::Selection(selection) = output(runtime, "curator", curate.clone()).await else {
+        panic!()
+    };
+    let StageOutput::Persona(persona) = output(runtime, "dev-advocate", StageInput::Profile).await
+    else {
+        panic!()
+    };
+    let style_in = StageInput::Style {
+        ctx: c.clone(),
+        persona,
+        approved_posts: vec![],
+    };
+    let StageOutput::StyleGuide(style) = output(runtime, "style", style_in.clone()).await else {
+        panic!()
+    };
+    let plan_in = StageInput::Plan {
+        ctx: c.clone(),
+        selection,
+        materials: materials.clone(),
+        style: style.clone(),
+    };
+    let StageOutput::Plan(plan) = output(runtime, "thread-planner", plan_in.clone()).await else {
+        panic!()
+    };
+    let write_in = StageInput::Write {
+        ctx: c.clone(),
+        plan,
+        materials: materials.clone(),
+        style: style.clone(),
+    };
+    let StageOutput::Draft(draft) = output(runtime, "writer", write_in.clone()).await else {
+        panic!()
+    };
+    let critique_in = StageInput::Critique {
+        ctx: c.clone(),
+        draft: draft.clone(),
+        materials,
+        style,
+    };
+    let rules = PolicyRules {
+        blocked_terms: vec!["crypto".into()],
+        recent_posts: vec![],
+        max_weighted_length: 280,
+    };
+    let check_in = StageInput::Check {
+        ctx: c.clone(),
+        draft: draft.clone(),
+        rules,
+    };
+    let StageOutput::PolicyReport(report) = output(runtime, "policy", check_in.clone()).await
+    else {
+        panic!()
+    };
+    let links = vec![ActionLink {
+        action: "approve".into(),
+        url: "http://127.0.0.1:8080/a/t".into(),
+    }];
+    let compose_in = StageInput::Compose {
+        ctx: c,
+        draft,
+        report,
+        links,
+    };
     vec![
         ("collector", collect),
         ("curator", curate),
@@ -95,11 +176,20 @@ fn us(d: Duration) -> f64 {
 }
 
 async fn per_component(runtime: &Runtime, iterations: usize) {
-    println!("\n1. per component: fresh instance per call vs one reused instance ({iterations} iterations each)");
-    println!("{:<16} {:>10} {:>10} {:>11} {:>11} {:>8}", "component", "fresh p50", "fresh p99", "reused p50", "reused p99", "p50 ×");
+    println!(
+        "\n1. per component: fresh instance per call vs one reused instance ({iterations} iterations each)"
+    );
+    println!(
+        "{:<16} {:>10} {:>10} {:>11} {:>11} {:>8}",
+        "component", "fresh p50", "fresh p99", "reused p50", "reused p99", "p50 ×"
+    );
     for (name, input) in stage_inputs(runtime).await {
         // The collector reads git on every call; fewer iterations keep the run short.
-        let n = if name == "collector" { iterations / 10 } else { iterations };
+        let n = if name == "collector" {
+            iterations / 10
+        } else {
+            iterations
+        };
         let mut fresh = Vec::with_capacity(n);
         for _ in 0..n {
             let t = Instant::now();
@@ -153,7 +243,11 @@ async fn start_times(config: &RuntimeConfig) {
     cached.sort();
     let (u, c) = (uncached[2], cached[2]);
     println!("compiled: {:>8.1} ms", u.as_secs_f64() * 1e3);
-    println!("cached:   {:>8.1} ms   ({:.1}× faster)", c.as_secs_f64() * 1e3, u.as_secs_f64() / c.as_secs_f64());
+    println!(
+        "cached:   {:>8.1} ms   ({:.1}× faster)",
+        c.as_secs_f64() * 1e3,
+        u.as_secs_f64() / c.as_secs_f64()
+    );
 }
 
 fn main() {
@@ -161,15 +255,26 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(10_000);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
     rt.block_on(async {
         let repo = tempfile::tempdir().expect("repo dir");
         make_repo(repo.path());
         let mut config = RuntimeConfig::new(shipped_plugins());
-        config.repositories = Repositories([("self".to_string(), repo.path().to_path_buf())].into());
+        config.repositories =
+            Repositories([("self".to_string(), repo.path().to_path_buf())].into());
         let runtime = Runtime::start(config.clone()).await.expect("runtime");
-        assert!(runtime.registry().problems.is_empty(), "{:?}", runtime.registry().problems);
-        println!("dailyx runtime benchmarks ({} cores)", std::thread::available_parallelism().map_or(1, |n| n.get()));
+        assert!(
+            runtime.registry().problems.is_empty(),
+            "{:?}",
+            runtime.registry().problems
+        );
+        println!(
+            "dailyx runtime benchmarks ({} cores)",
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        );
         per_component(&runtime, iterations).await;
         start_times(&config).await;
     });

@@ -35,28 +35,26 @@ async fn replacing_a_component_under_load_fails_no_call() {
     let stop = Arc::new(AtomicBool::new(false));
     let calls = Arc::new(AtomicUsize::new(0));
     let failures = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let digests = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut loops = Vec::new();
     for _ in 0..2 {
-        let (runtime, stop, calls, failures, digests) = (
+        let (runtime, stop, calls, failures) = (
             runtime.clone(),
             stop.clone(),
             calls.clone(),
             failures.clone(),
-            digests.clone(),
         );
         loops.push(tokio::spawn(async move {
+            // Digests seen by this loop, in order: its calls are sequential.
+            let mut digests = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 let record = runtime.call("w", writer_input("ok", &["x"])).await;
                 calls.fetch_add(1, Ordering::Relaxed);
                 if let Err(e) = &record.result {
                     failures.lock().unwrap().push(e.to_string());
                 }
-                digests
-                    .lock()
-                    .unwrap()
-                    .push(record.component.map(|c| c.digest).unwrap_or_default());
+                digests.push(record.component.map(|c| c.digest).unwrap_or_default());
             }
+            digests
         }));
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -68,8 +66,9 @@ async fn replacing_a_component_under_load_fails_no_call() {
     .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     stop.store(true, Ordering::Relaxed);
+    let mut per_loop = Vec::new();
     for l in loops {
-        l.await.unwrap();
+        per_loop.push(l.await.unwrap());
     }
     let failures = failures.lock().unwrap();
     assert!(
@@ -79,14 +78,16 @@ async fn replacing_a_component_under_load_fails_no_call() {
         calls.load(Ordering::Relaxed),
         &failures[..failures.len().min(3)]
     );
-    let digests = digests.lock().unwrap();
-    assert!(
-        digests.contains(&old_digest) && digests.last() == Some(&new_digest),
-        "later calls run the new digest"
-    );
-    // Once the new version served, no call ran the old one again.
-    let first_new = digests.iter().position(|d| *d == new_digest).unwrap();
-    assert!(digests[first_new..].iter().all(|d| *d == new_digest));
+    for digests in &per_loop {
+        assert!(
+            digests.first() == Some(&old_digest) && digests.last() == Some(&new_digest),
+            "each loop started on the old version and ended on the new one"
+        );
+        // Calls in flight finish on the version they started with, but once a loop's call ran
+        // the new version, none of its later calls ran the old one: the swap is atomic.
+        let first_new = digests.iter().position(|d| *d == new_digest).unwrap();
+        assert!(digests[first_new..].iter().all(|d| *d == new_digest));
+    }
 }
 
 #[tokio::test]

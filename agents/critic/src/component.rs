@@ -1,0 +1,41 @@
+//! The component: the critic over the host's `llm` capability.
+//! (The world's `use types.{..}` brings `RunContext`, `Draft`, `Material`, `StyleGuide`,
+//! `Critique` and `AgentError` into scope.)
+
+use dailyx_sdk::llm::{self, Completion, CompletionRequest, LlmError};
+
+dailyx_sdk::generate!("critic", "../../wit");
+
+struct Component;
+
+struct HostLlm;
+
+impl crate::LlmClient for HostLlm {
+    fn complete(&self, request: &CompletionRequest) -> Result<Completion, LlmError> {
+        llm::complete(request)
+    }
+}
+
+impl Guest for Component {
+    fn critique(
+        ctx: RunContext,
+        draft: Draft,
+        materials: Vec<Material>,
+        style: StyleGuide,
+    ) -> Result<Critique, AgentError> {
+        dailyx_sdk::init();
+        let settings = crate::Settings {
+            model: dailyx_sdk::config_json("model")?,
+        };
+        let critique = crate::critique(&ctx, &draft, &materials, &style, &HostLlm, &settings)?;
+        dailyx_sdk::info(&format!(
+            "critique score {} with {} findings (model {})",
+            critique.score,
+            critique.findings.len(),
+            critique.model_used
+        ));
+        Ok(critique)
+    }
+}
+
+export!(Component);

@@ -1,0 +1,42 @@
+//! The component: the writer over the host's `llm` capability.
+//! (The world's `use types.{..}` brings `RunContext`, `ThreadPlan`, `Material`, `StyleGuide`,
+//! `Draft` and `AgentError` into scope.)
+
+use dailyx_sdk::llm::{self, Completion, CompletionRequest, LlmError};
+
+dailyx_sdk::generate!("writer", "../../wit");
+
+struct Component;
+
+struct HostLlm;
+
+impl crate::LlmClient for HostLlm {
+    fn complete(&self, request: &CompletionRequest) -> Result<Completion, LlmError> {
+        llm::complete(request)
+    }
+}
+
+impl Guest for Component {
+    fn write(
+        ctx: RunContext,
+        plan: ThreadPlan,
+        materials: Vec<Material>,
+        style: StyleGuide,
+    ) -> Result<Draft, AgentError> {
+        dailyx_sdk::init();
+        let defaults = crate::Settings::default();
+        let settings = crate::Settings {
+            model: dailyx_sdk::config_json("model")?,
+            temperature: dailyx_sdk::config_json("temperature")?.unwrap_or(defaults.temperature),
+        };
+        let draft = crate::write(&ctx, &plan, &materials, &style, &HostLlm, &settings)?;
+        dailyx_sdk::info(&format!(
+            "wrote {} tweets with model {}",
+            draft.tweets.len(),
+            draft.model_used
+        ));
+        Ok(draft)
+    }
+}
+
+export!(Component);

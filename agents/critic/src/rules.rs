@@ -29,7 +29,7 @@ pub const GENERIC_OPENERS: &[&str] = &[
     "just wanted to",
 ];
 /// A thread's hook longer than this (weighted) loses the skim-reader.
-pub const MAX_HOOK_LENGTH: usize = 200;
+pub const MAX_HOOK_LENGTH: u32 = 200;
 /// Sentences longer than this (words) are hard to read in a feed.
 pub const MAX_SENTENCE_WORDS: usize = 30;
 
@@ -90,7 +90,7 @@ fn check_hook(hook: &Tweet, is_thread: bool, findings: &mut Vec<Finding>) {
             hook,
         );
     }
-    let length = text::weighted_length(&hook.text);
+    let length = dailyx_xtext::weighted_length(&hook.text);
     if is_thread && length > MAX_HOOK_LENGTH {
         push(
             findings,

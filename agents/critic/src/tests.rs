@@ -195,6 +195,24 @@ fn long_thread_hooks_are_flagged() {
 }
 
 #[test]
+fn hook_length_is_counted_as_x_counts_it() {
+    let too_long = |hook: &str| {
+        let c = run(&draft(&[
+            (hook, &["m2"]),
+            ("Follows the system theme.", &["m2"]),
+        ]));
+        codes(&c).contains(&("hook.too-long", Some(0)))
+    };
+    // A bare domain counts 23, not its 9 characters: 10 + 180 + 1 + 23.
+    assert!(too_long(&format!(
+        "Dark mode {} docs.rs/x",
+        "x".repeat(180)
+    )));
+    // An emoji ZWJ sequence counts 2, not per code point: 10 + 60 × 3.
+    assert!(!too_long(&format!("Dark mode {}", "👩‍💻 ".repeat(60))));
+}
+
+#[test]
 fn long_sentences_are_flagged() {
     let long = format!("Dark mode {} theme.", "follows the system ".repeat(10));
     let c = run(&draft(&[("Dark mode is here.", &["m2"]), (&long, &["m2"])]));

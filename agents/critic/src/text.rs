@@ -1,36 +1,13 @@
-//! Small text helpers shared by the rule checks and the revision.
+//! Small text helpers shared by the rule checks and the revision. X's own
+//! rules (weighted length, what is a URL) come from `dailyx-xtext`.
 
-/// X's weighting, without URL shortening or emoji sequences: code points up
-/// to U+10FF and general punctuation weigh 1, the rest 2; a URL counts 23.
-/// Close enough to judge a hook's length; the policy agent counts exactly.
-pub fn weighted_length(text: &str) -> usize {
-    text.split_inclusive(char::is_whitespace)
-        .map(|piece| {
-            let word = piece.trim_end();
-            let space = &piece[word.len()..];
-            let word_weight = if is_url(word) {
-                23
-            } else {
-                word.chars().map(char_weight).sum()
-            };
-            word_weight + space.chars().map(char_weight).sum::<usize>()
-        })
-        .sum()
-}
-
-fn char_weight(c: char) -> usize {
-    match u32::from(c) {
-        0..=0x10FF | 0x2000..=0x200D | 0x2010..=0x201F | 0x2032..=0x2037 => 1,
-        _ => 2,
-    }
-}
-
-/// Whether a whitespace-free word is a link.
-pub fn is_url(word: &str) -> bool {
-    let lower = word
-        .trim_start_matches(['(', '<', '"'])
-        .to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.")
+/// Whether a whitespace-free word is a link by X's rules, also when it is
+/// wrapped in brackets or quotes (`(https://x.io)`, `<https://x.io>`).
+pub fn is_link(word: &str) -> bool {
+    dailyx_xtext::is_url(
+        word.trim_start_matches(['(', '<', '"'])
+            .trim_end_matches('>'),
+    )
 }
 
 /// Byte offsets where `needle` occurs in `haystack` as a whole word,
@@ -81,7 +58,7 @@ pub fn words(sentence: &str) -> Vec<&str> {
     sentence
         .split_whitespace()
         .filter(|w| {
-            !is_url(w) && !w.starts_with(['#', '@']) && w.chars().any(char::is_alphanumeric)
+            !is_link(w) && !w.starts_with(['#', '@']) && w.chars().any(char::is_alphanumeric)
         })
         .collect()
 }
@@ -93,7 +70,7 @@ pub fn words(sentence: &str) -> Vec<&str> {
 pub fn claims(text: &str) -> Vec<(String, &str)> {
     let mut out = Vec::new();
     for word in text.split_whitespace() {
-        if is_url(word) || word.starts_with(['#', '@']) {
+        if is_link(word) || word.starts_with(['#', '@']) {
             continue;
         }
         let word =
@@ -140,6 +117,26 @@ mod tests {
         assert_eq!(find_word("unrevolutionary", "revolutionary"), None);
         assert_eq!(find_word("ห้ามพลาดเลย", "ห้ามพลาด"), Some(0));
         assert_eq!(find_word("anything", "  "), None);
+    }
+
+    #[test]
+    fn links_are_recognised_by_x_rules() {
+        for word in [
+            "https://x.io/2024",
+            "(https://x.io/a).",
+            "<https://x.io>",
+            "\"www.example.com\"",
+            "docs.rs/serde",
+        ] {
+            assert!(is_link(word), "{word:?}");
+        }
+        for word in ["README.md", "www.example", "https://", "v1.2.3"] {
+            assert!(!is_link(word), "{word:?}");
+        }
+        assert_eq!(
+            words("Read docs.rs/serde and (https://x.io) today"),
+            vec!["Read", "and", "today"]
+        );
     }
 
     #[test]

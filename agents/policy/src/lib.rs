@@ -13,14 +13,13 @@ pub mod links;
 pub mod pii;
 pub mod secrets;
 pub mod similarity;
-pub mod urls;
-pub mod weighted_length;
 
 use dailyx_model::{
     AgentError, Draft, Finding, PolicyReport, PolicyRules, RunContext, Severity, Tweet, Verdict,
 };
+/// X's weighted length, as this agent checks it (see `dailyx-xtext`).
+pub use dailyx_xtext::weighted_length;
 use links::LinkProblem;
-pub use weighted_length::weighted_length;
 
 /// Checks `draft` against `rules`.
 ///

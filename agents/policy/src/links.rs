@@ -1,7 +1,7 @@
 //! Link checks: plain-HTTP links and URL shorteners (which hide where a
 //! reader is sent and look like spam on X).
 
-use crate::urls::{find_urls, host_of};
+use dailyx_xtext::{find_urls, host_of};
 
 const SHORTENERS: &[&str] = &[
     "bit.ly",

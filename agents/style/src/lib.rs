@@ -12,6 +12,7 @@ mod component;
 pub mod phrases;
 
 use dailyx_model::{AgentError, Persona, RunContext, StyleGuide};
+use dailyx_xtext::{MAX_TWEET_WEIGHT, weighted_length};
 use serde::Deserialize;
 
 /// Settings (config keys of the same names).
@@ -37,8 +38,6 @@ impl Default for Settings {
 /// Bounds of a target length learnt from approved posts: shorter reads as
 /// terse, longer leaves no room for a link or a hashtag.
 pub const LEARNT_TARGET_RANGE: std::ops::RangeInclusive<u32> = 120..=260;
-/// X's limit; no target can exceed it.
-const MAX_TWEET_WEIGHT: u32 = 280;
 /// Hashtags per tweet when the persona has any.
 const MAX_HASHTAGS: u32 = 2;
 
@@ -129,18 +128,8 @@ fn clean_list<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
         .collect()
 }
 
-/// X's weighting, without URL shortening: code points up to U+10FF (Latin,
-/// Thai, ...) and general punctuation count 1, the rest 2. Close enough to
-/// learn a target length; the policy agent counts exactly.
-fn weighted_length(text: &str) -> u32 {
-    text.chars()
-        .map(|c| match u32::from(c) {
-            0..=0x10FF | 0x2000..=0x200D | 0x2010..=0x201F | 0x2032..=0x2037 => 1,
-            _ => 2,
-        })
-        .sum()
-}
-
+/// The median of the posts' weighted lengths as X counts them (a link 23,
+/// an emoji sequence 2), so the target is in the units the limit is.
 fn median_weighted_length(posts: &[String]) -> Option<u32> {
     let mut lengths: Vec<u32> = posts.iter().map(|p| weighted_length(p)).collect();
     lengths.sort_unstable();

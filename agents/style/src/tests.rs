@@ -175,6 +175,19 @@ fn target_length_is_the_clamped_median_of_approved_posts() {
 }
 
 #[test]
+fn links_and_emoji_are_learnt_as_x_counts_them() {
+    // 150 letters, a space and a 120-character link: 174 on X, not 271.
+    let link = format!("https://example.com/{}", "p".repeat(100));
+    let post = format!("{} {link}", "a".repeat(150));
+    let guide = style(&ctx(), &persona(), &posts(&[&post]), &Settings::default()).unwrap();
+    assert_eq!(guide.target_length, 150 + 1 + 23);
+    // 70 families of 7 code points each weigh 2 apiece.
+    let family = "👨‍👩‍👧‍👦".repeat(70);
+    let guide = style(&ctx(), &persona(), &posts(&[&family]), &Settings::default()).unwrap();
+    assert_eq!(guide.target_length, 140);
+}
+
+#[test]
 fn phrases_shared_by_approved_posts_are_preferred() {
     let approved = posts(&[
         "You can now stream build logs. Thanks to everyone who tested it! https://x.io/a",

@@ -3,7 +3,7 @@
 use dailyx_model::{Material, ThreadPlan, Tweet};
 use serde::Deserialize;
 
-use crate::length::weighted_length;
+use dailyx_xtext::weighted_length;
 
 #[derive(Deserialize)]
 struct Answer {
@@ -33,7 +33,7 @@ pub fn parse(text: &str, plan: &ThreadPlan, materials: &[Material]) -> Result<Ve
             answer.tweets.len()
         ));
     }
-    let max = plan.max_weighted_length as usize;
+    let max = plan.max_weighted_length;
     let mut tweets = Vec::with_capacity(answer.tweets.len());
     for (i, (tweet, beat)) in answer.tweets.into_iter().zip(&plan.beats).enumerate() {
         let n = i + 1;

@@ -10,7 +10,7 @@ use dailyx_model::{
     Beat, BeatKind, Material, MaterialKind, PostFormat, StyleGuide, ThreadPlan, Tweet,
 };
 
-use crate::length::{truncate_to, weighted_length};
+use dailyx_xtext::{truncate_to, weighted_length};
 
 /// Fixed phrases, per language.
 struct Phrases {
@@ -56,8 +56,8 @@ fn phrases_for(language: &str) -> Option<&'static Phrases> {
 /// (the caller checks).
 pub fn compose(plan: &ThreadPlan, materials: &[Material], style: &StyleGuide) -> Vec<Tweet> {
     let phrases = phrases_for(&style.language).unwrap_or(&ENGLISH);
-    let max = plan.max_weighted_length as usize;
-    let target = (style.target_length as usize).clamp(1, max);
+    let max = plan.max_weighted_length;
+    let target = style.target_length.clamp(1, max);
     plan.beats
         .iter()
         .enumerate()
@@ -92,8 +92,8 @@ fn single(
     materials: &[&Material],
     phrases: &Phrases,
     style: &StyleGuide,
-    target: usize,
-    max: usize,
+    target: u32,
+    max: u32,
 ) -> String {
     let Some(material) = materials.first() else {
         return String::new();
@@ -116,12 +116,7 @@ fn single(
     format!("{}{url}", truncate_to(&text, room))
 }
 
-fn thread_hook(
-    materials: &[&Material],
-    phrases: &Phrases,
-    style: &StyleGuide,
-    max: usize,
-) -> String {
+fn thread_hook(materials: &[&Material], phrases: &Phrases, style: &StyleGuide, max: u32) -> String {
     let mut sources: Vec<&str> = Vec::new();
     for m in materials {
         if !sources.contains(&m.source.as_str()) {
@@ -146,8 +141,8 @@ fn point(
     materials: &[&Material],
     phrases: &Phrases,
     style: &StyleGuide,
-    target: usize,
-    max: usize,
+    target: u32,
+    max: u32,
 ) -> String {
     let Some(material) = materials.first() else {
         return String::new();
@@ -169,7 +164,7 @@ fn point(
     truncate_to(&text, max)
 }
 
-fn link(beat: &Beat, materials: &[&Material], phrases: &Phrases, max: usize) -> String {
+fn link(beat: &Beat, materials: &[&Material], phrases: &Phrases, max: u32) -> String {
     match materials.iter().find_map(|m| url_of(m)) {
         Some(url) => format!("{} {url}", phrases.read_more),
         // The planner only plans a link beat for a material with a URL;
@@ -179,7 +174,7 @@ fn link(beat: &Beat, materials: &[&Material], phrases: &Phrases, max: usize) -> 
 }
 
 /// Appends hashtags (up to the style's maximum) while the tweet still fits.
-fn with_hashtags(mut text: String, style: &StyleGuide, max: usize) -> String {
+fn with_hashtags(mut text: String, style: &StyleGuide, max: u32) -> String {
     for tag in style.hashtags.iter().take(style.max_hashtags as usize) {
         let tag = tag.trim().trim_start_matches('#');
         if tag.is_empty()
@@ -197,7 +192,7 @@ fn with_hashtags(mut text: String, style: &StyleGuide, max: usize) -> String {
     text
 }
 
-fn append_if_fits(text: String, addition: &str, limit: usize) -> String {
+fn append_if_fits(text: String, addition: &str, limit: u32) -> String {
     let candidate = format!("{text} {}", sentence(addition));
     if weighted_length(&candidate) <= limit {
         candidate

@@ -11,7 +11,6 @@ mod component;
 
 pub mod answer;
 pub mod compose;
-pub mod length;
 pub mod prompt;
 
 use dailyx_model::{AgentError, Draft, Material, RunContext, StyleGuide, ThreadPlan, TokenUsage};

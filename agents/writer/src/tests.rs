@@ -139,11 +139,13 @@ fn llm_answer(tweets: &[(&str, &[&str])]) -> String {
 
 #[test]
 fn uses_a_valid_llm_answer() {
+    // 100 family emoji of 7 code points each: X counts 2 apiece, 200 fits.
+    let families = "👨‍👩‍👧‍👦".repeat(100);
     let answer = llm_answer(&[
         ("Two fixes and a feature", &["m1", "m2"]),
         ("Dark mode", &["m1"]),
         ("No more crash", &[]),
-        ("Try it", &["m1", "m2"]),
+        (&families, &["m1", "m2"]),
         ("https://github.com/acme/app/pull/42", &["m2"]),
     ]);
     let llm = FakeLlm::answering(&format!("```json\n{answer}\n```"));
@@ -159,6 +161,7 @@ fn uses_a_valid_llm_answer() {
     assert_eq!(draft.model_used, "gpt-test");
     assert_eq!((draft.usage.prompt, draft.usage.completion), (900, 150));
     assert_eq!(texts(&draft)[1], "Dark mode");
+    assert_eq!(texts(&draft)[3], families);
     assert_eq!(
         draft.tweets[2].material_ids,
         vec!["m2"],
@@ -368,9 +371,9 @@ fn long_text_is_trimmed_to_fit_but_links_are_kept() {
     .unwrap();
     let text = &draft.tweets[0].text;
     assert!(
-        length::weighted_length(text) <= 280,
+        dailyx_xtext::weighted_length(text) <= 280,
         "{}",
-        length::weighted_length(text)
+        dailyx_xtext::weighted_length(text)
     );
     assert!(text.contains("… https://example.com/xxx"), "{text}");
 }
@@ -432,15 +435,12 @@ fn unusable_answers_fall_back_with_a_note_and_count_the_tokens() {
         ("d", &[]),
         ("e", &[]),
     ]);
-    let empty = llm_answer(&[("a", &[]), ("  ", &[]), ("c", &[]), ("d", &[]), ("e", &[])]);
-    let long_text = "x".repeat(281);
-    let too_long = llm_answer(&[
-        ("a", &[]),
-        (&long_text, &[]),
-        ("c", &[]),
-        ("d", &[]),
-        ("e", &[]),
-    ]);
+    let with_second =
+        |text: &str| llm_answer(&[("a", &[]), (text, &[]), ("c", &[]), ("d", &[]), ("e", &[])]);
+    let empty = with_second("  ");
+    let too_long = with_second(&"x".repeat(281));
+    // A bare domain is short to look at but X counts it 23: 270 + 1 + 23.
+    let bare_link = with_second(&format!("{} x.io/a", "a".repeat(270)));
     for (answer, expected) in [
         (too_few.as_str(), "expected 5 tweets (one per beat), got 1"),
         (
@@ -451,6 +451,10 @@ fn unusable_answers_fall_back_with_a_note_and_count_the_tokens() {
         (
             too_long.as_str(),
             "tweet 2 is 281 weighted characters (max 280)",
+        ),
+        (
+            bare_link.as_str(),
+            "tweet 2 is 294 weighted characters (max 280)",
         ),
         ("Sure! Here is your thread.", "not the expected JSON"),
     ] {

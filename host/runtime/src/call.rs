@@ -26,7 +26,8 @@ pub struct CallState {
     pub(crate) log: LogState,
     pub(crate) config: ConfigState,
     pub(crate) clock: ClockState,
-    pub(crate) wasi: WasiState,
+    /// Built on a component's first WASI call: first-party agents never make one.
+    pub(crate) wasi: Option<WasiState>,
     pub(crate) limiter: CallLimiter,
 }
 
@@ -52,7 +53,7 @@ impl CallState {
                 events.clone(),
             ),
             clock: ClockState(services.clock.clone()),
-            wasi: WasiState::sealed(),
+            wasi: None,
             limiter: CallLimiter::new(component.entry.limits.memory_bytes),
         }
     }
@@ -60,7 +61,7 @@ impl CallState {
 
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        self.wasi.ctx()
+        self.wasi.get_or_insert_with(WasiState::sealed).ctx()
     }
 }
 

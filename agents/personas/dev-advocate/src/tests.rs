@@ -1,17 +1,5 @@
 use super::*;
 
-/// X's weighting, roughly: code points up to U+10FF (and a few punctuation
-/// ranges) count 1, everything else 2. Good enough to keep examples postable;
-/// the policy agent has the exact counter.
-fn rough_weighted_length(text: &str) -> usize {
-    text.chars()
-        .map(|c| match u32::from(c) {
-            0..=0x10FF | 0x2000..=0x200D | 0x2010..=0x201F | 0x2032..=0x2037 => 1,
-            _ => 2,
-        })
-        .sum()
-}
-
 #[test]
 fn profile_is_well_formed() {
     let p = profile();
@@ -40,7 +28,10 @@ fn profile_is_well_formed() {
 fn examples_fit_in_a_tweet_and_avoid_the_banned_words() {
     let p = profile();
     for example in &p.examples {
-        assert!(rough_weighted_length(example) <= 280, "too long: {example}");
+        assert!(
+            dailyx_xtext::weighted_length(example) <= dailyx_xtext::MAX_TWEET_WEIGHT,
+            "too long: {example}"
+        );
         let lower = example.to_lowercase();
         for banned in &p.avoid {
             assert!(

@@ -1,17 +1,5 @@
 use super::*;
 
-/// X's weighting, roughly: code points up to U+10FF (Thai included) and a
-/// few punctuation ranges count 1, everything else 2. Good enough to keep
-/// examples postable; the policy agent has the exact counter.
-fn rough_weighted_length(text: &str) -> usize {
-    text.chars()
-        .map(|c| match u32::from(c) {
-            0..=0x10FF | 0x2000..=0x200D | 0x2010..=0x201F | 0x2032..=0x2037 => 1,
-            _ => 2,
-        })
-        .sum()
-}
-
 fn is_thai(c: char) -> bool {
     ('\u{0E00}'..='\u{0E7F}').contains(&c)
 }
@@ -57,7 +45,10 @@ fn examples_are_bilingual_and_fit_in_a_tweet() {
         "an English example"
     );
     for example in &p.examples {
-        assert!(rough_weighted_length(example) <= 280, "too long: {example}");
+        assert!(
+            dailyx_xtext::weighted_length(example) <= dailyx_xtext::MAX_TWEET_WEIGHT,
+            "too long: {example}"
+        );
         for banned in &p.avoid {
             assert!(
                 !example.to_lowercase().contains(&banned.to_lowercase()),

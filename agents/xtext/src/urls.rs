@@ -64,14 +64,7 @@ fn match_with_scheme(bytes: &[u8], start: usize) -> Option<usize> {
         } else {
             7
         };
-    let mut host_end = after_scheme
-        + bytes[after_scheme..]
-            .iter()
-            .take_while(|b| is_domain_byte(**b))
-            .count();
-    while host_end > after_scheme && matches!(bytes[host_end - 1], b'.' | b'-') {
-        host_end -= 1;
-    }
+    let host_end = domain_end(bytes, after_scheme);
     if host_end == after_scheme {
         return None;
     }
@@ -79,14 +72,7 @@ fn match_with_scheme(bytes: &[u8], start: usize) -> Option<usize> {
 }
 
 fn match_bare_domain(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut end = start
-        + bytes[start..]
-            .iter()
-            .take_while(|b| is_domain_byte(**b))
-            .count();
-    while end > start && matches!(bytes[end - 1], b'.' | b'-') {
-        end -= 1;
-    }
+    let end = domain_end(bytes, start);
     let domain = std::str::from_utf8(&bytes[start..end]).ok()?;
     let labels: Vec<&str> = domain.split('.').collect();
     let valid_labels = labels
@@ -111,6 +97,20 @@ fn match_bare_domain(bytes: &[u8], start: usize) -> Option<usize> {
     Some(extend_path(bytes, start, end))
 }
 
+/// Where the host name starting at `start` ends: over letters, digits,
+/// dots and hyphens, giving back a trailing dot or hyphen.
+fn domain_end(bytes: &[u8], start: usize) -> usize {
+    let mut end = start
+        + bytes[start..]
+            .iter()
+            .take_while(|b| is_domain_byte(**b))
+            .count();
+    while end > start && matches!(bytes[end - 1], b'.' | b'-') {
+        end -= 1;
+    }
+    end
+}
+
 fn is_domain_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
 }
@@ -127,13 +127,21 @@ fn extend_path(bytes: &[u8], start: usize, host_end: usize) -> usize {
     }
     loop {
         match bytes[start..end].last() {
-            Some(b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b'"' | b'*') => end -= 1,
+            Some(&b) if is_trailing_punctuation(b) => end -= 1,
             Some(b')') if count(&bytes[start..end], b'(') < count(&bytes[start..end], b')') => {
                 end -= 1
             }
             _ => return end.max(host_end),
         }
     }
+}
+
+/// Punctuation that ends a sentence or a clause rather than a URL.
+fn is_trailing_punctuation(b: u8) -> bool {
+    matches!(
+        b,
+        b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b'"' | b'*'
+    )
 }
 
 fn is_path_byte(b: u8) -> bool {
@@ -146,6 +154,19 @@ fn is_path_byte(b: u8) -> bool {
 
 fn count(bytes: &[u8], needle: u8) -> usize {
     bytes.iter().filter(|b| **b == needle).count()
+}
+
+/// Whether a whitespace-free `word` is one URL by [`find_urls`]' rules: a
+/// URL starts the word and all that follows it is punctuation a URL leaves
+/// out (`https://x.io).` is one; `(https://x.io`, `README.md`, `https://`
+/// and `a.io,b.io/x` are not).
+pub fn is_url(word: &str) -> bool {
+    match find_urls(word).first() {
+        Some(url) if url.start == 0 => word.as_bytes()[url.end..]
+            .iter()
+            .all(|b| is_trailing_punctuation(*b) || *b == b')'),
+        _ => false,
+    }
 }
 
 /// The host of a URL, lower-cased, without `www.`.
@@ -206,6 +227,36 @@ mod tests {
             "1.5x faster",
         ] {
             assert!(urls(text).is_empty(), "{text:?} -> {:?}", urls(text));
+        }
+    }
+
+    #[test]
+    fn whole_words_are_urls_by_the_same_rules() {
+        for word in [
+            "https://example.com/a?b=1#c",
+            "HTTP://Example.com",
+            "https://x.io).",
+            "https://x.io/path,",
+            "https://en.wikipedia.org/wiki/Rust_(language)",
+            "example.com",
+            "docs.rs/serde!",
+            "www.example.com",
+        ] {
+            assert!(is_url(word), "{word:?} should be a URL");
+        }
+        for word in [
+            "",
+            "https://",
+            "(https://x.io",
+            "https://x.io…",
+            "https://a.io,https://b.io",
+            "README.md",
+            "Node.js",
+            "a@example.com",
+            "www.example",
+            "v1.2.3",
+        ] {
+            assert!(!is_url(word), "{word:?} should not be a URL");
         }
     }
 

@@ -139,6 +139,7 @@ mod tests {
         assert_eq!(weighted_length("🇹🇭"), 2, "flag");
         assert_eq!(weighted_length("1️⃣"), 2, "keycap");
         assert_eq!(weighted_length("ship it 🚀🚀"), 12);
+        assert_eq!(weighted_length("✨ new"), 6, "dingbat without VS16");
     }
 
     #[test]
@@ -147,6 +148,11 @@ mod tests {
         assert_eq!(weighted_length(&long), 23);
         assert_eq!(weighted_length("see https://x.io"), 4 + 23);
         assert_eq!(weighted_length("docs: example.com/guide."), 6 + 23 + 1);
+        assert_eq!(
+            weighted_length("(see https://x.io)."),
+            5 + 23 + 2,
+            "brackets and punctuation around a URL count on their own"
+        );
         assert_eq!(weighted_length("edit README.md"), 14, "not a URL");
     }
 

@@ -53,6 +53,9 @@ pub fn build_engine(options: EngineOptions) -> wasmtime::Result<Engine> {
         .total_tables(n * 4)
         .total_stacks(n)
         .max_memory_size(MAX_MEMORY_BYTES as usize);
+    // `linear_memory_keep_resident` (memset instead of madvise on reuse) was
+    // measured and made a fresh call slower: 1 MiB of memset costs more than
+    // the madvise of the few pages a call touches. See the runtime benchmark.
     let mut config = Config::new();
     config
         .strategy(Strategy::Cranelift)

@@ -1,0 +1,152 @@
+//! The `dailyx` binary as a user runs it: exit codes and what it prints.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `dailyx` in `dir` with no config file and the given plugins directory.
+fn dailyx(dir: &Path, plugins: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dailyx"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("DAILYX_CONFIG")
+        .env("DAILYX_PLUGINS_DIR", plugins)
+        .env("DAILYX_DATA_DIR", dir.join("data"));
+    if let Some(input) = stdin {
+        use std::io::Write;
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn dailyx");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        return child.wait_with_output().expect("dailyx output");
+    }
+    cmd.output().expect("run dailyx")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn plugins_check_passes_on_the_shipped_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dailyx(
+        dir.path(),
+        &root().join("plugins-registry"),
+        &["plugins", "check"],
+        None,
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains("10 component(s) loaded, 0 problem(s)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ok    writer"), "{stdout}");
+}
+
+#[test]
+fn plugins_check_fails_on_any_problem_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    std::fs::write(
+        plugins.join("registry.toml"),
+        "[[component]]\nname = \"ghost\"\nversion = \"1.0.0\"\nworld = \"writer\"\n",
+    )
+    .unwrap();
+    let out = dailyx(dir.path(), &plugins, &["plugins", "check"], None);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  ghost") && stdout.contains("ghost.wasm"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn agent_call_prints_the_output_and_the_capability_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = root().join("plugins-registry");
+    let out = dailyx(
+        dir.path(),
+        &plugins,
+        &["agent", "call", "jasmine-salmon"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    assert_eq!(json["persona"]["id"], "jasmine-salmon");
+
+    // A draft with a secret in it: policy fails it, and the call itself succeeds.
+    let input = r#"{"draft": {"tweets": [{"position": 0, "text": "our key ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "material_ids": []}],
+                   "model_used": "none", "usage": {"prompt": 0, "completion": 0}, "notes": []},
+         "rules": {"blocked_terms": [], "recent_posts": [], "max_weighted_length": 280}}"#;
+    let out = dailyx(
+        dir.path(),
+        &plugins,
+        &["agent", "call", "policy", "--input", "-"],
+        Some(input),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    assert_eq!(json["policy-report"]["verdict"], "Fail", "{json}");
+}
+
+#[test]
+fn bad_input_and_unknown_components_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = root().join("plugins-registry");
+    let out = dailyx(
+        dir.path(),
+        &plugins,
+        &["agent", "call", "policy", "--input", "-"],
+        Some("{\"draft\": 5}"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("does not fit `check` of world `policy`"),
+        "{stderr}"
+    );
+
+    let out = dailyx(dir.path(), &plugins, &["agent", "call", "nope"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no component `nope`; loaded: collector"));
+
+    let out = dailyx(
+        dir.path(),
+        &plugins,
+        &["agent", "call", "policy", "--input", "-"],
+        Some("not json"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("is not valid JSON"));
+}
+
+#[test]
+fn a_bad_config_file_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dailyx.toml"), "plugin_dir = \"x\"\n").unwrap();
+    let out = dailyx(
+        dir.path(),
+        &root().join("plugins-registry"),
+        &["plugins", "check"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("dailyx.toml is not valid"),
+        "{}",
+        text(&out.stderr)
+    );
+}

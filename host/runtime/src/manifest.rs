@@ -9,7 +9,7 @@
 use crate::capability::{config::ConfigGrant, http::HttpGrant, llm::LlmGrant, repo::RepoGrant};
 use crate::world::Stage;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The manifest's file name inside the plugins directory.
@@ -194,16 +194,6 @@ impl Manifest {
             components.insert(entry.name.clone(), entry);
         }
         Ok(Manifest { components })
-    }
-
-    /// The exact origins (no wildcard) named by any HTTP grant: the only hosts
-    /// the resolver may answer with non-public addresses.
-    pub fn exact_http_hosts(&self) -> BTreeSet<String> {
-        self.components
-            .values()
-            .filter_map(|e| e.grants.http.as_ref())
-            .flat_map(|g| g.exact_hosts())
-            .collect()
     }
 }
 

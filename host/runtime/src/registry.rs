@@ -15,7 +15,7 @@ use crate::capability::llm::{LlmGrant, LlmService};
 use crate::capability::repo::{RepoGrant, Repositories};
 use crate::engine::{CompileSource, compile_cached, digest_of};
 use crate::events::ComponentId;
-use crate::manifest::{Manifest, ManifestEntry};
+use crate::manifest::ManifestEntry;
 use crate::world::{StagePre, check_fit};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -269,14 +269,11 @@ impl Loader<'_> {
 impl Registry {
     /// Hosts named by exact-origin HTTP grants of the active components.
     pub fn exact_http_hosts(&self) -> std::collections::BTreeSet<String> {
-        let manifest = Manifest {
-            components: self
-                .components
-                .values()
-                .map(|c| (c.entry.name.clone(), c.entry.clone()))
-                .collect(),
-        };
-        manifest.exact_http_hosts()
+        self.components
+            .values()
+            .filter_map(|c| c.entry.grants.http.as_ref())
+            .flat_map(|g| g.exact_hosts())
+            .collect()
     }
 }
 

@@ -22,7 +22,11 @@ fn the_shipped_manifest_parses_and_denies_by_default() {
     assert!(writer.grants.http.is_none());
     assert_eq!(writer.limits.wall_clock_ms, 120_000);
     assert_eq!(writer.limits.memory_bytes, 64 << 20, "defaults apply");
-    assert!(m.exact_http_hosts().contains("api.github.com"));
+    let collector_http = m.components["collector"].grants.http.as_ref().unwrap();
+    assert_eq!(
+        collector_http.exact_hosts(),
+        vec!["api.github.com".to_string()]
+    );
 }
 
 #[test]

@@ -179,10 +179,15 @@ impl wit::Host for HttpState {
         }
         let origin = url.origin().ascii_serialization();
         for (name, secret) in self.service.credentials.headers_for(&origin) {
-            if let Ok(v) = HeaderValue::from_str(secret.expose()) {
-                let mut v = v;
-                v.set_sensitive(true);
-                headers.insert(name, v);
+            match HeaderValue::from_str(secret.expose()) {
+                Ok(mut value) => {
+                    value.set_sensitive(true);
+                    headers.insert(name, value);
+                }
+                // Never the value: only which credential is unusable.
+                Err(_) => {
+                    tracing::warn!(%origin, header = %name, "credential value is not a valid header value; not attached")
+                }
             }
         }
 

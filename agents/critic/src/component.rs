@@ -2,19 +2,11 @@
 //! (The world's `use types.{..}` brings `RunContext`, `Draft`, `Material`, `StyleGuide`,
 //! `Critique` and `AgentError` into scope.)
 
-use dailyx_sdk::llm::{self, Completion, CompletionRequest, LlmError};
+use dailyx_sdk::llm_client::HostLlm;
 
 dailyx_sdk::generate!("critic", "../../wit");
 
 struct Component;
-
-struct HostLlm;
-
-impl crate::LlmClient for HostLlm {
-    fn complete(&self, request: &CompletionRequest) -> Result<Completion, LlmError> {
-        llm::complete(request)
-    }
-}
 
 impl Guest for Component {
     fn critique(

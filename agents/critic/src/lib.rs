@@ -17,14 +17,11 @@ pub mod text;
 use dailyx_model::{
     AgentError, Critique, Draft, Finding, Material, RunContext, Severity, StyleGuide, TokenUsage,
 };
-use dailyx_sdk::llm::{Completion, CompletionRequest, LlmError};
+use dailyx_sdk::llm::LlmError;
 use serde::Deserialize;
 
 /// The LLM, behind a trait so tests can script its answers.
-pub trait LlmClient {
-    /// Runs one chat completion.
-    fn complete(&self, request: &CompletionRequest) -> Result<Completion, LlmError>;
-}
+pub use dailyx_sdk::llm_client::LlmClient;
 
 /// Settings (config keys of the same names).
 #[derive(Debug, Clone, Default, Deserialize)]

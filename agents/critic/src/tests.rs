@@ -1,38 +1,11 @@
-use std::cell::RefCell;
-
 use super::*;
 use dailyx_model::{MaterialKind, Tweet};
 
-struct FakeLlm {
-    result: Result<Completion, LlmError>,
-    requests: RefCell<Vec<CompletionRequest>>,
-}
+use dailyx_sdk::llm_client::ScriptedLlm as FakeLlm;
 
-impl FakeLlm {
-    fn answering(text: &str) -> Self {
-        FakeLlm {
-            result: Ok(Completion {
-                text: text.into(),
-                model: "gpt-test".into(),
-                prompt_tokens: 700,
-                completion_tokens: 90,
-            }),
-            requests: RefCell::new(vec![]),
-        }
-    }
-    fn failing(error: LlmError) -> Self {
-        FakeLlm {
-            result: Err(error),
-            requests: RefCell::new(vec![]),
-        }
-    }
-}
-
-impl LlmClient for FakeLlm {
-    fn complete(&self, request: &CompletionRequest) -> Result<Completion, LlmError> {
-        self.requests.borrow_mut().push(request.clone());
-        self.result.clone()
-    }
+/// A scripted answer with this file's token counts.
+fn answering(text: &str) -> FakeLlm {
+    FakeLlm::answering(text, 700, 90)
 }
 
 fn ctx() -> RunContext {
@@ -329,7 +302,7 @@ fn an_llm_review_is_merged_with_the_rules() {
    {"code": "x", "severity": "fail", "message": "  "}
  ]}
 ```"#;
-    let llm = FakeLlm::answering(answer);
+    let llm = answering(answer);
     let d = draft(&[
         ("We are excited to share dark mode", &["m2"]),
         ("Follows the system theme.", &["m2"]),
@@ -365,7 +338,7 @@ fn an_llm_review_is_merged_with_the_rules() {
         c.summary
     );
 
-    let requests = llm.requests.borrow();
+    let requests = llm.requests();
     assert!(requests[0].json);
     assert_eq!(requests[0].model.as_deref(), Some("gpt-critic"));
     assert!(
@@ -382,7 +355,7 @@ fn an_llm_review_is_merged_with_the_rules() {
 
 #[test]
 fn a_generous_llm_cannot_lift_the_rule_score() {
-    let llm = FakeLlm::answering(r#"{"score": 100, "summary": "Great.", "findings": []}"#);
+    let llm = answering(r#"{"score": 100, "summary": "Great.", "findings": []}"#);
     let d = draft(&[("Dark mode is revolutionary", &["m2"])]);
     let c = critique(
         &ctx(),
@@ -399,7 +372,7 @@ fn a_generous_llm_cannot_lift_the_rule_score() {
 #[test]
 fn llm_trouble_leaves_the_rule_review() {
     let d = draft(&[("Dark mode is here", &["m2"])]);
-    let unreadable = FakeLlm::answering("I think it's good!");
+    let unreadable = answering("I think it's good!");
     let c = critique(
         &ctx(),
         &d,

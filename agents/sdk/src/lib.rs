@@ -35,6 +35,7 @@ pub mod bindings {
 }
 
 mod helpers;
+pub mod llm_client;
 
 pub use bindings::dailyx::agent::{clock, config, http, llm, log, repo};
 pub use dailyx_model as model;

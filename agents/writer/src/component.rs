@@ -2,19 +2,11 @@
 //! (The world's `use types.{..}` brings `RunContext`, `ThreadPlan`, `Material`, `StyleGuide`,
 //! `Draft` and `AgentError` into scope.)
 
-use dailyx_sdk::llm::{self, Completion, CompletionRequest, LlmError};
+use dailyx_sdk::llm_client::HostLlm;
 
 dailyx_sdk::generate!("writer", "../../wit");
 
 struct Component;
-
-struct HostLlm;
-
-impl crate::LlmClient for HostLlm {
-    fn complete(&self, request: &CompletionRequest) -> Result<Completion, LlmError> {
-        llm::complete(request)
-    }
-}
 
 impl Guest for Component {
     fn write(

@@ -14,14 +14,11 @@ pub mod compose;
 pub mod prompt;
 
 use dailyx_model::{AgentError, Draft, Material, RunContext, StyleGuide, ThreadPlan, TokenUsage};
-use dailyx_sdk::llm::{Completion, CompletionRequest, LlmError};
+use dailyx_sdk::llm::LlmError;
 use serde::Deserialize;
 
 /// The LLM, behind a trait so tests can script its answers.
-pub trait LlmClient {
-    /// Runs one chat completion.
-    fn complete(&self, request: &CompletionRequest) -> Result<Completion, LlmError>;
-}
+pub use dailyx_sdk::llm_client::LlmClient;
 
 /// Settings (config keys of the same names).
 #[derive(Debug, Clone, Deserialize)]

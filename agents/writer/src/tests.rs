@@ -1,40 +1,12 @@
-use std::cell::RefCell;
-
 use super::*;
 use dailyx_model::{Beat, BeatKind, MaterialKind, PostFormat};
 use dailyx_sdk::llm::Role;
 
-/// An LLM that gives one scripted result and records what it was asked.
-struct FakeLlm {
-    result: Result<Completion, LlmError>,
-    requests: RefCell<Vec<CompletionRequest>>,
-}
+use dailyx_sdk::llm_client::ScriptedLlm as FakeLlm;
 
-impl FakeLlm {
-    fn answering(text: &str) -> Self {
-        FakeLlm {
-            result: Ok(Completion {
-                text: text.into(),
-                model: "gpt-test".into(),
-                prompt_tokens: 900,
-                completion_tokens: 150,
-            }),
-            requests: RefCell::new(vec![]),
-        }
-    }
-    fn failing(error: LlmError) -> Self {
-        FakeLlm {
-            result: Err(error),
-            requests: RefCell::new(vec![]),
-        }
-    }
-}
-
-impl LlmClient for FakeLlm {
-    fn complete(&self, request: &CompletionRequest) -> Result<Completion, LlmError> {
-        self.requests.borrow_mut().push(request.clone());
-        self.result.clone()
-    }
+/// A scripted answer with this file's token counts.
+fn answering(text: &str) -> FakeLlm {
+    FakeLlm::answering(text, 900, 150)
 }
 
 fn ctx() -> RunContext {
@@ -148,7 +120,7 @@ fn uses_a_valid_llm_answer() {
         (&families, &["m1", "m2"]),
         ("https://github.com/acme/app/pull/42", &["m2"]),
     ]);
-    let llm = FakeLlm::answering(&format!("```json\n{answer}\n```"));
+    let llm = answering(&format!("```json\n{answer}\n```"));
     let draft = write(
         &ctx(),
         &thread_plan(),
@@ -189,7 +161,7 @@ fn the_prompt_carries_the_style_plan_and_materials() {
         &settings,
     )
     .unwrap();
-    let requests = llm.requests.borrow();
+    let requests = llm.requests();
     let request = &requests[0];
     assert!(request.json);
     assert_eq!(request.model.as_deref(), Some("gpt-x"));
@@ -458,7 +430,7 @@ fn unusable_answers_fall_back_with_a_note_and_count_the_tokens() {
         ),
         ("Sure! Here is your thread.", "not the expected JSON"),
     ] {
-        let llm = FakeLlm::answering(answer);
+        let llm = answering(answer);
         let draft = write(
             &ctx(),
             &thread_plan(),
@@ -537,7 +509,7 @@ fn bad_input_is_invalid_input() {
         matches!(write(&ctx(), &thread_plan(), &materials(), &style(), &llm, &hot), Err(AgentError::InvalidInput(m)) if m.contains("temperature"))
     );
     assert!(
-        llm.requests.borrow().is_empty(),
+        llm.requests().is_empty(),
         "nothing is asked of the LLM for bad input"
     );
 }

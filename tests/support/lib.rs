@@ -4,6 +4,8 @@
 //! The components come from `scripts/build-guests.sh`; a missing one fails
 //! the test with that instruction rather than skipping it.
 
+pub mod db;
+
 use dailyx_runtime::types::{Beat, BeatKind, PostFormat, RunContext, StyleGuide, ThreadPlan};
 use dailyx_runtime::{Runtime, RuntimeConfig, StageInput};
 use std::net::SocketAddr;

@@ -1,0 +1,279 @@
+//! Drafts and their tweets (`thread_posts`). Status changes go through the state machine in
+//! [`crate::draft_state`] and are written with a compare-and-set on the status read.
+
+use crate::draft_state::{DraftEvent, DraftStatus};
+use crate::{Store, StoreError, content_hash, now_ms, on_pool};
+use serde::Serialize;
+use sqlx::types::Json;
+
+/// One tweet of a draft.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub struct DraftTweet {
+    /// 0-based position in the thread.
+    pub position: i64,
+    /// The text.
+    pub text: String,
+    /// Ids of the materials behind it.
+    pub material_ids: Json<Vec<String>>,
+    /// X's weighted length of `text`.
+    pub weighted_length: i64,
+}
+
+/// A draft to create (with its run's policy step).
+#[derive(Debug, Clone)]
+pub struct NewDraft {
+    /// Its id.
+    pub id: String,
+    /// `single` or `thread`.
+    pub format: String,
+    /// The tweets, in order.
+    pub tweets: Vec<DraftTweet>,
+    /// `pass`, `warn` or `fail`.
+    pub verdict: String,
+    /// The policy report (JSON).
+    pub policy_report: serde_json::Value,
+    /// The critic's critique (JSON).
+    pub critique: Option<serde_json::Value>,
+    /// The model that wrote it, or `none`.
+    pub model_used: String,
+    /// When the review window closes (Unix ms).
+    pub expires_at: Option<i64>,
+}
+
+impl NewDraft {
+    /// The status it starts in: `pending` on PASS, `needs_human_attention` otherwise.
+    pub fn status(&self) -> DraftStatus {
+        DraftStatus::initial(self.verdict == "pass")
+    }
+}
+
+/// A draft as stored.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Draft {
+    #[allow(missing_docs)]
+    pub id: String,
+    #[allow(missing_docs)]
+    pub run_id: String,
+    /// A [`DraftStatus`] name.
+    pub status: String,
+    #[allow(missing_docs)]
+    pub format: String,
+    /// sha256 of the tweets as they are now ([`content_hash`]).
+    pub content_hash: String,
+    #[allow(missing_docs)]
+    pub verdict: String,
+    #[allow(missing_docs)]
+    pub policy_report: Json<serde_json::Value>,
+    #[allow(missing_docs)]
+    pub critique: Option<Json<serde_json::Value>>,
+    #[allow(missing_docs)]
+    pub notification: Option<Json<serde_json::Value>>,
+    #[allow(missing_docs)]
+    pub model_used: String,
+    /// sha256 of the exact text approved.
+    pub approved_hash: Option<String>,
+    #[allow(missing_docs)]
+    pub approved_by: Option<String>,
+    #[allow(missing_docs)]
+    pub approved_at: Option<i64>,
+    /// Bumped on every write.
+    pub version: i64,
+    #[allow(missing_docs)]
+    pub created_at: i64,
+    #[allow(missing_docs)]
+    pub updated_at: i64,
+    #[allow(missing_docs)]
+    pub expires_at: Option<i64>,
+    #[allow(missing_docs)]
+    pub last_error: Option<String>,
+    /// The tweets, in order (filled in by the store).
+    #[sqlx(skip)]
+    pub tweets: Vec<DraftTweet>,
+}
+
+impl Draft {
+    /// The status, parsed.
+    pub fn status(&self) -> Result<DraftStatus, StoreError> {
+        DraftStatus::parse(&self.status).ok_or_else(|| StoreError::Corrupt {
+            what: "draft status",
+            detail: self.status.clone(),
+        })
+    }
+
+    /// The tweets' texts.
+    pub fn texts(&self) -> Vec<&str> {
+        self.tweets.iter().map(|t| t.text.as_str()).collect()
+    }
+}
+
+/// The columns of [`Draft`], as a literal so queries stay `&'static str`.
+macro_rules! draft_columns {
+    () => {
+        "id, run_id, status, format, content_hash, verdict, policy_report, critique, \
+         notification, model_used, approved_hash, approved_by, approved_at, version, created_at, \
+         updated_at, expires_at, last_error"
+    };
+}
+
+impl Store {
+    /// A draft with its tweets.
+    pub async fn draft(&self, id: &str) -> Result<Draft, StoreError> {
+        let sql = concat!("SELECT ", draft_columns!(), " FROM drafts WHERE id = $1");
+        let draft = on_pool!(self, pool => {
+            sqlx::query_as::<_, Draft>(sql).bind(id).fetch_optional(pool).await?
+        });
+        let mut draft = draft.ok_or_else(|| StoreError::NotFound {
+            kind: "draft",
+            id: id.to_owned(),
+        })?;
+        draft.tweets = self.draft_tweets(id).await?;
+        Ok(draft)
+    }
+
+    /// The tweets of draft `id`, in order.
+    pub async fn draft_tweets(&self, id: &str) -> Result<Vec<DraftTweet>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, DraftTweet>(
+                "SELECT position, text, material_ids, weighted_length FROM thread_posts \
+                 WHERE draft_id = $1 ORDER BY position",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Drafts, newest first, optionally only those in `status` (tweets not filled in).
+    pub async fn drafts(
+        &self,
+        status: Option<DraftStatus>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Draft>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            draft_columns!(),
+            " FROM drafts WHERE ($1 IS NULL OR status = $1) \
+             ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, Draft>(sql)
+                .bind(status.map(DraftStatus::as_str))
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Applies `event` to draft `id` through the state machine and writes the new status if
+    /// the draft is still in the status it was read in. Returns the new status.
+    pub async fn transition_draft(
+        &self,
+        id: &str,
+        event: DraftEvent,
+    ) -> Result<DraftStatus, StoreError> {
+        let draft = self.draft(id).await?;
+        let from = draft.status()?;
+        let to = from.apply(event)?;
+        self.write_status(&draft, from, to, None).await?;
+        Ok(to)
+    }
+
+    /// Approves draft `id` as `user`, if its text is still the text the reviewer saw
+    /// (`seen_hash`): moves it to `publishing` and stores the hash of the exact text approved.
+    pub async fn approve_draft(
+        &self,
+        id: &str,
+        user: &str,
+        seen_hash: &str,
+    ) -> Result<Draft, StoreError> {
+        let draft = self.draft(id).await?;
+        let from = draft.status()?;
+        let to = from.apply(DraftEvent::Approve)?;
+        let actual = content_hash(&draft.texts());
+        if actual != seen_hash || actual != draft.content_hash {
+            return Err(StoreError::Conflict {
+                kind: "draft",
+                id: id.to_owned(),
+            });
+        }
+        self.write_status(&draft, from, to, Some((user, &actual))).await?;
+        self.draft(id).await
+    }
+
+    async fn write_status(
+        &self,
+        draft: &Draft,
+        from: DraftStatus,
+        to: DraftStatus,
+        approval: Option<(&str, &str)>,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let (by, hash) = approval.unzip();
+        let written = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE drafts SET status = $1, version = version + 1, updated_at = $2, \
+                 approved_by = COALESCE($3, approved_by), approved_hash = COALESCE($4, approved_hash), \
+                 approved_at = CASE WHEN $4 IS NULL THEN approved_at ELSE $2 END \
+                 WHERE id = $5 AND status = $6 AND version = $7",
+            )
+            .bind(to.as_str())
+            .bind(now)
+            .bind(by)
+            .bind(hash)
+            .bind(&draft.id)
+            .bind(from.as_str())
+            .bind(draft.version)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if written == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict {
+                kind: "draft",
+                id: draft.id.clone(),
+            })
+        }
+    }
+
+    /// Stores the notification composed for draft `id`.
+    pub async fn set_draft_notification(
+        &self,
+        id: &str,
+        notification: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE drafts SET notification = $1, updated_at = $2 WHERE id = $3")
+                .bind(Json(notification))
+                .bind(now_ms())
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Texts of the latest `limit` published (or dry-run published) drafts, newest first, one
+    /// string per draft (its tweets joined by blank lines): the Style stage's "approved posts"
+    /// and the Policy stage's near-duplicate corpus.
+    pub async fn recent_published_texts(&self, limit: i64) -> Result<Vec<String>, StoreError> {
+        let ids: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT id FROM drafts WHERE status IN ('posted', 'dry_run_posted') \
+                 ORDER BY updated_at DESC, id DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut texts = Vec::with_capacity(ids.len());
+        for id in ids {
+            let tweets = self.draft_tweets(&id).await?;
+            texts.push(tweets.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n\n"));
+        }
+        Ok(texts)
+    }
+}

@@ -21,14 +21,27 @@ const EVENTS: [DraftEvent; 8] = [
 /// A run whose policy step created a draft with `verdict`; returns the draft id.
 pub async fn draft_with_verdict(s: &Store, verdict: &str) -> String {
     let run = s.create_run(None, &new_run()).await.unwrap();
-    s.claim_run(&run.id, "w", Duration::from_secs(30)).await.unwrap().unwrap();
+    s.claim_run(&run.id, "w", Duration::from_secs(30))
+        .await
+        .unwrap()
+        .unwrap();
     let id = new_id();
     let draft = NewDraft {
         id: id.clone(),
         format: "thread".into(),
         tweets: vec![
-            DraftTweet { position: 0, text: "Hook".into(), material_ids: Json(vec!["m1".into()]), weighted_length: 4 },
-            DraftTweet { position: 1, text: "Point".into(), material_ids: Json(vec!["m2".into()]), weighted_length: 5 },
+            DraftTweet {
+                position: 0,
+                text: "Hook".into(),
+                material_ids: Json(vec!["m1".into()]),
+                weighted_length: 4,
+            },
+            DraftTweet {
+                position: 1,
+                text: "Point".into(),
+                material_ids: Json(vec!["m2".into()]),
+                weighted_length: 5,
+            },
         ],
         verdict: verdict.into(),
         policy_report: serde_json::json!({"verdict": verdict}),
@@ -36,9 +49,17 @@ pub async fn draft_with_verdict(s: &Store, verdict: &str) -> String {
         model_used: "none".into(),
         expires_at: None,
     };
-    let effects = StepEffects { draft: Some(draft), ..Default::default() };
-    s.complete_step("w", &step(&run.id, 0, "w"), &effects).await.unwrap();
-    assert_eq!(s.run(&run.id).await.unwrap().draft_id.as_deref(), Some(id.as_str()));
+    let effects = StepEffects {
+        draft: Some(draft),
+        ..Default::default()
+    };
+    s.complete_step("w", &step(&run.id, 0, "w"), &effects)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.run(&run.id).await.unwrap().draft_id.as_deref(),
+        Some(id.as_str())
+    );
     id
 }
 
@@ -83,9 +104,15 @@ async fn every_edge_is_written_and_every_illegal_one_refused() {
                     (Err(_), Err(StoreError::IllegalTransition(e))) => {
                         assert_eq!((e.from, e.event), (from, event));
                         let after = s.draft(&id).await.unwrap();
-                        assert_eq!((after.status.as_str(), after.version), (before.status.as_str(), before.version));
+                        assert_eq!(
+                            (after.status.as_str(), after.version),
+                            (before.status.as_str(), before.version)
+                        );
                     }
-                    (want, got) => panic!("{}: {from} + {event:?}: want {want:?}, got {got:?}", db.label),
+                    (want, got) => panic!(
+                        "{}: {from} + {event:?}: want {want:?}, got {got:?}",
+                        db.label
+                    ),
                 }
             }
         }
@@ -103,18 +130,30 @@ async fn approval_is_bound_to_the_exact_text_seen() {
         let hash = content_hash(&["Hook", "Point"]);
         assert_eq!(draft.content_hash, hash);
         let stale = content_hash(&["Hook", "Point", "extra"]);
-        assert!(matches!(s.approve_draft(&id, "ann", &stale).await, Err(StoreError::Conflict { .. })));
-        assert_eq!(s.draft(&id).await.unwrap().status().unwrap(), DraftStatus::Pending);
+        assert!(matches!(
+            s.approve_draft(&id, "ann", &stale).await,
+            Err(StoreError::Conflict { .. })
+        ));
+        assert_eq!(
+            s.draft(&id).await.unwrap().status().unwrap(),
+            DraftStatus::Pending
+        );
         let approved = s.approve_draft(&id, "ann", &hash).await.unwrap();
         assert_eq!(approved.status().unwrap(), DraftStatus::Publishing);
         assert_eq!(approved.approved_hash.as_deref(), Some(hash.as_str()));
         assert_eq!(approved.approved_by.as_deref(), Some("ann"));
         assert!(approved.approved_at.is_some());
         // Approving twice is a state-machine error, not a second write.
-        assert!(matches!(s.approve_draft(&id, "bob", &hash).await, Err(StoreError::IllegalTransition(_))));
+        assert!(matches!(
+            s.approve_draft(&id, "bob", &hash).await,
+            Err(StoreError::IllegalTransition(_))
+        ));
         // A policy WARN starts in needs_human_attention, which cannot be approved directly.
         let warned = draft_with_verdict(s, "warn").await;
-        assert!(matches!(s.approve_draft(&warned, "ann", &hash).await, Err(StoreError::IllegalTransition(_))));
+        assert!(matches!(
+            s.approve_draft(&warned, "ann", &hash).await,
+            Err(StoreError::IllegalTransition(_))
+        ));
         db.finish().await;
     }
 }
@@ -125,12 +164,30 @@ async fn tweets_keep_their_order_and_provenance() {
         let s = &db.store;
         let id = draft_with_verdict(s, "pass").await;
         let d = s.draft(&id).await.unwrap();
-        let got: Vec<_> = d.tweets.iter().map(|t| (t.position, t.text.as_str(), t.material_ids.0.clone())).collect();
-        assert_eq!(got, [(0, "Hook", vec!["m1".to_string()]), (1, "Point", vec!["m2".to_string()])]);
+        let got: Vec<_> = d
+            .tweets
+            .iter()
+            .map(|t| (t.position, t.text.as_str(), t.material_ids.0.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, "Hook", vec!["m1".to_string()]),
+                (1, "Point", vec!["m2".to_string()])
+            ]
+        );
         let listed = s.drafts(Some(DraftStatus::Pending), 10, 0).await.unwrap();
         assert_eq!(listed.len(), 1);
-        assert!(s.drafts(Some(DraftStatus::Posted), 10, 0).await.unwrap().is_empty());
-        assert!(matches!(s.draft("missing").await, Err(StoreError::NotFound { kind: "draft", .. })));
+        assert!(
+            s.drafts(Some(DraftStatus::Posted), 10, 0)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            s.draft("missing").await,
+            Err(StoreError::NotFound { kind: "draft", .. })
+        ));
         db.finish().await;
     }
 }

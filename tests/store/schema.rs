@@ -33,9 +33,21 @@ async fn both_backends_have_the_same_tables_and_columns() {
     }
     let (_, sqlite) = &found[0];
     for table in [
-        "runs", "drafts", "agent_logs", "action_tokens", "publish_attempts", "posts",
-        "auth_users", "auth_sessions", "audit_logs", "app_config", "style_profiles",
-        "weekly_reports", "thread_posts", "capability_events", "components",
+        "runs",
+        "drafts",
+        "agent_logs",
+        "action_tokens",
+        "publish_attempts",
+        "posts",
+        "auth_users",
+        "auth_sessions",
+        "audit_logs",
+        "app_config",
+        "style_profiles",
+        "weekly_reports",
+        "thread_posts",
+        "capability_events",
+        "components",
         "collected_materials",
     ] {
         assert!(sqlite.contains_key(table), "sqlite lacks {table}");
@@ -47,11 +59,15 @@ async fn both_backends_have_the_same_tables_and_columns() {
 
 #[tokio::test]
 async fn bad_urls_are_clear_errors_without_passwords() {
-    let err = Store::connect("mysql://u:secret@localhost/db").await.unwrap_err();
+    let err = Store::connect("mysql://u:secret@localhost/db")
+        .await
+        .unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("expected sqlite://"), "{msg}");
     assert!(!msg.contains("secret"), "{msg}");
-    let err = Store::connect("postgres://u:hunter2@127.0.0.1:1/db").await.unwrap_err();
+    let err = Store::connect("postgres://u:hunter2@127.0.0.1:1/db")
+        .await
+        .unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("cannot connect"), "{msg}");
     assert!(!msg.contains("hunter2"), "{msg}");

@@ -1,4 +1,4 @@
-//! The component: the collector logic over the host's `repo` capability.
+//! The component: the collector logic over the host's `repo` and `http` capabilities.
 //! (The world's `use types.{..}` brings `RunContext`, `Material` and `AgentError` into scope.)
 
 use dailyx_sdk::repo::{self, Commit, LogQuery, RepoError};
@@ -25,6 +25,10 @@ impl crate::CollectorHost for Host {
             Err(e) => Err(e.into()),
         }
     }
+
+    fn get(&self, url: &str, accept: &str) -> Result<Vec<u8>, AgentError> {
+        dailyx_sdk::http_get(url, &[("accept", accept)]).map(|r| r.body)
+    }
 }
 
 impl Guest for Component {
@@ -35,6 +39,12 @@ impl Guest for Component {
             changelog_files: dailyx_sdk::config_json("changelog_files")?
                 .unwrap_or_else(|| crate::Settings::default().changelog_files),
             first_run_days: dailyx_sdk::config_json("first_run_days")?.unwrap_or(7),
+            github_repositories: dailyx_sdk::config_json("github_repositories")?
+                .unwrap_or_default(),
+            github_api: dailyx_sdk::config_json("github_api")?
+                .unwrap_or_else(|| crate::Settings::default().github_api),
+            feeds: dailyx_sdk::config_json("feeds")?.unwrap_or_default(),
+            max_items: dailyx_sdk::config_json("max_items")?.unwrap_or(30),
         };
         let materials = crate::collect(&ctx, &Host, &settings)?;
         dailyx_sdk::info(&format!("collected {} materials", materials.len()));

@@ -1,15 +1,23 @@
-//! Collector: gathers materials from the repositories the operator names.
+//! Collector: gathers materials from the sources the operator names.
 //!
-//! Commits since the previous run become `commit` materials (with files
-//! changed and line counts), and the newest section of each repository's
-//! CHANGELOG becomes a `changelog` material. Material ids are stable, so the
-//! host can drop what earlier runs already collected.
+//! - local git repositories (`repo`): commits since the previous run become `commit`
+//!   materials (with files changed and line counts), and the newest section of each
+//!   repository's CHANGELOG / release notes becomes a `changelog` material;
+//! - GitHub (`http`, api.github.com): published releases and merged pull requests of
+//!   `github_repositories`;
+//! - RSS and Atom feeds (`http`): items of `feeds`.
+//!
+//! Material ids are stable, so the host can drop what earlier runs already collected. A source
+//! that fails transiently (an HTTP error) fails the call as `upstream`, which the host retries.
 //!
 //! The host capabilities are reached through [`CollectorHost`], so this
 //! logic runs natively in tests and inside the component unchanged.
 
 #[cfg(target_arch = "wasm32")]
 mod component;
+pub mod feeds;
+pub mod github;
+pub mod time;
 
 use dailyx_model::{AgentError, Material, MaterialKind, RunContext};
 use dailyx_sdk::repo::{Commit, LogQuery};
@@ -23,6 +31,9 @@ pub trait CollectorHost {
     fn log(&self, query: &LogQuery) -> Result<Vec<Commit>, AgentError>;
     /// A file at HEAD, or `None` when the repository has no such file.
     fn read_file(&self, repository: &str, path: &str) -> Result<Option<Vec<u8>>, AgentError>;
+    /// The body of a successful GET of `url` (`accept`: the Accept header); any other status
+    /// is an `upstream` error.
+    fn get(&self, url: &str, accept: &str) -> Result<Vec<u8>, AgentError>;
 }
 
 /// Settings (config keys of the same names).
@@ -35,6 +46,14 @@ pub struct Settings {
     pub changelog_files: Vec<String>,
     /// Look-back when there was no previous run, in days.
     pub first_run_days: u32,
+    /// GitHub repositories (`owner/name`) whose releases and merged pull requests to collect.
+    pub github_repositories: Vec<String>,
+    /// The GitHub API's base URL (GitHub Enterprise, or a test server).
+    pub github_api: String,
+    /// RSS or Atom feed URLs.
+    pub feeds: Vec<String>,
+    /// Maximum items read per GitHub list or feed.
+    pub max_items: u32,
 }
 
 impl Default for Settings {
@@ -47,6 +66,10 @@ impl Default for Settings {
                 "RELEASE_NOTES.md".into(),
             ],
             first_run_days: 7,
+            github_repositories: Vec::new(),
+            github_api: "https://api.github.com".into(),
+            feeds: Vec::new(),
+            max_items: 30,
         }
     }
 }
@@ -77,6 +100,12 @@ pub fn collect(
         if let Some(m) = changelog_material(host, &repository, settings)? {
             materials.push(m);
         }
+    }
+    for full_name in &settings.github_repositories {
+        materials.extend(github::collect(host, settings, full_name, since)?);
+    }
+    for url in &settings.feeds {
+        materials.extend(feeds::collect(host, url, since, settings.max_items)?);
     }
     materials.sort_by(|a, b| b.timestamp_ms.cmp(&a.timestamp_ms).then(a.id.cmp(&b.id)));
     Ok(materials)

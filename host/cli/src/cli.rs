@@ -24,6 +24,60 @@ pub enum Command {
     /// Run agent components directly.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Create or upgrade the database schema (every command that needs the database does this
+    /// too; this one does only that).
+    Migrate,
+    /// Run the pipeline once, now, in this process: collect, curate, write, review, check,
+    /// and print the draft for review.
+    Run {
+        /// Print the outcome as JSON on stdout (progress still goes to stderr).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inspect and resume runs.
+    #[command(subcommand)]
+    Runs(RunsCommand),
+    /// Work through queued runs and runs abandoned by dead workers, until stopped.
+    Worker {
+        /// Exit when no run is waiting instead of polling for more.
+        #[arg(long)]
+        once: bool,
+        /// Seconds between polls when idle.
+        #[arg(long, default_value_t = 5)]
+        poll_secs: u64,
+    },
+}
+
+/// `dailyx runs ...`
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// List recent runs.
+    List {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one run: its steps, their components, timings and summaries.
+    Show {
+        /// The run id.
+        id: String,
+        /// Print JSON (with every step's input and output).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Queue a run for a worker (`dailyx worker`) and print its id.
+    Queue,
+    /// Resume a run that was interrupted or failed, at its first unfinished step.
+    Resume {
+        /// The run id.
+        id: String,
+        /// Print the outcome as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `dailyx plugins ...`

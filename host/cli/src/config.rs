@@ -4,6 +4,7 @@
 //! documented in the README ("Configuration"); unknown keys are errors.
 
 use anyhow::{Context, Result, bail};
+use dailyx_pipeline::{PipelineSettings, RetryPolicy};
 use dailyx_runtime::RuntimeConfig;
 use dailyx_runtime::capability::llm::LlmEndpoint;
 use dailyx_runtime::capability::repo::Repositories;
@@ -39,6 +40,52 @@ pub struct Config {
     pub runtime: RuntimeSection,
     /// Logging.
     pub log: LogConfig,
+    /// The pipeline.
+    pub pipeline: PipelineSection,
+}
+
+/// `[pipeline]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineSection {
+    /// The persona component the posts are written as.
+    pub persona: String,
+    /// Seconds a worker's claim on a run lasts without renewal.
+    pub lease_secs: u64,
+    /// Retries of a transiently failing step.
+    pub retries: usize,
+    /// First retry delay, ms (doubles per retry, with jitter).
+    pub retry_delay_ms: u64,
+    /// Hours a draft waits for review before it expires.
+    pub review_window_hours: u64,
+    /// The console's public URL (links in notifications).
+    pub public_url: String,
+    /// Record what would be published instead of publishing.
+    pub dry_run: bool,
+    /// IANA timezone for the run's date; default the system's.
+    pub timezone: Option<String>,
+    /// Approved posts the Style stage learns from.
+    pub style_examples: i64,
+    /// Recent posts Policy compares against (near-duplicates).
+    pub recent_posts: i64,
+}
+
+impl Default for PipelineSection {
+    fn default() -> Self {
+        let d = PipelineSettings::default();
+        PipelineSection {
+            persona: d.persona,
+            lease_secs: d.lease.as_secs(),
+            retries: d.retry.max_retries,
+            retry_delay_ms: d.retry.min_delay.as_millis() as u64,
+            review_window_hours: d.review_window.as_secs() / 3600,
+            public_url: d.public_url,
+            dry_run: d.dry_run,
+            timezone: None,
+            style_examples: d.style_examples,
+            recent_posts: d.recent_posts,
+        }
+    }
 }
 
 /// `[llm]`.
@@ -94,6 +141,8 @@ pub struct RuntimeSection {
     pub max_instances: u32,
     /// Cache compiled components in `<data_dir>/cache`.
     pub compile_cache: bool,
+    /// Where the compile cache lives instead (shared by several data directories).
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for RuntimeSection {
@@ -101,6 +150,7 @@ impl Default for RuntimeSection {
         RuntimeSection {
             max_instances: EngineOptions::default().max_instances,
             compile_cache: true,
+            cache_dir: None,
         }
     }
 }
@@ -137,6 +187,7 @@ impl Default for Config {
             plugins: BTreeMap::new(),
             runtime: RuntimeSection::default(),
             log: LogConfig::default(),
+            pipeline: PipelineSection::default(),
         }
     }
 }
@@ -160,10 +211,14 @@ impl Config {
         };
         config.apply_env(|k| std::env::var(k).ok())?;
         if config.repositories.is_empty() {
-            // By default, the repository dailyx is started in.
-            config
-                .repositories
-                .insert("self".into(), PathBuf::from("."));
+            // By default, the repository dailyx is started in, named after its directory (the
+            // name appears in posts and in material ids).
+            let name = std::env::current_dir()
+                .ok()
+                .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "self".into());
+            config.repositories.insert(name, PathBuf::from("."));
         }
         Ok(config)
     }
@@ -190,6 +245,19 @@ impl Config {
                 "json" => true,
                 "text" | "pretty" => false,
                 other => bail!("DAILYX_LOG_FORMAT must be `json` or `text`, not `{other}`"),
+            };
+        }
+        if let Some(v) = get("DAILYX_PERSONA") {
+            self.pipeline.persona = v;
+        }
+        if let Some(v) = get("DAILYX_PUBLIC_URL") {
+            self.pipeline.public_url = v;
+        }
+        if let Some(v) = get("DAILYX_DRY_RUN") {
+            self.pipeline.dry_run = match v.as_str() {
+                "1" | "true" => true,
+                "0" | "false" => false,
+                other => bail!("DAILYX_DRY_RUN must be `true` or `false`, not `{other}`"),
             };
         }
         if let Some(v) = get("DAILYX_MAX_INSTANCES") {
@@ -220,13 +288,52 @@ impl Config {
         Ok(())
     }
 
+    /// The database URL: `database_url`, else a SQLite file in the data directory (created,
+    /// with the directory, on first use).
+    pub fn database_url(&self) -> Result<String> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;
+        Ok(format!(
+            "sqlite://{}",
+            self.data_dir.join("dailyx.db").display()
+        ))
+    }
+
+    /// The pipeline's settings.
+    pub fn pipeline_settings(&self) -> PipelineSettings {
+        let p = &self.pipeline;
+        let defaults = PipelineSettings::default();
+        PipelineSettings {
+            worker_id: defaults.worker_id,
+            persona: p.persona.clone(),
+            lease: Duration::from_secs(p.lease_secs.max(1)),
+            retry: RetryPolicy {
+                max_retries: p.retries,
+                min_delay: Duration::from_millis(p.retry_delay_ms),
+                max_delay: RetryPolicy::default().max_delay,
+            },
+            style_examples: p.style_examples,
+            recent_posts: p.recent_posts,
+            max_weighted_length: defaults.max_weighted_length,
+            review_window: Duration::from_secs(p.review_window_hours * 3600),
+            public_url: p.public_url.clone(),
+            dry_run: p.dry_run,
+            timezone: p.timezone.clone().unwrap_or(defaults.timezone),
+        }
+    }
+
     /// The runtime's configuration. Secrets are read from the environment here.
     pub fn runtime_config(&self) -> Result<RuntimeConfig> {
         let mut rc = RuntimeConfig::new(&self.plugins_dir);
-        rc.cache_dir = self
-            .runtime
-            .compile_cache
-            .then(|| self.data_dir.join("cache").join("components"));
+        rc.cache_dir = self.runtime.compile_cache.then(|| {
+            self.runtime
+                .cache_dir
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join("cache").join("components"))
+        });
         rc.engine = EngineOptions {
             max_instances: self.runtime.max_instances,
         };

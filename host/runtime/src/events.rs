@@ -110,6 +110,23 @@ impl EventRecorder {
         self.record(capability, target.into(), Outcome::Denied, reason.into());
     }
 
+    /// Records a denial because the operator has not set the service up (e.g. no LLM
+    /// endpoint): still a denied event, but expected, so it is logged at debug, not warn.
+    pub fn unavailable(
+        &self,
+        capability: &'static str,
+        target: impl Into<String>,
+        reason: impl Into<String>,
+    ) {
+        let (target, reason) = (target.into(), reason.into());
+        let c = &self.component;
+        tracing::debug!(
+            component = %c.name, digest = c.short_digest(), capability, target, reason,
+            "capability unavailable"
+        );
+        self.push(capability, target, Outcome::Denied, reason);
+    }
+
     fn record(&self, capability: &'static str, target: String, outcome: Outcome, detail: String) {
         let c = &self.component;
         match outcome {
@@ -122,6 +139,11 @@ impl EventRecorder {
                 "capability denied"
             ),
         }
+        self.push(capability, target, outcome, detail);
+    }
+
+    fn push(&self, capability: &'static str, target: String, outcome: Outcome, detail: String) {
+        let c = &self.component;
         let mut events = self.events.lock();
         if events.len() < MAX_EVENTS_PER_CALL {
             events.push(CapabilityEvent {

@@ -23,7 +23,10 @@ mod tests {
     #[test]
     fn boundaries_between_tweets_change_the_hash() {
         assert_ne!(content_hash(&["a b", "c"]), content_hash(&["a", "b c"]));
-        assert_eq!(content_hash(&["a", "b"]), content_hash(&["a".to_string(), "b".into()]));
+        assert_eq!(
+            content_hash(&["a", "b"]),
+            content_hash(&["a".to_string(), "b".into()])
+        );
         assert_eq!(
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

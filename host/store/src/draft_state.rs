@@ -120,13 +120,19 @@ impl DraftStatus {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            DraftStatus::Posted | DraftStatus::DryRunPosted | DraftStatus::Skipped | DraftStatus::Expired
+            DraftStatus::Posted
+                | DraftStatus::DryRunPosted
+                | DraftStatus::Skipped
+                | DraftStatus::Expired
         )
     }
 
     /// Whether a reviewer may still change the text.
     pub fn is_editable(self) -> bool {
-        matches!(self, DraftStatus::Pending | DraftStatus::NeedsHumanAttention)
+        matches!(
+            self,
+            DraftStatus::Pending | DraftStatus::NeedsHumanAttention
+        )
     }
 
     /// The name stored in the database and used by the API.
@@ -238,7 +244,10 @@ mod tests {
     fn names_round_trip() {
         for s in S::ALL {
             assert_eq!(S::parse(s.as_str()), Some(s));
-            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
         }
         assert_eq!(S::parse("approved"), None);
     }

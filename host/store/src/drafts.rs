@@ -198,7 +198,8 @@ impl Store {
                 id: id.to_owned(),
             });
         }
-        self.write_status(&draft, from, to, Some((user, &actual))).await?;
+        self.write_status(&draft, from, to, Some((user, &actual)))
+            .await?;
         self.draft(id).await
     }
 
@@ -272,7 +273,13 @@ impl Store {
         let mut texts = Vec::with_capacity(ids.len());
         for id in ids {
             let tweets = self.draft_tweets(&id).await?;
-            texts.push(tweets.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n\n"));
+            texts.push(
+                tweets
+                    .iter()
+                    .map(|t| t.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n\n"),
+            );
         }
         Ok(texts)
     }

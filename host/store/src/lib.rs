@@ -205,7 +205,10 @@ impl Store {
 
 impl Store {
     /// Rows of two text columns from a fixed query (catalogue inspection in tests and tools).
-    pub async fn query_pairs(&self, sql: &'static str) -> Result<Vec<(String, String)>, StoreError> {
+    pub async fn query_pairs(
+        &self,
+        sql: &'static str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, (String, String)>(sql).fetch_all(pool).await?
         }))

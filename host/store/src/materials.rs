@@ -24,7 +24,8 @@ impl Store {
         let mut seen = HashSet::new();
         // Bounded batches keep every query under both backends' parameter limits.
         for chunk in ids.chunks(500) {
-            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = format!(
                 "SELECT material_id FROM collected_materials WHERE run_id <> $1 AND material_id IN ({})",
                 placeholders.join(", ")

@@ -227,7 +227,12 @@ impl Store {
     }
 
     /// Extends `owner`'s lease on run `id`; [`StoreError::LeaseLost`] when it no longer holds it.
-    pub async fn renew_lease(&self, id: &str, owner: &str, lease: Duration) -> Result<(), StoreError> {
+    pub async fn renew_lease(
+        &self,
+        id: &str,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<(), StoreError> {
         let done = on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE runs SET lease_expires_at = $1 \
@@ -243,7 +248,9 @@ impl Store {
         if done == 1 {
             Ok(())
         } else {
-            Err(StoreError::LeaseLost { run_id: id.to_owned() })
+            Err(StoreError::LeaseLost {
+                run_id: id.to_owned(),
+            })
         }
     }
 
@@ -254,7 +261,8 @@ impl Store {
 
     /// Marks run `id` failed with `error` and releases the lease.
     pub async fn fail_run(&self, id: &str, owner: &str, error: &str) -> Result<(), StoreError> {
-        self.end_run(id, owner, RunStatus::Failed, Some(error)).await
+        self.end_run(id, owner, RunStatus::Failed, Some(error))
+            .await
     }
 
     async fn end_run(
@@ -284,12 +292,17 @@ impl Store {
         if done == 1 {
             Ok(())
         } else {
-            Err(StoreError::LeaseLost { run_id: id.to_owned() })
+            Err(StoreError::LeaseLost {
+                run_id: id.to_owned(),
+            })
         }
     }
 
     /// When the latest succeeded run other than `except` started: the collector's "since".
-    pub async fn previous_success_started_at(&self, except: &str) -> Result<Option<i64>, StoreError> {
+    pub async fn previous_success_started_at(
+        &self,
+        except: &str,
+    ) -> Result<Option<i64>, StoreError> {
         let at: Option<i64> = on_pool!(self, pool => {
             sqlx::query_scalar(
                 "SELECT MAX(started_at) FROM runs WHERE status = 'succeeded' AND id <> $1",

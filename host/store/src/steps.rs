@@ -324,7 +324,10 @@ impl Store {
     /// Records a step that failed permanently and fails the run with `error`, atomically.
     pub async fn fail_step(&self, owner: &str, record: &StepRecord) -> Result<(), StoreError> {
         let now = now_ms();
-        let error = record.error.clone().unwrap_or_else(|| record.summary.clone());
+        let error = record
+            .error
+            .clone()
+            .unwrap_or_else(|| record.summary.clone());
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let failed = sqlx::query(

@@ -1,9 +1,10 @@
 //! The commands.
 
 mod agent;
+mod pipeline;
 mod plugins;
 
-use crate::cli::{AgentCommand, Command, PluginsCommand};
+use crate::cli::{AgentCommand, Command, PluginsCommand, RunsCommand};
 use crate::config::Config;
 use anyhow::Result;
 use std::process::ExitCode;
@@ -16,5 +17,16 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode> {
         Command::Agent(AgentCommand::Call { name, input, json }) => {
             agent::call(&config, &name, input.as_deref(), json).await
         }
+        Command::Migrate => pipeline::migrate(&config).await,
+        Command::Run { json } => pipeline::run(&config, json).await,
+        Command::Runs(RunsCommand::List { limit, json }) => {
+            pipeline::list(&config, limit, json).await
+        }
+        Command::Runs(RunsCommand::Queue) => pipeline::queue(&config).await,
+        Command::Runs(RunsCommand::Show { id, json }) => pipeline::show(&config, &id, json).await,
+        Command::Runs(RunsCommand::Resume { id, json }) => {
+            pipeline::resume(&config, &id, json).await
+        }
+        Command::Worker { once, poll_secs } => pipeline::worker(&config, once, poll_secs).await,
     }
 }

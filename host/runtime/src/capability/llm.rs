@@ -164,7 +164,7 @@ impl wit::Host for LlmState {
         };
         let Some(endpoint) = self.service.endpoint.load_full() else {
             self.events
-                .denied("llm", "chat.completions", "no LLM endpoint is configured");
+                .unavailable("llm", "chat.completions", "no LLM endpoint is configured");
             return Err(LlmError::NotConfigured);
         };
         let model = request

@@ -1,0 +1,82 @@
+//! How the pipeline runs: which components, leases, retries, review window.
+
+use std::time::Duration;
+
+/// Pipeline settings (from the `[pipeline]` section of dailyx.toml).
+#[derive(Debug, Clone)]
+pub struct PipelineSettings {
+    /// This worker's id, stored as the lease owner (host name + process id by default).
+    pub worker_id: String,
+    /// The persona component to write as.
+    pub persona: String,
+    /// How long a claim lasts without renewal; a dead worker's run is resumed after this.
+    pub lease: Duration,
+    /// Retries of transient failures.
+    pub retry: RetryPolicy,
+    /// Approved posts the Style stage learns from.
+    pub style_examples: i64,
+    /// Recent posts the Policy stage compares against for near-duplicates.
+    pub recent_posts: i64,
+    /// Maximum weighted length of one tweet.
+    pub max_weighted_length: u32,
+    /// How long a draft waits for review before it expires.
+    pub review_window: Duration,
+    /// The console's public URL, for the links in notifications.
+    pub public_url: String,
+    /// Whether publishing is in dry-run mode.
+    pub dry_run: bool,
+    /// The operator's timezone (IANA name), for the run's date.
+    pub timezone: String,
+}
+
+impl Default for PipelineSettings {
+    fn default() -> Self {
+        PipelineSettings {
+            worker_id: default_worker_id(),
+            persona: "dev-advocate".into(),
+            lease: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            style_examples: 10,
+            recent_posts: 30,
+            max_weighted_length: 280,
+            review_window: Duration::from_secs(24 * 3600),
+            public_url: "http://127.0.0.1:8080".into(),
+            dry_run: true,
+            timezone: jiff::tz::TimeZone::system()
+                .iana_name()
+                .unwrap_or("UTC")
+                .to_owned(),
+        }
+    }
+}
+
+/// Exponential backoff for transient failures (an upstream error, a timeout, a busy database).
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: usize,
+    /// First delay.
+    pub min_delay: Duration,
+    /// Cap on one delay.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            min_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+/// `<host>-<pid>`: unique per process on one machine and readable in `runs list`.
+pub fn default_worker_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    format!("{host}-{}", std::process::id())
+}

@@ -12,3 +12,14 @@ ensure_rustup_cargo() {
   fi
   rustup toolchain list | grep -q '^stable' || rustup toolchain install stable --profile minimal
 }
+
+# Drops the per-test Postgres databases (dailyx_t_*) a failed earlier test run left behind.
+drop_stale_test_databases() {
+  local as_postgres=(sudo -u postgres)
+  [ "$(id -u)" -eq 0 ] && as_postgres=(runuser -u postgres --)
+  local dbs
+  dbs=$(cd / && "${as_postgres[@]}" psql -qtA -c "select datname from pg_database where datname like 'dailyx\_t\_%'") || return 0
+  for db in $dbs; do
+    (cd / && "${as_postgres[@]}" psql -q -c "drop database if exists \"$db\" with (force)") >/dev/null
+  done
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: builds the guests and the host, validates every component in
-# plugins-registry/, and runs the collector over this repository's own history.
+# The main job on embedded defaults (SQLite in ./data, dry-run publishing, no keys): builds the
+# guests and the host, validates every component, and runs the whole pipeline once over this
+# repository's own history, printing the draft a reviewer would approve.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,7 +15,9 @@ dailyx=${CARGO_TARGET_DIR:-$root/target}/release/dailyx
 
 echo "==> dailyx plugins check"
 "$dailyx" plugins check
-echo "==> dailyx plugins list"
-"$dailyx" plugins list
-echo "==> dailyx agent call collector (this repository's last 7 days)"
-"$dailyx" agent call collector
+echo "==> dailyx migrate"
+"$dailyx" migrate
+echo "==> dailyx run (collector → curator → style → planner → writer → critic → policy → notifier)"
+"$dailyx" run
+echo "==> dailyx runs list"
+"$dailyx" runs list --limit 5

@@ -75,9 +75,10 @@ fn match_bare_domain(bytes: &[u8], start: usize) -> Option<usize> {
     let end = domain_end(bytes, start);
     let domain = std::str::from_utf8(&bytes[start..end]).ok()?;
     let labels: Vec<&str> = domain.split('.').collect();
+    // DNS labels are 1 to 63 bytes and do not start or end with a hyphen.
     let valid_labels = labels
         .iter()
-        .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
+        .all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-'));
     let tld = labels.last()?.to_ascii_lowercase();
     if labels.len() < 2 || !valid_labels || !tld.bytes().all(|b| b.is_ascii_lowercase()) {
         return None;

@@ -6,10 +6,13 @@
 //! 23 whatever its length, because X shortens it to a t.co link, and each
 //! emoji sequence (ZWJ families, flags, skin tones, keycaps) counts as 2.
 //!
-//! Not done: twitter-text normalises to NFC before counting; text arriving
-//! in decomposed form may count a little longer here than on X.
+//! Like twitter-text, the text is normalised to NFC first, so a decomposed
+//! accent (`A` + U+0301) counts once. Tested against twitter-text's published
+//! conformance cases (`tests/conformance.rs`).
 
 use crate::urls::find_urls;
+use std::borrow::Cow;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// What one URL counts for, whatever its length.
 pub const URL_WEIGHT: u32 = 23;
@@ -20,6 +23,11 @@ pub const MAX_TWEET_WEIGHT: u32 = 280;
 
 /// The weighted length of `text` as X counts it.
 pub fn weighted_length(text: &str) -> u32 {
+    let text: Cow<'_, str> = match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(text),
+        _ => Cow::Owned(text.nfc().collect()),
+    };
+    let text = text.as_ref();
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut urls = find_urls(text).into_iter().peekable();
     let mut total = 0u32;

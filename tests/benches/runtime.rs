@@ -14,57 +14,7 @@ use dailyx_runtime::capability::repo::Repositories;
 use dailyx_runtime::types::{ActionLink, PolicyRules};
 use dailyx_runtime::{Runtime, RuntimeConfig, StageInput, StageOutput};
 use dailyx_tests::{ctx, shipped_plugins};
-use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn make_repo(dir: &Path) {
-    let repo = git2::Repository::init(dir).expect("init");
-    let sig = git2::Signature::now("Ada", "ada@example.com").expect("sig");
-    let mut parent: Option<git2::Oid> = None;
-    let commits = [
-        (
-            "CHANGELOG.md",
-            "# Changelog\n\n## 1.4.0\n- Streaming API\n- Faster sync\n",
-            "docs: changelog for 1.4.0",
-        ),
-        (
-            "src/stream.rs",
-            "pub fn stream() {}\n",
-            "feat(api): streaming responses",
-        ),
-        (
-            "src/sync.rs",
-            "pub fn sync() {}\npub fn fast() {}\n",
-            "perf(sync): 3x faster initial sync",
-        ),
-        ("src/fix.rs", "pub fn fix() {}\n", "fix: handle empty input"),
-        (
-            "Cargo.toml",
-            "[package]\nversion = \"1.4.0\"\n",
-            "chore: bump version to 1.4.0",
-        ),
-    ];
-    for (file, content, message) in commits {
-        let path = dir.join(file);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, content).expect("write");
-        let mut index = repo.index().expect("index");
-        index.add_path(Path::new(file)).expect("add");
-        index.write().expect("write index");
-        let tree = repo
-            .find_tree(index.write_tree().expect("tree"))
-            .expect("find tree");
-        let parents: Vec<git2::Commit> = parent
-            .iter()
-            .map(|p| repo.find_commit(*p).expect("parent"))
-            .collect();
-        let refs: Vec<&git2::Commit> = parents.iter().collect();
-        parent = Some(
-            repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)
-                .expect("commit"),
-        );
-    }
-}
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -261,7 +211,7 @@ fn main() {
         .expect("tokio");
     rt.block_on(async {
         let repo = tempfile::tempdir().expect("repo dir");
-        make_repo(repo.path());
+        dailyx_tests::sample_repo(repo.path());
         let mut config = RuntimeConfig::new(shipped_plugins());
         config.repositories =
             Repositories([("self".to_string(), repo.path().to_path_buf())].into());

@@ -59,7 +59,7 @@ async fn the_collector_reads_commits_and_the_changelog() {
     reg.manifest(
         "[[component]]\nname = \"collector\"\nversion = \"0.1.0\"\nworld = \"collector\"\n\
          [component.grants.repo]\nrepositories = [\"app\"]\n\
-         [component.grants.config]\nkeys = [\"max_commits\", \"changelog_files\", \"first_run_days\"]\n",
+         [component.grants.config]\nkeys = [\"max_commits\", \"changelog_files\", \"first_run_days\", \"github_repositories\", \"github_api\", \"feeds\", \"max_items\"]\n",
     );
     let mut config = reg.config();
     config.repositories = Repositories([("app".to_string(), git.path().to_path_buf())].into());

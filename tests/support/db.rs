@@ -84,13 +84,13 @@ impl TestDb {
     /// panics leaves its database behind for inspection (`scripts/test.sh` clears old ones).
     pub async fn finish(self) {
         self.store.close().await;
-        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
-            if let Ok(admin) = Store::connect(admin_url).await {
-                let _ = admin
-                    .execute_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await;
-                admin.close().await;
-            }
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup
+            && let Ok(admin) = Store::connect(admin_url).await
+        {
+            let _ = admin
+                .execute_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+            admin.close().await;
         }
     }
 }

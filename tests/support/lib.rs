@@ -148,3 +148,53 @@ pub fn writer_input(mode: &str, args: &[&str]) -> StageInput {
         style: empty_style(),
     }
 }
+
+/// A small git repository with a changelog and a few conventional commits (benchmarks).
+pub fn sample_repo(dir: &Path) {
+    let repo = git2::Repository::init(dir).expect("init");
+    let sig = git2::Signature::now("Ada", "ada@example.com").expect("sig");
+    let mut parent: Option<git2::Oid> = None;
+    let commits = [
+        (
+            "CHANGELOG.md",
+            "# Changelog\n\n## 1.4.0\n- Streaming API\n- Faster sync\n",
+            "docs: changelog for 1.4.0",
+        ),
+        (
+            "src/stream.rs",
+            "pub fn stream() {}\n",
+            "feat(api): streaming responses",
+        ),
+        (
+            "src/sync.rs",
+            "pub fn sync() {}\npub fn fast() {}\n",
+            "perf(sync): 3x faster initial sync",
+        ),
+        ("src/fix.rs", "pub fn fix() {}\n", "fix: handle empty input"),
+        (
+            "Cargo.toml",
+            "[package]\nversion = \"1.4.0\"\n",
+            "chore: bump version to 1.4.0",
+        ),
+    ];
+    for (file, content, message) in commits {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, content).expect("write");
+        let mut index = repo.index().expect("index");
+        index.add_path(Path::new(file)).expect("add");
+        index.write().expect("write index");
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("find tree");
+        let parents: Vec<git2::Commit> = parent
+            .iter()
+            .map(|p| repo.find_commit(*p).expect("parent"))
+            .collect();
+        let refs: Vec<&git2::Commit> = parents.iter().collect();
+        parent = Some(
+            repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)
+                .expect("commit"),
+        );
+    }
+}

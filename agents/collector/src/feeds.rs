@@ -174,10 +174,10 @@ fn atom_link(e: &quick_xml::events::BytesStart<'_>, item: &mut FeedItem) {
             _ => {}
         }
     }
-    if let Some(href) = href {
-        if item.link.is_none() || rel.as_deref().is_none_or(|r| r == "alternate") {
-            item.link = Some(href);
-        }
+    if let Some(href) = href
+        && (item.link.is_none() || rel.as_deref().is_none_or(|r| r == "alternate"))
+    {
+        item.link = Some(href);
     }
 }
 
@@ -197,16 +197,12 @@ fn take_text(item: &mut FeedItem, field: &str, text: &str, in_author: bool) {
         "title" => item.title = text.to_owned(),
         "link" => item.link = Some(text.to_owned()),
         "guid" | "id" => item.id = text.to_owned(),
-        "description" | "summary" | "content" | "encoded" => {
-            if item.summary.is_empty() {
-                item.summary = strip_tags(text);
-            }
+        "description" | "summary" | "content" | "encoded" if item.summary.is_empty() => {
+            item.summary = strip_tags(text);
         }
         "pubDate" | "published" | "date" => item.timestamp_ms = crate::time::any_ms(text),
-        "updated" => {
-            if item.timestamp_ms.is_none() {
-                item.timestamp_ms = crate::time::any_ms(text);
-            }
+        "updated" if item.timestamp_ms.is_none() => {
+            item.timestamp_ms = crate::time::any_ms(text);
         }
         "creator" => {
             item.author.get_or_insert_with(|| text.to_owned());

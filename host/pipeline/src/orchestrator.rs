@@ -60,6 +60,9 @@ pub struct Pipeline {
     store: Store,
     settings: PipelineSettings,
     progress: Arc<dyn ProgressSink>,
+    /// Component digests this process already recorded in `components` (one write each, not
+    /// one per step).
+    recorded: Mutex<HashSet<String>>,
 }
 
 impl Pipeline {
@@ -70,6 +73,7 @@ impl Pipeline {
             store,
             settings,
             progress: Arc::new(Silent),
+            recorded: Mutex::new(HashSet::new()),
         }
     }
 
@@ -233,9 +237,7 @@ impl Pipeline {
                 ..Default::default()
             };
             if let Some(c) = &component {
-                self.store
-                    .record_component(&c.id.name, &c.id.version, &c.id.digest, step.stage())
-                    .await?;
+                self.record_component(c, step).await?;
             }
             let output = match call.result {
                 Ok(output) => output,
@@ -302,6 +304,31 @@ impl Pipeline {
             },
             None => RunOutcome::NothingNew { run_id: run.id },
         })
+    }
+
+    /// Records `component` in `components` unless this process already did.
+    async fn record_component(
+        &self,
+        component: &LoadedComponent,
+        step: Step,
+    ) -> Result<(), PipelineError> {
+        let key = format!("{}@{}", component.id.name, component.id.digest);
+        let known = self
+            .recorded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&key);
+        if !known {
+            let id = &component.id;
+            self.store
+                .record_component(&id.name, &id.version, &id.digest, step.stage())
+                .await?;
+            self.recorded
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key);
+        }
+        Ok(())
     }
 
     /// Rebuilds the state from the recorded outputs of the steps already finished.

@@ -245,10 +245,12 @@ async fn print_draft(store: &Store, draft_id: &str, out: &mut impl Write) -> Res
             )?;
         }
     }
-    if let Some(c) = &draft.critique {
-        if let Some(summary) = c.0.get("summary").and_then(|v| v.as_str()) {
-            writeln!(out, "\ncritic: {summary}")?;
-        }
+    if let Some(summary) = draft
+        .critique
+        .as_ref()
+        .and_then(|c| c.0.get("summary").and_then(|v| v.as_str()))
+    {
+        writeln!(out, "\ncritic: {summary}")?;
     }
     Ok(())
 }

@@ -191,7 +191,9 @@ fn open(path: &Path) -> Result<git2::Repository, RepoError> {
     .map_err(|e| RepoError::Internal(format!("cannot open repository: {}", e.message())))
 }
 
-fn read_log(path: &Path, since_ms: Option<i64>, max: usize) -> Result<Vec<Commit>, RepoError> {
+/// The newest `max` commits of the repository at `path` since `since_ms`, with files changed and
+/// line counts. Public so benchmarks can give native agent code the same input.
+pub fn read_log(path: &Path, since_ms: Option<i64>, max: usize) -> Result<Vec<Commit>, RepoError> {
     let repo = open(path)?;
     let mut walk = repo.revwalk().map_err(git_err)?;
     if let Err(e) = walk.push_head() {

@@ -97,6 +97,9 @@ impl Store {
             Pool::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(8)
+                    // A local file cannot go stale the way a network connection can; pinging
+                    // before every acquire would double the round trips of every statement.
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await
                     .map_err(|e| StoreError::Connect(redact_url(url), e.to_string()))?,

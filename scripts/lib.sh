@@ -13,13 +13,14 @@ ensure_rustup_cargo() {
   rustup toolchain list | grep -q '^stable' || rustup toolchain install stable --profile minimal
 }
 
+# Runs a command as the postgres system user (root: runuser; otherwise sudo).
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
+
 # Drops the per-test Postgres databases (dailyx_t_*) a failed earlier test run left behind.
 drop_stale_test_databases() {
-  local as_postgres=(sudo -u postgres)
-  [ "$(id -u)" -eq 0 ] && as_postgres=(runuser -u postgres --)
   local dbs
-  dbs=$(cd / && "${as_postgres[@]}" psql -qtA -c "select datname from pg_database where datname like 'dailyx\_t\_%'") || return 0
+  dbs=$(cd / && as_postgres psql -qtA -c "select datname from pg_database where datname like 'dailyx\_t\_%'") || return 0
   for db in $dbs; do
-    (cd / && "${as_postgres[@]}" psql -q -c "drop database if exists \"$db\" with (force)") >/dev/null
+    (cd / && as_postgres psql -q -c "drop database if exists \"$db\" with (force)") >/dev/null
   done
 }

@@ -3,6 +3,7 @@
 # the cluster, and creates the `dailyx` role (allowed to create the per-test databases) and the
 # `dailyx_test` database. Prints nothing but progress; the URL is in scripts/lib.sh.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
@@ -23,7 +24,6 @@ if ! pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1==v && $2==c {pri
   $SUDO pg_ctlcluster "$version" "$cluster" start
 fi
 
-as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
 psql_admin() { (cd / && as_postgres psql -v ON_ERROR_STOP=1 -qtA "$@"); }
 for _ in $(seq 1 50); do psql_admin -c 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
 if [ "$(psql_admin -c "select 1 from pg_roles where rolname = 'dailyx'")" != "1" ]; then

@@ -191,3 +191,31 @@ async fn tweets_keep_their_order_and_provenance() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn recent_published_texts_join_each_drafts_tweets_newest_first() {
+    for db in TestDb::both().await {
+        let s = &db.store;
+        let pending = draft_with_verdict(s, "pass").await;
+        for _ in 0..2 {
+            let id = draft_with_verdict(s, "pass").await;
+            for e in [DraftEvent::Approve, DraftEvent::DryRunSucceeded] {
+                s.transition_draft(&id, e).await.unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(3)).await;
+        }
+        let texts = s.recent_published_texts(10).await.unwrap();
+        assert_eq!(
+            texts,
+            ["Hook\n\nPoint", "Hook\n\nPoint"],
+            "{}: only published drafts",
+            db.label
+        );
+        assert_eq!(s.recent_published_texts(1).await.unwrap().len(), 1);
+        assert_eq!(
+            s.draft(&pending).await.unwrap().status().unwrap(),
+            DraftStatus::Pending
+        );
+        db.finish().await;
+    }
+}

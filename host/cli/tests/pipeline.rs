@@ -430,7 +430,7 @@ async fn github_and_feeds_are_collected_and_a_503_is_retried() {
     use axum::{Router, http::StatusCode, routing::get};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let now = jiff_now_rfc3339();
+    let now = jiff::Timestamp::now().to_string();
     let releases_hits = Arc::new(AtomicUsize::new(0));
     let hits = releases_hits.clone();
     let releases = format!(
@@ -521,13 +521,4 @@ async fn github_and_feeds_are_collected_and_a_503_is_retried() {
         "{http:?}"
     );
     db.finish().await;
-}
-
-/// Now as RFC 3339, without pulling a date crate into the test.
-fn jiff_now_rfc3339() -> String {
-    let out = Command::new("date")
-        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
-        .output()
-        .unwrap();
-    text(&out.stdout).trim().to_owned()
 }

@@ -585,7 +585,7 @@ impl Pipeline {
                             .map(|(i, t)| DraftTweet {
                                 position: i as i64,
                                 text: t.text.clone(),
-                                material_ids: sqlx_json(t.material_ids.clone()),
+                                material_ids: dailyx_store::Json(t.material_ids.clone()),
                                 weighted_length: report
                                     .weighted_lengths
                                     .get(i)
@@ -766,10 +766,6 @@ fn model_used(step: Step, state: &RunState) -> Option<String> {
 fn to_json<T: Serialize>(value: &T) -> serde_json::Value {
     // The stage types serialize to plain JSON objects; this cannot fail.
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
-}
-
-fn sqlx_json<T>(value: T) -> dailyx_store::Json<T> {
-    dailyx_store::Json(value)
 }
 
 /// Test-only: aborts the process right after step `DAILYX_CRASH_AFTER_STEP` is recorded.

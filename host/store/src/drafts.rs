@@ -261,25 +261,31 @@ impl Store {
     /// string per draft (its tweets joined by blank lines): the Style stage's "approved posts"
     /// and the Policy stage's near-duplicate corpus.
     pub async fn recent_published_texts(&self, limit: i64) -> Result<Vec<String>, StoreError> {
-        let ids: Vec<String> = on_pool!(self, pool => {
-            sqlx::query_scalar(
-                "SELECT id FROM drafts WHERE status IN ('posted', 'dry_run_posted') \
-                 ORDER BY updated_at DESC, id DESC LIMIT $1",
+        // One query for every tweet of the chosen drafts, in draft order then position.
+        let rows: Vec<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT d.id, t.text FROM drafts d JOIN thread_posts t ON t.draft_id = d.id \
+                 WHERE d.id IN (SELECT id FROM drafts WHERE status IN ('posted', 'dry_run_posted') \
+                     ORDER BY updated_at DESC, id DESC LIMIT $1) \
+                 ORDER BY d.updated_at DESC, d.id DESC, t.position",
             )
             .bind(limit)
             .fetch_all(pool)
             .await?
         });
-        let mut texts = Vec::with_capacity(ids.len());
-        for id in ids {
-            let tweets = self.draft_tweets(&id).await?;
-            texts.push(
-                tweets
-                    .iter()
-                    .map(|t| t.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n\n"),
-            );
+        let mut texts: Vec<String> = Vec::new();
+        let mut current: Option<String> = None;
+        for (id, text) in rows {
+            match (current.as_deref() == Some(id.as_str()), texts.last_mut()) {
+                (true, Some(last)) => {
+                    last.push_str("\n\n");
+                    last.push_str(&text);
+                }
+                _ => {
+                    texts.push(text);
+                    current = Some(id);
+                }
+            }
         }
         Ok(texts)
     }

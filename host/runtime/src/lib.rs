@@ -27,6 +27,7 @@ pub mod runtime;
 pub mod runtime_config;
 pub mod secret;
 mod tls;
+pub use tls::install_crypto_provider;
 pub mod watch;
 pub mod world;
 

@@ -240,6 +240,119 @@ impl Store {
         }
     }
 
+    /// Replaces the text of draft `id` (a reviewer's edit) with `tweets` and the policy
+    /// re-check's verdict and report, if the draft is still at `expected_version` and editable.
+    /// A `needs_human_attention` draft whose edit passes moves to `pending`. Returns the draft.
+    pub async fn edit_draft(
+        &self,
+        id: &str,
+        expected_version: i64,
+        tweets: &[DraftTweet],
+        verdict: &str,
+        policy_report: &serde_json::Value,
+    ) -> Result<Draft, StoreError> {
+        let draft = self.draft(id).await?;
+        let from = draft.status()?;
+        if !from.is_editable() {
+            return Err(StoreError::NotEditable {
+                id: id.to_owned(),
+                status: from,
+            });
+        }
+        if draft.version != expected_version {
+            return Err(StoreError::Conflict {
+                kind: "draft",
+                id: id.to_owned(),
+            });
+        }
+        let to = if verdict == "pass" && from == DraftStatus::NeedsHumanAttention {
+            from.apply(DraftEvent::RecheckPassed)?
+        } else {
+            from
+        };
+        let texts: Vec<&str> = tweets.iter().map(|t| t.text.as_str()).collect();
+        let hash = content_hash(&texts);
+        let now = now_ms();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE drafts SET status = $1, content_hash = $2, verdict = $3,                  policy_report = $4, version = version + 1, updated_at = $5                  WHERE id = $6 AND status = $7 AND version = $8",
+            )
+            .bind(to.as_str())
+            .bind(&hash)
+            .bind(verdict)
+            .bind(Json(policy_report))
+            .bind(now)
+            .bind(id)
+            .bind(from.as_str())
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(StoreError::Conflict { kind: "draft", id: id.to_owned() });
+            }
+            sqlx::query("DELETE FROM thread_posts WHERE draft_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for t in tweets {
+                sqlx::query(
+                    "INSERT INTO thread_posts (draft_id, position, text, material_ids,                      weighted_length) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(t.position)
+                .bind(&t.text)
+                .bind(&t.material_ids)
+                .bind(t.weighted_length)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        self.draft(id).await
+    }
+
+    /// Moves a `publishing` draft to `error` with `message` (shown to reviewers).
+    pub async fn fail_publishing(&self, id: &str, message: &str) -> Result<(), StoreError> {
+        let draft = self.draft(id).await?;
+        let from = draft.status()?;
+        let to = from.apply(DraftEvent::PublishFailed)?;
+        self.write_status(&draft, from, to, None).await?;
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE drafts SET last_error = $1 WHERE id = $2")
+                .bind(message)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Expires every `pending` or `needs_human_attention` draft whose review window closed;
+    /// returns their ids.
+    pub async fn expire_drafts(&self) -> Result<Vec<String>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, String>(
+                "UPDATE drafts SET status = 'expired', version = version + 1, updated_at = $1                  WHERE status IN ('pending', 'needs_human_attention') AND expires_at IS NOT NULL                  AND expires_at <= $1 RETURNING id",
+            )
+            .bind(now_ms())
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// How many drafts are in each status.
+    pub async fn draft_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (String, i64)>(
+                "SELECT status, COUNT(*) FROM drafts GROUP BY status ORDER BY status",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
     /// Stores the notification composed for draft `id`.
     pub async fn set_draft_notification(
         &self,

@@ -35,6 +35,16 @@ pub enum StoreError {
     /// The draft state machine refused the change.
     #[error(transparent)]
     IllegalTransition(#[from] IllegalTransition),
+    /// A reviewer tried to change the text of a draft that is past review.
+    #[error(
+        "draft `{id}` is {status}; only pending drafts and drafts needing attention can be edited"
+    )]
+    NotEditable {
+        /// The draft.
+        id: String,
+        /// Its status.
+        status: crate::DraftStatus,
+    },
     /// The row changed since it was read (another writer got there first).
     #[error("{kind} `{id}` was changed by someone else; reload and try again")]
     Conflict {
@@ -54,6 +64,16 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether a unique constraint refused the write (SQLite 2067/1555, Postgres 23505).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Sqlx(sqlx::Error::Database(db)) => {
+                matches!(db.code().as_deref(), Some("2067" | "1555" | "23505"))
+            }
+            _ => false,
+        }
+    }
+
     /// Whether retrying the same operation later may succeed (connection trouble, a busy
     /// database, a serialization failure) as opposed to a bug or a refused change.
     pub fn is_transient(&self) -> bool {

@@ -9,26 +9,35 @@
 
 mod action_tokens;
 mod app_config;
+mod audit;
+mod auth;
 mod components;
 mod content;
+mod deliveries;
 mod draft_state;
 mod drafts;
 mod error;
 mod events;
+mod leases;
 mod materials;
+mod publishing;
 mod runs;
 mod steps;
 mod style_profiles;
 
 pub use action_tokens::{ActionToken, NewActionToken};
 pub use app_config::ConfigEntry;
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use auth::{Role, Session, User};
 pub use components::ComponentVersion;
 pub use content::{content_hash, sha256_hex};
+pub use deliveries::Delivery;
 pub use draft_state::{DraftEvent, DraftStatus, IllegalTransition};
 pub use drafts::{Draft, DraftTweet, NewDraft};
 pub use error::StoreError;
 pub use events::NewCapabilityEvent;
 pub use materials::CollectedMaterial;
+pub use publishing::{AttemptEnd, NewAttempt, PostRecord, PostedTweet, PublishAttempt};
 pub use runs::{NewRun, Run, RunStatus};
 pub use steps::{StepEffects, StepLog, StepOutcome, StepRecord};
 pub use style_profiles::{NewStyleProfile, StyleProfile};

@@ -1,0 +1,283 @@
+//! Console users and their sessions. Passwords arrive here already hashed (argon2 PHC strings,
+//! hashed by the server); session ids and CSRF tokens are stored only as sha256 hashes, so a
+//! copy of the database lets nobody log in.
+
+use crate::{Store, StoreError, new_id, now_ms, on_pool, sha256_hex};
+use serde::{Deserialize, Serialize};
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything, including settings, users and triggering runs.
+    Admin,
+    /// Review drafts: edit, approve, skip, regenerate, resume.
+    Reviewer,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Reviewer => "reviewer",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "reviewer" => Some(Role::Reviewer),
+            _ => None,
+        }
+    }
+}
+
+/// A user as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    #[allow(missing_docs)]
+    pub id: String,
+    #[allow(missing_docs)]
+    pub username: String,
+    /// argon2 PHC string.
+    pub password_hash: String,
+    /// A [`Role`] name.
+    pub role: String,
+    #[allow(missing_docs)]
+    pub disabled: bool,
+    /// Failed logins since the last success.
+    pub failed_logins: i64,
+    /// Logins are refused until then (Unix ms).
+    pub locked_until: Option<i64>,
+    #[allow(missing_docs)]
+    pub created_at: i64,
+}
+
+impl User {
+    /// The role, parsed (an unknown stored role is treated as the least privileged).
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Reviewer)
+    }
+}
+
+/// A live session joined with its user.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Session {
+    /// sha256 of the session id.
+    pub id_hash: String,
+    /// sha256 of the session's CSRF token.
+    pub csrf_token_hash: String,
+    #[allow(missing_docs)]
+    pub expires_at: i64,
+    #[allow(missing_docs)]
+    pub user_id: String,
+    #[allow(missing_docs)]
+    pub username: String,
+    /// A [`Role`] name.
+    pub role: String,
+}
+
+macro_rules! user_columns {
+    () => {
+        "id, username, password_hash, role, disabled, failed_logins, locked_until, created_at"
+    };
+}
+
+impl Store {
+    /// Adds a user; fails with [`StoreError::Conflict`] when the name is taken.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+    ) -> Result<User, StoreError> {
+        let sql = concat!(
+            "INSERT INTO auth_users (id, username, password_hash, role, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING ",
+            user_columns!()
+        );
+        let result = on_pool!(self, pool => {
+            sqlx::query_as::<_, User>(sql)
+                .bind(new_id())
+                .bind(username)
+                .bind(password_hash)
+                .bind(role.as_str())
+                .bind(now_ms())
+                .fetch_one(pool)
+                .await
+        });
+        result.map_err(|e| {
+            let e = StoreError::from(e);
+            if e.is_unique_violation() {
+                StoreError::Conflict {
+                    kind: "user",
+                    id: username.to_owned(),
+                }
+            } else {
+                e
+            }
+        })
+    }
+
+    /// Replaces a user's password hash and role, and unlocks it.
+    pub async fn update_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+    ) -> Result<(), StoreError> {
+        let n = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE auth_users SET password_hash = $1, role = $2, failed_logins = 0, \
+                 locked_until = NULL WHERE username = $3",
+            )
+            .bind(password_hash)
+            .bind(role.as_str())
+            .bind(username)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound {
+                kind: "user",
+                id: username.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// A user by name.
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM auth_users WHERE username = $1"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, User>(sql).bind(username).fetch_optional(pool).await?
+        }))
+    }
+
+    /// Every user, by name.
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM auth_users ORDER BY username"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, User>(sql).fetch_all(pool).await?
+        }))
+    }
+
+    /// How many users exist.
+    pub async fn user_count(&self) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM auth_users").fetch_one(pool).await?
+        }))
+    }
+
+    /// Records a failed login; after `max_failures` in a row the account is locked until
+    /// `now + lock_ms`. Returns the lock time when this failure locked it.
+    pub async fn record_failed_login(
+        &self,
+        user_id: &str,
+        max_failures: i64,
+        lock_ms: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let now = now_ms();
+        let locked: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "UPDATE auth_users SET failed_logins = failed_logins + 1, \
+                 locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
+                 WHERE id = $3 RETURNING locked_until",
+            )
+            .bind(max_failures)
+            .bind(now.saturating_add(lock_ms))
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?
+            .flatten()
+        });
+        Ok(locked.filter(|&t| t > now))
+    }
+
+    /// Clears the failure count after a successful login.
+    pub async fn record_successful_login(&self, user_id: &str) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE auth_users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+                .bind(user_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Stores a session for `user_id` under the hashes of its id and CSRF token.
+    pub async fn create_session(
+        &self,
+        session_id: &str,
+        csrf_token: &str,
+        user_id: &str,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO auth_sessions (id_hash, user_id, csrf_token_hash, ip, user_agent, \
+                 created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(sha256_hex(session_id.as_bytes()))
+            .bind(user_id)
+            .bind(sha256_hex(csrf_token.as_bytes()))
+            .bind(ip)
+            .bind(user_agent)
+            .bind(now_ms())
+            .bind(expires_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The live session with id `session_id` (of an enabled user), if any.
+    pub async fn session(&self, session_id: &str) -> Result<Option<Session>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, Session>(
+                "SELECT s.id_hash, s.csrf_token_hash, s.expires_at, u.id AS user_id, u.username, \
+                 u.role FROM auth_sessions s JOIN auth_users u ON u.id = s.user_id \
+                 WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE",
+            )
+            .bind(sha256_hex(session_id.as_bytes()))
+            .bind(now_ms())
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, session_id: &str) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM auth_sessions WHERE id_hash = $1")
+                .bind(sha256_hex(session_id.as_bytes()))
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Deletes expired sessions; returns how many.
+    pub async fn delete_expired_sessions(&self) -> Result<u64, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query("DELETE FROM auth_sessions WHERE expires_at <= $1")
+                .bind(now_ms())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }))
+    }
+}

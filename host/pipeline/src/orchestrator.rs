@@ -12,7 +12,7 @@ use backon::Retryable;
 use dailyx_runtime::registry::LoadedComponent;
 use dailyx_runtime::types::{ActionLink, PolicyRules, PostFormat, RunContext, Severity, Verdict};
 use dailyx_runtime::{CallError, CallRecord, Runtime, StageInput, StageOutput};
-use dailyx_store::{
+use dailyx_store::{token_placeholder, 
     CollectedMaterial, DraftTweet, NewCapabilityEvent, NewDraft, NewRun, NewStyleProfile, Run,
     StepEffects, StepOutcome, StepRecord, Store, new_id, now_ms,
 };
@@ -46,12 +46,6 @@ pub enum RunOutcome {
         /// Why.
         error: String,
     },
-}
-
-/// The placeholder that stands for an action token in a composed notification. Tokens are
-/// minted when the notification is delivered, never handed to a component or stored in clear.
-pub fn token_placeholder(action: &str) -> String {
-    format!("__DAILYX_TOKEN_{}__", action.to_ascii_uppercase())
 }
 
 /// The orchestrator.

@@ -96,3 +96,9 @@ impl Store {
         }))
     }
 }
+
+/// The placeholder that stands for an action token in a composed notification. Tokens are
+/// minted when the notification is delivered, never handed to a component or stored in clear.
+pub fn token_placeholder(action: &str) -> String {
+    format!("__DAILYX_TOKEN_{}__", action.to_ascii_uppercase())
+}

@@ -25,7 +25,7 @@ mod runs;
 mod steps;
 mod style_profiles;
 
-pub use action_tokens::{ActionToken, NewActionToken};
+pub use action_tokens::{ActionToken, NewActionToken, token_placeholder};
 pub use app_config::ConfigEntry;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use auth::{Role, Session, User};

@@ -1,0 +1,260 @@
+//! The delivery channels. Each sends one message; retrying is the caller's job. Error
+//! messages name the channel and the provider's answer, never a credential.
+
+use crate::Message;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use serde::Deserialize;
+use std::fmt;
+use std::time::Duration;
+
+/// A secret string that never prints.
+#[derive(Clone, Default)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Credentials for the channels, from the environment or the config file (never from
+/// `app_config`, which the API reads back).
+#[derive(Debug, Clone, Default)]
+pub struct ChannelSecrets {
+    /// `DAILYX_SMTP_PASSWORD`.
+    pub smtp_password: Option<Secret>,
+    /// `DAILYX_SENDGRID_API_KEY`.
+    pub sendgrid_api_key: Option<Secret>,
+    /// `DAILYX_TWILIO_AUTH_TOKEN`.
+    pub twilio_auth_token: Option<Secret>,
+}
+
+impl ChannelSecrets {
+    /// Reads the three variables.
+    pub fn from_env() -> ChannelSecrets {
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty()).map(Secret);
+        ChannelSecrets {
+            smtp_password: get("DAILYX_SMTP_PASSWORD"),
+            sendgrid_api_key: get("DAILYX_SENDGRID_API_KEY"),
+            twilio_auth_token: get("DAILYX_TWILIO_AUTH_TOKEN"),
+        }
+    }
+}
+
+/// One configured channel (`app_config` key `notify.channels`, a JSON array of these).
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ChannelConfig {
+    /// E-mail over SMTP.
+    Smtp {
+        /// Server host name.
+        host: String,
+        /// Port (587 for STARTTLS, 465 for TLS, 25 or a test sink's port for none).
+        port: u16,
+        /// `starttls` (default), `tls` or `none` (loopback sinks only).
+        #[serde(default = "default_tls")]
+        tls: String,
+        /// Login, if the server wants one (the password is `DAILYX_SMTP_PASSWORD`).
+        #[serde(default)]
+        username: Option<String>,
+        /// Sender address.
+        from: String,
+        /// Recipients.
+        to: Vec<String>,
+    },
+    /// E-mail through SendGrid's v3 API (key: `DAILYX_SENDGRID_API_KEY`).
+    Sendgrid {
+        /// `https://api.sendgrid.com` unless overridden.
+        #[serde(default = "default_sendgrid")]
+        api_base: String,
+        /// Sender address.
+        from: String,
+        /// Recipients.
+        to: Vec<String>,
+    },
+    /// WhatsApp through Twilio's Messages API (token: `DAILYX_TWILIO_AUTH_TOKEN`).
+    TwilioWhatsapp {
+        /// `https://api.twilio.com` unless overridden.
+        #[serde(default = "default_twilio")]
+        api_base: String,
+        /// The account SID.
+        account_sid: String,
+        /// The sender, `+15551234567` (the `whatsapp:` prefix is added).
+        from: String,
+        /// Recipients, same form.
+        to: Vec<String>,
+    },
+}
+
+fn default_tls() -> String {
+    "starttls".into()
+}
+fn default_sendgrid() -> String {
+    "https://api.sendgrid.com".into()
+}
+fn default_twilio() -> String {
+    "https://api.twilio.com".into()
+}
+
+impl ChannelConfig {
+    /// The channel's name in records and metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ChannelConfig::Smtp { .. } => "smtp",
+            ChannelConfig::Sendgrid { .. } => "sendgrid",
+            ChannelConfig::TwilioWhatsapp { .. } => "twilio_whatsapp",
+        }
+    }
+}
+
+/// Why a send failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Worth retrying (network trouble, 5xx, 429, a 4xx SMTP reply).
+    #[error("{0}")]
+    Transient(String),
+    /// Retrying will not help (bad address, refused credentials, missing key).
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl ChannelConfig {
+    /// Sends `message` over this channel.
+    pub async fn send(
+        &self,
+        http: &reqwest::Client,
+        secrets: &ChannelSecrets,
+        message: &Message,
+        timeout: Duration,
+    ) -> Result<(), SendError> {
+        match self {
+            ChannelConfig::Smtp { host, port, tls, username, from, to } => {
+                send_smtp(host, *port, tls, username.as_deref(), secrets, from, to, message, timeout)
+                    .await
+            }
+            ChannelConfig::Sendgrid { api_base, from, to } => {
+                let key = secrets
+                    .sendgrid_api_key
+                    .as_ref()
+                    .ok_or_else(|| SendError::Permanent("sendgrid: DAILYX_SENDGRID_API_KEY is not set".into()))?;
+                let body = serde_json::json!({
+                    "personalizations": [{ "to": to.iter().map(|e| serde_json::json!({ "email": e })).collect::<Vec<_>>() }],
+                    "from": { "email": from },
+                    "subject": message.subject,
+                    "content": [
+                        { "type": "text/plain", "value": message.text },
+                        { "type": "text/html", "value": message.html },
+                    ],
+                });
+                let url = format!("{}/v3/mail/send", api_base.trim_end_matches('/'));
+                let response = http
+                    .post(url)
+                    .bearer_auth(&key.0)
+                    .json(&body)
+                    .timeout(timeout)
+                    .send()
+                    .await;
+                check_http("sendgrid", response).await
+            }
+            ChannelConfig::TwilioWhatsapp { api_base, account_sid, from, to } => {
+                let token = secrets
+                    .twilio_auth_token
+                    .as_ref()
+                    .ok_or_else(|| SendError::Permanent("twilio: DAILYX_TWILIO_AUTH_TOKEN is not set".into()))?;
+                let url = format!(
+                    "{}/2010-04-01/Accounts/{account_sid}/Messages.json",
+                    api_base.trim_end_matches('/')
+                );
+                // WhatsApp has no subject or HTML: the subject leads the plain text.
+                let body = format!("{}\n\n{}", message.subject, message.text);
+                for recipient in to {
+                    let form = [
+                        ("To", format!("whatsapp:{recipient}")),
+                        ("From", format!("whatsapp:{from}")),
+                        ("Body", body.clone()),
+                    ];
+                    let response = http
+                        .post(&url)
+                        .basic_auth(account_sid, Some(&token.0))
+                        .form(&form)
+                        .timeout(timeout)
+                        .send()
+                        .await;
+                    check_http("twilio", response).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn check_http(
+    channel: &str,
+    response: Result<reqwest::Response, reqwest::Error>,
+) -> Result<(), SendError> {
+    let response = response
+        .map_err(|e| SendError::Transient(format!("{channel}: {}", e.without_url())))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let body: String = response.text().await.unwrap_or_default().chars().take(200).collect();
+    let message = format!("{channel}: HTTP {status}: {body}");
+    if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        Err(SendError::Transient(message))
+    } else {
+        Err(SendError::Permanent(message))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn send_smtp(
+    host: &str,
+    port: u16,
+    tls: &str,
+    username: Option<&str>,
+    secrets: &ChannelSecrets,
+    from: &str,
+    to: &[String],
+    message: &Message,
+    timeout: Duration,
+) -> Result<(), SendError> {
+    let permanent = |what: &str, e: &dyn fmt::Display| SendError::Permanent(format!("smtp: {what}: {e}"));
+    let from: Mailbox = from.parse().map_err(|e| permanent("bad sender address", &e))?;
+    let mut builder = lettre::Message::builder().from(from).subject(&message.subject);
+    for recipient in to {
+        let mailbox: Mailbox = recipient.parse().map_err(|e| permanent("bad recipient address", &e))?;
+        builder = builder.to(mailbox);
+    }
+    let email = builder
+        .multipart(MultiPart::alternative_plain_html(message.text.clone(), message.html.clone()))
+        .map_err(|e| permanent("cannot build the message", &e))?;
+    let transport = match tls {
+        "none" => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)),
+        "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(host),
+        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host),
+        other => {
+            return Err(SendError::Permanent(format!(
+                "smtp: tls must be starttls, tls or none, not {other}"
+            )));
+        }
+    }
+    .map_err(|e| permanent("bad server", &e))?;
+    let mut transport = transport.port(port).timeout(Some(timeout));
+    if let Some(user) = username {
+        let password = secrets
+            .smtp_password
+            .as_ref()
+            .ok_or_else(|| SendError::Permanent("smtp: DAILYX_SMTP_PASSWORD is not set".into()))?;
+        transport = transport.credentials(Credentials::new(user.to_owned(), password.0.clone()));
+    }
+    transport.build().send(email).await.map(|_| ()).map_err(|e| {
+        if e.is_permanent() {
+            SendError::Permanent(format!("smtp: {e}"))
+        } else {
+            SendError::Transient(format!("smtp: {e}"))
+        }
+    })
+}

@@ -28,3 +28,6 @@ CREATE TABLE leases (
     owner      TEXT NOT NULL,
     expires_at BIGINT NOT NULL
 );
+
+-- A regeneration writes about the same materials as the run it regenerates.
+ALTER TABLE runs ADD COLUMN regenerates TEXT;

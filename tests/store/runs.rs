@@ -9,6 +9,7 @@ pub fn new_run() -> NewRun {
         run_date: "2026-11-22".into(),
         context: serde_json::json!({"dry-run": true}),
         scheduled_slot: None,
+        regenerates: None,
     }
 }
 

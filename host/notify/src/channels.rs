@@ -130,15 +130,31 @@ impl ChannelConfig {
         timeout: Duration,
     ) -> Result<(), SendError> {
         match self {
-            ChannelConfig::Smtp { host, port, tls, username, from, to } => {
-                send_smtp(host, *port, tls, username.as_deref(), secrets, from, to, message, timeout)
-                    .await
+            ChannelConfig::Smtp {
+                host,
+                port,
+                tls,
+                username,
+                from,
+                to,
+            } => {
+                send_smtp(
+                    host,
+                    *port,
+                    tls,
+                    username.as_deref(),
+                    secrets,
+                    from,
+                    to,
+                    message,
+                    timeout,
+                )
+                .await
             }
             ChannelConfig::Sendgrid { api_base, from, to } => {
-                let key = secrets
-                    .sendgrid_api_key
-                    .as_ref()
-                    .ok_or_else(|| SendError::Permanent("sendgrid: DAILYX_SENDGRID_API_KEY is not set".into()))?;
+                let key = secrets.sendgrid_api_key.as_ref().ok_or_else(|| {
+                    SendError::Permanent("sendgrid: DAILYX_SENDGRID_API_KEY is not set".into())
+                })?;
                 let body = serde_json::json!({
                     "personalizations": [{ "to": to.iter().map(|e| serde_json::json!({ "email": e })).collect::<Vec<_>>() }],
                     "from": { "email": from },
@@ -158,11 +174,15 @@ impl ChannelConfig {
                     .await;
                 check_http("sendgrid", response).await
             }
-            ChannelConfig::TwilioWhatsapp { api_base, account_sid, from, to } => {
-                let token = secrets
-                    .twilio_auth_token
-                    .as_ref()
-                    .ok_or_else(|| SendError::Permanent("twilio: DAILYX_TWILIO_AUTH_TOKEN is not set".into()))?;
+            ChannelConfig::TwilioWhatsapp {
+                api_base,
+                account_sid,
+                from,
+                to,
+            } => {
+                let token = secrets.twilio_auth_token.as_ref().ok_or_else(|| {
+                    SendError::Permanent("twilio: DAILYX_TWILIO_AUTH_TOKEN is not set".into())
+                })?;
                 let url = format!(
                     "{}/2010-04-01/Accounts/{account_sid}/Messages.json",
                     api_base.trim_end_matches('/')
@@ -194,13 +214,19 @@ async fn check_http(
     channel: &str,
     response: Result<reqwest::Response, reqwest::Error>,
 ) -> Result<(), SendError> {
-    let response = response
-        .map_err(|e| SendError::Transient(format!("{channel}: {}", e.without_url())))?;
+    let response =
+        response.map_err(|e| SendError::Transient(format!("{channel}: {}", e.without_url())))?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
     }
-    let body: String = response.text().await.unwrap_or_default().chars().take(200).collect();
+    let body: String = response
+        .text()
+        .await
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
     let message = format!("{channel}: HTTP {status}: {body}");
     if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
         Err(SendError::Transient(message))
@@ -221,18 +247,30 @@ async fn send_smtp(
     message: &Message,
     timeout: Duration,
 ) -> Result<(), SendError> {
-    let permanent = |what: &str, e: &dyn fmt::Display| SendError::Permanent(format!("smtp: {what}: {e}"));
-    let from: Mailbox = from.parse().map_err(|e| permanent("bad sender address", &e))?;
-    let mut builder = lettre::Message::builder().from(from).subject(&message.subject);
+    let permanent =
+        |what: &str, e: &dyn fmt::Display| SendError::Permanent(format!("smtp: {what}: {e}"));
+    let from: Mailbox = from
+        .parse()
+        .map_err(|e| permanent("bad sender address", &e))?;
+    let mut builder = lettre::Message::builder()
+        .from(from)
+        .subject(&message.subject);
     for recipient in to {
-        let mailbox: Mailbox = recipient.parse().map_err(|e| permanent("bad recipient address", &e))?;
+        let mailbox: Mailbox = recipient
+            .parse()
+            .map_err(|e| permanent("bad recipient address", &e))?;
         builder = builder.to(mailbox);
     }
     let email = builder
-        .multipart(MultiPart::alternative_plain_html(message.text.clone(), message.html.clone()))
+        .multipart(MultiPart::alternative_plain_html(
+            message.text.clone(),
+            message.html.clone(),
+        ))
         .map_err(|e| permanent("cannot build the message", &e))?;
     let transport = match tls {
-        "none" => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)),
+        "none" => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
+            host,
+        )),
         "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(host),
         "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host),
         other => {
@@ -250,11 +288,16 @@ async fn send_smtp(
             .ok_or_else(|| SendError::Permanent("smtp: DAILYX_SMTP_PASSWORD is not set".into()))?;
         transport = transport.credentials(Credentials::new(user.to_owned(), password.0.clone()));
     }
-    transport.build().send(email).await.map(|_| ()).map_err(|e| {
-        if e.is_permanent() {
-            SendError::Permanent(format!("smtp: {e}"))
-        } else {
-            SendError::Transient(format!("smtp: {e}"))
-        }
-    })
+    transport
+        .build()
+        .send(email)
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            if e.is_permanent() {
+                SendError::Permanent(format!("smtp: {e}"))
+            } else {
+                SendError::Transient(format!("smtp: {e}"))
+            }
+        })
 }

@@ -104,7 +104,9 @@ impl Notifier {
     pub async fn channels(&self) -> Result<Vec<ChannelConfig>, NotifyError> {
         match self.store.config_value(CHANNELS_KEY).await? {
             None => Ok(Vec::new()),
-            Some(v) => serde_json::from_value(v).map_err(|e| NotifyError::BadChannels(e.to_string())),
+            Some(v) => {
+                serde_json::from_value(v).map_err(|e| NotifyError::BadChannels(e.to_string()))
+            }
         }
     }
 
@@ -178,11 +180,25 @@ impl Notifier {
         metrics::counter!("notify_total", "channel" => channel.name(), "outcome" => if sent { "sent" } else { "failed" })
             .increment(1);
         match &error {
-            None => tracing::info!(draft_id, channel = channel.name(), attempts, "notification sent"),
-            Some(e) => tracing::error!(draft_id, channel = channel.name(), attempts, error = %e, "notification not sent"),
+            None => tracing::info!(
+                draft_id,
+                channel = channel.name(),
+                attempts,
+                "notification sent"
+            ),
+            Some(e) => {
+                tracing::error!(draft_id, channel = channel.name(), attempts, error = %e, "notification not sent")
+            }
         }
         self.store
-            .record_delivery(draft_id, channel.name(), sent, i64::from(attempts), error.as_deref(), started)
+            .record_delivery(
+                draft_id,
+                channel.name(),
+                sent,
+                i64::from(attempts),
+                error.as_deref(),
+                started,
+            )
             .await?;
         Ok(ChannelOutcome {
             channel: channel.name(),

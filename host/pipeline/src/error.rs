@@ -35,3 +35,17 @@ impl PipelineError {
         }
     }
 }
+
+/// Why a policy re-check could not give a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum RecheckError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The pipeline failed (reading the rules).
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    /// The policy component is missing or failed.
+    #[error("policy re-check failed: {0}")]
+    Policy(String),
+}

@@ -19,7 +19,7 @@ mod settings;
 mod state;
 mod steps;
 
-pub use error::PipelineError;
+pub use error::{PipelineError, RecheckError};
 pub use orchestrator::{Pipeline, RunOutcome};
 pub use progress::{Progress, ProgressSink};
 pub use settings::{PipelineSettings, RetryPolicy};

@@ -1,7 +1,7 @@
 //! Runs the steps of one run, durably. See the crate docs for the model.
 
 use crate::context::new_context;
-use crate::error::PipelineError;
+use crate::error::{PipelineError, RecheckError};
 use crate::heartbeat::Heartbeat;
 use crate::progress::{Progress, ProgressSink, Silent};
 use crate::retry::{backoff, is_transient};
@@ -12,9 +12,9 @@ use backon::Retryable;
 use dailyx_runtime::registry::LoadedComponent;
 use dailyx_runtime::types::{ActionLink, PolicyRules, PostFormat, RunContext, Severity, Verdict};
 use dailyx_runtime::{CallError, CallRecord, Runtime, StageInput, StageOutput};
-use dailyx_store::{token_placeholder, 
+use dailyx_store::{
     CollectedMaterial, DraftTweet, NewCapabilityEvent, NewDraft, NewRun, NewStyleProfile, Run,
-    StepEffects, StepOutcome, StepRecord, Store, new_id, now_ms,
+    StepEffects, StepOutcome, StepRecord, Store, new_id, now_ms, token_placeholder,
 };
 use serde::Serialize;
 use std::collections::HashSet;
@@ -104,6 +104,16 @@ impl Pipeline {
 
     /// Queues a run (`trigger`: `cli`, `api`, `schedule`); a worker picks it up.
     pub async fn enqueue(&self, trigger: &str) -> Result<Run, PipelineError> {
+        self.enqueue_slot(trigger, None).await
+    }
+
+    /// Queues a run for scheduler slot `slot` (at most one run per slot: a second one fails
+    /// with a store `Conflict`).
+    pub async fn enqueue_slot(
+        &self,
+        trigger: &str,
+        slot: Option<String>,
+    ) -> Result<Run, PipelineError> {
         let id = new_id();
         let previous = self.store.previous_success_started_at(&id).await?;
         let ctx = new_context(
@@ -116,9 +126,94 @@ impl Pipeline {
             trigger: trigger.to_owned(),
             run_date: ctx.date.clone(),
             context: to_json(&ctx),
-            scheduled_slot: None,
+            scheduled_slot: slot,
+            regenerates: None,
         };
         Ok(self.store.create_run(Some(id), &run).await?)
+    }
+
+    /// Queues a run that writes about the same materials as run `source` again (a reviewer
+    /// asked for another draft): it collects over the same period and may reuse what
+    /// `source` (or the run `source` itself regenerated) collected.
+    pub async fn regenerate(&self, source: &str) -> Result<Run, PipelineError> {
+        let source = self.store.run(source).await?;
+        let previous: RunContext =
+            serde_json::from_value(source.context.0.clone()).map_err(|e| {
+                PipelineError::BadRecord {
+                    run_id: source.id.clone(),
+                    step: "context".into(),
+                    detail: e.to_string(),
+                }
+            })?;
+        let id = new_id();
+        let ctx = new_context(
+            &id,
+            &self.settings.timezone,
+            previous.previous_run_at_ms,
+            self.settings.dry_run,
+        );
+        let run = NewRun {
+            trigger: "regenerate".to_owned(),
+            run_date: ctx.date.clone(),
+            context: to_json(&ctx),
+            scheduled_slot: None,
+            regenerates: Some(source.regenerates.clone().unwrap_or(source.id.clone())),
+        };
+        Ok(self.store.create_run(Some(id), &run).await?)
+    }
+
+    /// Runs the Policy component on `texts` (a reviewer's final text for a draft of run
+    /// `run_id`), with the same rules as the pipeline's policy step.
+    pub async fn recheck(
+        &self,
+        run_id: &str,
+        tweets: Vec<dailyx_runtime::types::Tweet>,
+    ) -> Result<dailyx_runtime::types::PolicyReport, RecheckError> {
+        let run = self.store.run(run_id).await?;
+        let ctx: RunContext = serde_json::from_value(run.context.0.clone())
+            .map_err(|e| RecheckError::Policy(format!("run context unreadable: {e}")))?;
+        let input = StageInput::Check {
+            ctx,
+            draft: dailyx_runtime::types::Draft {
+                tweets,
+                model_used: "human".into(),
+                usage: dailyx_runtime::types::TokenUsage {
+                    prompt: 0,
+                    completion: 0,
+                },
+                notes: Vec::new(),
+            },
+            rules: PolicyRules {
+                blocked_terms: self.blocked_terms().await?,
+                recent_posts: self
+                    .store
+                    .recent_published_texts(self.settings.recent_posts)
+                    .await?,
+                max_weighted_length: self.settings.max_weighted_length,
+            },
+        };
+        let registry = self.runtime.registry();
+        let name = Step::Check.stage();
+        let component = registry
+            .components
+            .get(name)
+            .cloned()
+            .ok_or_else(|| RecheckError::Policy(format!("component `{name}` is not loaded")))?;
+        let call = self
+            .call_with_retries(run_id, Step::Check, &component, &input)
+            .await;
+        match call.result {
+            Ok(StageOutput::PolicyReport(report)) => {
+                if matches!(report.verdict, Verdict::Fail) {
+                    metrics::counter!("policy_fail_total", "stage" => "recheck").increment(1);
+                }
+                Ok(report)
+            }
+            Ok(_) => Err(RecheckError::Policy(
+                "the policy component answered with something else".into(),
+            )),
+            Err(e) => Err(RecheckError::Policy(e.to_string())),
+        }
     }
 
     /// Queues a run and runs it in this process now.
@@ -204,6 +299,12 @@ impl Pipeline {
                 None => Attempted::not_loaded(&name),
             };
             let took = clock.elapsed();
+            metrics::histogram!(
+                "agent_latency_seconds",
+                "agent" => step.stage(),
+                "version" => component.as_ref().map_or_else(|| "none".to_owned(), |c| c.id.version.clone()),
+            )
+            .record(took.as_secs_f64());
             let mut record = StepRecord {
                 run_id: run.id.clone(),
                 step: step.index() as i64,
@@ -249,6 +350,8 @@ impl Pipeline {
                         step,
                         error: message.clone(),
                     });
+                    metrics::counter!("runs_total", "outcome" => "failed").increment(1);
+                    metrics::counter!("runs_failed_total", "stage" => step.stage()).increment(1);
                     return Ok(RunOutcome::Failed {
                         run_id: run.id,
                         step,
@@ -291,6 +394,9 @@ impl Pipeline {
             .finish_run(&run.id, &owner)
             .await
             .map_err(PipelineError::from_store)?;
+        metrics::counter!("runs_total", "outcome" => if draft_id.is_some() { "drafted" } else { "nothing_new" }).increment(1);
+        metrics::histogram!("job_latency_seconds")
+            .record((now_ms() - run.created_at).max(0) as f64 / 1000.0);
         Ok(match draft_id {
             Some(draft_id) => RunOutcome::Drafted {
                 run_id: run.id,
@@ -561,6 +667,7 @@ impl Pipeline {
                         .filter(|f| matches!(f.severity, Severity::Fail))
                         .count();
                     if fails > 0 {
+                        metrics::counter!("policy_fail_total", "stage" => "pipeline").increment(1);
                         record
                             .warnings
                             .push(format!("policy: {fails} blocking finding(s)"));

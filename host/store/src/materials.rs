@@ -15,7 +15,8 @@ pub struct CollectedMaterial {
 }
 
 impl Store {
-    /// Which of `ids` an earlier run (any run but `run_id`) already collected.
+    /// Which of `ids` an earlier run (any run but `run_id`, and but the run `run_id`
+    /// regenerates) already collected.
     pub async fn already_collected(
         &self,
         run_id: &str,
@@ -27,7 +28,8 @@ impl Store {
             let placeholders: Vec<String> =
                 (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = format!(
-                "SELECT material_id FROM collected_materials WHERE run_id <> $1 AND material_id IN ({})",
+                "SELECT material_id FROM collected_materials WHERE run_id <> $1 AND run_id NOT IN \
+                 (SELECT COALESCE(regenerates, '') FROM runs WHERE id = $1) AND material_id IN ({})",
                 placeholders.join(", ")
             );
             let found: Vec<String> = on_pool!(self, pool => {

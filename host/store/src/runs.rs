@@ -68,6 +68,8 @@ pub struct Run {
     pub draft_id: Option<String>,
     /// The scheduler's slot, for scheduled runs.
     pub scheduled_slot: Option<String>,
+    /// For a regeneration: the run whose materials it writes about again.
+    pub regenerates: Option<String>,
 }
 
 impl Run {
@@ -93,6 +95,8 @@ pub struct NewRun {
     pub context: serde_json::Value,
     /// The scheduler's slot, if any (unique: one run per slot).
     pub scheduled_slot: Option<String>,
+    /// For a regeneration: the run whose materials it may use again.
+    pub regenerates: Option<String>,
 }
 
 /// The columns of [`Run`], as a literal so queries stay `&'static str` (sqlx refuses dynamic SQL).
@@ -100,7 +104,7 @@ macro_rules! run_columns {
     () => {
         "id, trigger, status, run_date, context, next_step, claims, lease_owner, \
          lease_expires_at, created_at, started_at, finished_at, duration_ms, last_error, \
-         draft_id, scheduled_slot"
+         draft_id, scheduled_slot, regenerates"
     };
 }
 
@@ -113,8 +117,8 @@ impl Store {
     pub async fn create_run(&self, id: Option<String>, run: &NewRun) -> Result<Run, StoreError> {
         let id = id.unwrap_or_else(new_id);
         let sql = concat!(
-            "INSERT INTO runs (id, trigger, status, run_date, context, created_at, scheduled_slot) \
-             VALUES ($1, $2, 'queued', $3, $4, $5, $6) RETURNING ",
+            "INSERT INTO runs (id, trigger, status, run_date, context, created_at, scheduled_slot, \
+             regenerates) VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7) RETURNING ",
             run_columns!()
         );
         let row = on_pool!(self, pool => {
@@ -125,10 +129,20 @@ impl Store {
                 .bind(Json(&run.context))
                 .bind(now_ms())
                 .bind(&run.scheduled_slot)
+                .bind(&run.regenerates)
                 .fetch_one(pool)
-                .await?
+                .await
         });
-        Ok(row)
+        row.map_err(|e| {
+            let e = StoreError::from(e);
+            match (&run.scheduled_slot, e.is_unique_violation()) {
+                (Some(slot), true) => StoreError::Conflict {
+                    kind: "scheduled slot",
+                    id: slot.clone(),
+                },
+                _ => e,
+            }
+        })
     }
 
     /// A run by id.

@@ -1,1 +1,102 @@
+//! `dailyx serve`: the review API (seed 000's v3 routes), authentication, the action-link
+//! pages, and the background jobs (run worker, publisher, scheduler, expiry), with telemetry.
+//!
+//! Layout: `api/` routes and views, `auth/` passwords, sessions, CSRF and the role extractors,
+//! `review` the actions on drafts (shared by the API and the action pages), `actions` the
+//! no-JavaScript pages, `jobs` and `scheduler` the background work, `telemetry` metrics and
+//! spans.
 
+pub mod actions;
+pub mod api;
+mod audit;
+pub mod auth;
+pub mod error;
+pub mod jobs;
+pub mod review;
+pub mod scheduler;
+pub mod state;
+pub mod telemetry;
+
+pub use auth::password;
+pub use error::ApiError;
+pub use state::{AppState, Inner, ServerSettings};
+
+use governor::{Quota, RateLimiter};
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+/// Everything `serve` needs besides the settings.
+pub struct Parts {
+    #[allow(missing_docs)]
+    pub store: dailyx_store::Store,
+    #[allow(missing_docs)]
+    pub runtime: Arc<dailyx_runtime::Runtime>,
+    #[allow(missing_docs)]
+    pub pipeline: Arc<dailyx_pipeline::Pipeline>,
+    #[allow(missing_docs)]
+    pub publisher: Arc<dailyx_publish::Publisher>,
+    #[allow(missing_docs)]
+    pub notifier: Arc<dailyx_notify::Notifier>,
+    /// This process, in leases and logs.
+    pub node_id: String,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The address cannot be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    /// The metrics recorder cannot be installed.
+    #[error("cannot install the metrics recorder: {0}")]
+    Metrics(String),
+    /// Serving failed.
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The shared state for `parts` and `settings` (installs the metrics recorder).
+pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeError> {
+    let metrics = telemetry::install_recorder().map_err(|e| ServeError::Metrics(e.to_string()))?;
+    let per_minute = NonZeroU32::new(settings.login_attempts_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+    Ok(AppState(Arc::new(Inner {
+        store: parts.store,
+        runtime: parts.runtime,
+        pipeline: parts.pipeline,
+        publisher: parts.publisher,
+        notifier: parts.notifier,
+        settings,
+        metrics,
+        login_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        wake: Default::default(),
+        heartbeats: Default::default(),
+        node_id: parts.node_id,
+    })))
+}
+
+/// Binds `addr`; returns the listener and the address bound (port 0 picks a free one).
+pub async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), ServeError> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| ServeError::Bind(addr, e))?;
+    let local = listener.local_addr().map_err(|e| ServeError::Bind(addr, e))?;
+    Ok((listener, local))
+}
+
+/// Serves until `shutdown` resolves, with the background jobs running.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let jobs = jobs::spawn_all(&state);
+    let app = api::router(state);
+    let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServeError::Serve);
+    // Runs and publishes in flight resume elsewhere (or on restart) when their leases expire.
+    for job in jobs {
+        job.abort();
+    }
+    result
+}

@@ -216,7 +216,8 @@ impl Store {
             sqlx::query(
                 "UPDATE drafts SET status = $1, version = version + 1, updated_at = $2, \
                  approved_by = COALESCE($3, approved_by), approved_hash = COALESCE($4, approved_hash), \
-                 approved_at = CASE WHEN $4 IS NULL THEN approved_at ELSE $2 END \
+                 approved_at = CASE WHEN $4 IS NULL THEN approved_at ELSE $2 END, \
+                 last_error = CASE WHEN $1 = 'publishing' THEN NULL ELSE last_error END \
                  WHERE id = $5 AND status = $6 AND version = $7",
             )
             .bind(to.as_str())

@@ -173,6 +173,14 @@ impl Store {
         on_pool!(self, pool => pool.close().await)
     }
 
+    /// Connections in the pool, and how many of them are idle (for the DB gauges).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match &self.pool {
+            Pool::Sqlite(p) => (p.size(), p.num_idle()),
+            Pool::Postgres(p) => (p.size(), p.num_idle()),
+        }
+    }
+
     /// Checks the database answers (for health checks).
     pub async fn ping(&self) -> Result<(), StoreError> {
         on_pool!(self, pool => { sqlx::query("SELECT 1").execute(pool).await?; });

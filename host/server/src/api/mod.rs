@@ -1,0 +1,120 @@
+//! The routes, their middleware, and the OpenAPI document generated from the handlers'
+//! annotations.
+
+pub mod drafts;
+pub mod runs;
+pub mod settings;
+pub mod system;
+pub mod views;
+
+use crate::actions;
+use crate::auth::routes as auth;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::telemetry::{self, REQUEST_ID};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::{get, post};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Daily X Agent API", description = "Review, approve and publish daily X posts drafted from developer material. Mutating routes need the session cookie and the X-CSRF-Token header."),
+    paths(
+        auth::csrf, auth::login, auth::logout, auth::me,
+        drafts::list, drafts::get, drafts::edit, drafts::approve, drafts::skip, drafts::regenerate, drafts::resume,
+        runs::list, runs::get, runs::trigger,
+        settings::get_schedule, settings::put_schedule, settings::get_blocked_terms, settings::put_blocked_terms,
+        settings::get_channels, settings::put_channels,
+        system::health, system::metrics, system::audit_log,
+    ),
+    tags(
+        (name = "auth", description = "Sessions and CSRF tokens"),
+        (name = "drafts", description = "Review and act on drafts"),
+        (name = "runs", description = "Pipeline runs"),
+        (name = "config", description = "Runtime settings"),
+        (name = "system", description = "Health, metrics, audit"),
+    )
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> impl IntoResponse {
+    axum::Json(ApiDoc::openapi())
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::not_found("no such API route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
+}
+
+async fn index() -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(
+            "<!doctype html><meta charset=utf-8><title>Daily X Agent</title>\
+             <h1>Daily X Agent</h1><p>The API is at <a href=\"/api/openapi.json\">/api/openapi.json</a>; \
+             health at <a href=\"/api/health\">/api/health</a>.</p>",
+        ),
+    )
+}
+
+/// Largest request body (a thread of 25 long tweets fits many times over).
+const BODY_LIMIT: usize = 256 * 1024;
+
+/// Every route with its middleware.
+pub fn router(state: AppState) -> Router {
+    let trust_proxy = state.settings.trust_proxy;
+    let api = Router::new()
+        .route("/api/auth/csrf", get(auth::csrf))
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/logout", post(auth::logout))
+        .route("/api/auth/me", get(auth::me))
+        .route("/api/drafts", get(drafts::list))
+        .route("/api/drafts/{id}", get(drafts::get))
+        .route("/api/drafts/{id}/edit", post(drafts::edit))
+        .route("/api/drafts/{id}/approve", post(drafts::approve))
+        .route("/api/drafts/{id}/skip", post(drafts::skip))
+        .route("/api/drafts/{id}/regenerate", post(drafts::regenerate))
+        .route("/api/drafts/{id}/resume", post(drafts::resume))
+        .route("/api/runs", get(runs::list).post(runs::trigger))
+        .route("/api/runs/{id}", get(runs::get))
+        .route("/api/config/schedule", get(settings::get_schedule).put(settings::put_schedule))
+        .route("/api/config/blocked-terms", get(settings::get_blocked_terms).put(settings::put_blocked_terms))
+        .route("/api/config/notifications", get(settings::get_channels).put(settings::put_channels))
+        .route("/api/health", get(system::health))
+        .route("/api/metrics", get(system::metrics))
+        .route("/api/audit", get(system::audit_log))
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/{*rest}", axum::routing::any(api_not_found));
+    Router::new()
+        .merge(api)
+        .route("/actions/{token}", get(actions::confirm).post(actions::act))
+        .route("/", get(index))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(telemetry::track))
+        .layer(axum::middleware::from_fn(move |req, next| telemetry::client_address(trust_proxy, req, next)))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::extract::Request| telemetry::request_span(req))
+                .on_request(())
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::COOKIE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("x-csrf-token"),
+        ]))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}

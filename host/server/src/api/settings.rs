@@ -1,0 +1,151 @@
+//! Runtime settings editable over the API (admins only): the schedule, blocked terms and
+//! notification channels. Every change is validated and audited.
+
+use crate::audit::audit;
+use crate::auth::{Admin, Reviewer};
+use crate::error::{ApiError, ApiJson, ErrorBody};
+use crate::scheduler::{self, SCHEDULE_KEY, Schedule};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use dailyx_notify::{CHANNELS_KEY, ChannelConfig};
+use dailyx_store::NewAuditEntry;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The schedule and its next slots.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScheduleView {
+    /// `null` when no schedule is set (runs only on demand).
+    pub schedule: Option<Schedule>,
+    /// The next five slots (RFC 3339, UTC).
+    pub next: Vec<String>,
+    /// The node holding the scheduler lease.
+    pub scheduler_node: Option<String>,
+}
+
+async fn schedule_view(state: &AppState) -> Result<ScheduleView, ApiError> {
+    let schedule = scheduler::load(state).await?.map(|(s, _)| s);
+    let next = match &schedule {
+        Some(s) if s.enabled => s
+            .next(jiff::Timestamp::now(), 5)
+            .map_err(|e| ApiError::invalid(e.to_string()))?
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let scheduler_node = state.store.lease_holder(scheduler::SCHEDULER_LEASE).await?;
+    Ok(ScheduleView { schedule, next, scheduler_node })
+}
+
+/// The schedule.
+#[utoipa::path(get, path = "/api/config/schedule", tag = "config",
+    responses((status = 200, body = ScheduleView), (status = 401, body = ErrorBody)))]
+pub async fn get_schedule(State(state): State<AppState>, _auth: Reviewer) -> Result<Json<ScheduleView>, ApiError> {
+    Ok(Json(schedule_view(&state).await?))
+}
+
+/// Sets the schedule (validated: five-field cron, IANA timezone).
+#[utoipa::path(put, path = "/api/config/schedule", tag = "config", request_body = Schedule,
+    responses((status = 200, body = ScheduleView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_schedule(
+    State(state): State<AppState>,
+    Admin(user): Admin,
+    ApiJson(schedule): ApiJson<Schedule>,
+) -> Result<Json<ScheduleView>, ApiError> {
+    schedule.validate().map_err(|e| ApiError::invalid(e.to_string()))?;
+    let value = serde_json::to_value(&schedule).map_err(|_| ApiError::internal())?;
+    set(&state, &user, SCHEDULE_KEY, value).await?;
+    Ok(Json(schedule_view(&state).await?))
+}
+
+/// Blocked terms.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlockedTerms {
+    /// Terms no post may contain (case-insensitive).
+    pub terms: Vec<String>,
+}
+
+/// The blocked terms.
+#[utoipa::path(get, path = "/api/config/blocked-terms", tag = "config",
+    responses((status = 200, body = BlockedTerms), (status = 401, body = ErrorBody)))]
+pub async fn get_blocked_terms(State(state): State<AppState>, _auth: Reviewer) -> Result<Json<BlockedTerms>, ApiError> {
+    let terms = state
+        .store
+        .config_value("blocked_terms")
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    Ok(Json(BlockedTerms { terms }))
+}
+
+/// Sets the blocked terms.
+#[utoipa::path(put, path = "/api/config/blocked-terms", tag = "config", request_body = BlockedTerms,
+    responses((status = 200, body = BlockedTerms), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_blocked_terms(
+    State(state): State<AppState>,
+    Admin(user): Admin,
+    ApiJson(body): ApiJson<BlockedTerms>,
+) -> Result<Json<BlockedTerms>, ApiError> {
+    let terms: Vec<String> = body.terms.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    if terms.len() > 1000 || terms.iter().any(|t| t.len() > 200) {
+        return Err(ApiError::invalid("at most 1000 terms of at most 200 bytes each"));
+    }
+    set(&state, &user, "blocked_terms", serde_json::json!(terms)).await?;
+    Ok(Json(BlockedTerms { terms }))
+}
+
+/// Notification channels.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Channels {
+    /// Each `{ "kind": "smtp" | "sendgrid" | "twilio_whatsapp", ... }`. Credentials are not
+    /// here: they come from the environment.
+    #[schema(value_type = Vec<Object>)]
+    pub channels: Vec<serde_json::Value>,
+}
+
+/// The notification channels.
+#[utoipa::path(get, path = "/api/config/notifications", tag = "config",
+    responses((status = 200, body = Channels), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn get_channels(State(state): State<AppState>, _auth: Admin) -> Result<Json<Channels>, ApiError> {
+    let channels = state
+        .store
+        .config_value(CHANNELS_KEY)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    Ok(Json(Channels { channels }))
+}
+
+/// Sets the notification channels (each is validated).
+#[utoipa::path(put, path = "/api/config/notifications", tag = "config", request_body = Channels,
+    responses((status = 200, body = Channels), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_channels(
+    State(state): State<AppState>,
+    Admin(user): Admin,
+    ApiJson(body): ApiJson<Channels>,
+) -> Result<Json<Channels>, ApiError> {
+    for (i, c) in body.channels.iter().enumerate() {
+        serde_json::from_value::<ChannelConfig>(c.clone())
+            .map_err(|e| ApiError::invalid(format!("channel {}: {e}", i + 1)))?;
+    }
+    set(&state, &user, CHANNELS_KEY, serde_json::json!(body.channels)).await?;
+    Ok(Json(body))
+}
+
+async fn set(state: &AppState, user: &crate::auth::CurrentUser, key: &str, value: serde_json::Value) -> Result<(), ApiError> {
+    state.store.set_config_value(key, &value, Some(&user.id)).await?;
+    audit(state, NewAuditEntry {
+        user_id: Some(user.id.clone()),
+        action: "config.set".into(),
+        ip: Some(user.ip.to_string()),
+        detail: serde_json::json!({ "key": key, "value": value }),
+        ..Default::default()
+    })
+    .await;
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! The background loops of `dailyx serve`: the run worker (then notification delivery), the
+//! publisher, and the clock (scheduler, review-window expiry, session clean-up). Each loop
+//! survives its own errors; `/api/health` reports a loop that stopped making passes.
+
+use crate::audit::audit;
+use crate::scheduler;
+use crate::state::{AppState, Heartbeats};
+use dailyx_pipeline::{PipelineError, RunOutcome};
+use dailyx_publish::PublishError;
+use dailyx_store::{DraftStatus, NewAuditEntry};
+use tokio::task::JoinHandle;
+
+/// Starts every loop this node runs.
+pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
+    let mut handles = vec![tokio::spawn(publisher(state.clone())), tokio::spawn(clock(state.clone()))];
+    if state.settings.run_worker {
+        handles.push(tokio::spawn(worker(state.clone())));
+    }
+    handles
+}
+
+/// Executes queued runs; delivers the notification of each draft made.
+async fn worker(state: AppState) {
+    loop {
+        Heartbeats::beat(&state.heartbeats.worker);
+        match state.pipeline.work_next().await {
+            Ok(Some(RunOutcome::Drafted { run_id, draft_id })) => {
+                tracing::info!(%run_id, %draft_id, "run drafted a post");
+                let notifier = state.notifier.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = notifier.deliver(&draft_id).await {
+                        tracing::error!(%draft_id, error = %e, "cannot deliver the notification");
+                    }
+                });
+                continue;
+            }
+            Ok(Some(RunOutcome::NothingNew { run_id })) => {
+                tracing::info!(%run_id, "run found nothing new");
+                continue;
+            }
+            Ok(Some(RunOutcome::Failed { run_id, step, error })) => {
+                tracing::warn!(%run_id, %step, %error, "run failed");
+                continue;
+            }
+            Ok(None) => {}
+            Err(PipelineError::LeaseLost(run_id)) => tracing::warn!(%run_id, "run taken over by another worker"),
+            Err(e) => tracing::error!(error = %e, "worker error"),
+        }
+        tokio::select! {
+            _ = state.wake.runs.notified() => {}
+            _ = tokio::time::sleep(state.settings.worker_poll) => {}
+        }
+    }
+}
+
+/// Publishes approved drafts (and resumes those a crashed publisher left half done).
+async fn publisher(state: AppState) {
+    loop {
+        Heartbeats::beat(&state.heartbeats.publisher);
+        match state.store.drafts(Some(DraftStatus::Publishing), 50, 0).await {
+            Ok(drafts) => {
+                // Oldest first: a thread approved earlier goes out earlier.
+                for draft in drafts.iter().rev() {
+                    match state.publisher.publish(&draft.id).await {
+                        Ok(outcome) => tracing::info!(draft_id = %draft.id, ?outcome, "published"),
+                        Err(PublishError::Busy(_)) => tracing::debug!(draft_id = %draft.id, "another publisher has it"),
+                        Err(PublishError::NotPublishing { .. }) => {}
+                        Err(e) => tracing::warn!(draft_id = %draft.id, error = %e, "not published"),
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot list drafts to publish"),
+        }
+        tokio::select! {
+            _ = state.wake.publish.notified() => {}
+            _ = tokio::time::sleep(state.settings.publish_poll) => {}
+        }
+    }
+}
+
+/// Scheduler, expiry and clean-up, every tick.
+async fn clock(state: AppState) {
+    let mut interval = tokio::time::interval(state.settings.tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if state.settings.run_scheduler
+            && let Err(e) = scheduler::tick(&state).await
+        {
+            tracing::error!(error = %e, "scheduler pass failed");
+        }
+        match state.store.expire_drafts().await {
+            Ok(ids) => {
+                for id in ids {
+                    tracing::info!(draft_id = %id, "review window closed; draft expired");
+                    audit(&state, NewAuditEntry {
+                        action: "draft.expire".into(),
+                        draft_id: Some(id),
+                        detail: serde_json::json!({ "via": "system" }),
+                        ..Default::default()
+                    })
+                    .await;
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "expiry pass failed"),
+        }
+        if let Err(e) = state.store.delete_expired_sessions().await {
+            tracing::error!(error = %e, "session clean-up failed");
+        }
+    }
+}

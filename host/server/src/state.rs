@@ -1,0 +1,130 @@
+//! What every handler and background job shares.
+
+use dailyx_notify::Notifier;
+use dailyx_pipeline::Pipeline;
+use dailyx_publish::Publisher;
+use dailyx_runtime::Runtime;
+use dailyx_store::Store;
+use governor::DefaultKeyedRateLimiter;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::net::IpAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Server settings (from the `[server]` config section).
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// The URL people reach the server at (links in notifications, cookie security).
+    pub public_url: String,
+    /// Mark cookies `Secure` (on when `public_url` is https).
+    pub secure_cookies: bool,
+    /// Trust `X-Forwarded-For` for the client address (behind a reverse proxy only).
+    pub trust_proxy: bool,
+    /// How long a login lasts.
+    pub session_ttl: Duration,
+    /// Failed logins in a row before the account is locked.
+    pub max_failed_logins: i64,
+    /// How long the lock lasts.
+    pub lockout: Duration,
+    /// Login attempts per minute from one address.
+    pub login_attempts_per_minute: u32,
+    /// How often idle workers look for queued runs.
+    pub worker_poll: Duration,
+    /// How often the publisher looks for drafts to publish (approvals wake it at once).
+    pub publish_poll: Duration,
+    /// How often the scheduler and the expiry job run.
+    pub tick: Duration,
+    /// Whether this process executes runs (a web-only node can leave it to others).
+    pub run_worker: bool,
+    /// Whether this process may hold the scheduler lease.
+    pub run_scheduler: bool,
+    /// How long a scheduler slot may be late and still run (after downtime).
+    pub schedule_catch_up: Duration,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            public_url: "http://127.0.0.1:8080".into(),
+            secure_cookies: false,
+            trust_proxy: false,
+            session_ttl: Duration::from_secs(12 * 3600),
+            max_failed_logins: 5,
+            lockout: Duration::from_secs(15 * 60),
+            login_attempts_per_minute: 20,
+            worker_poll: Duration::from_secs(5),
+            publish_poll: Duration::from_secs(5),
+            tick: Duration::from_secs(15),
+            run_worker: true,
+            run_scheduler: true,
+            schedule_catch_up: Duration::from_secs(6 * 3600),
+        }
+    }
+}
+
+/// Wakes background jobs early.
+#[derive(Default)]
+pub struct Wakers {
+    /// A run was queued.
+    pub runs: Notify,
+    /// A draft was approved or resumed.
+    pub publish: Notify,
+}
+
+/// When each background loop last finished a pass (Unix ms), for `/api/health`.
+#[derive(Default)]
+pub struct Heartbeats {
+    #[allow(missing_docs)]
+    pub worker: AtomicI64,
+    #[allow(missing_docs)]
+    pub publisher: AtomicI64,
+    #[allow(missing_docs)]
+    pub scheduler: AtomicI64,
+}
+
+impl Heartbeats {
+    /// Records a pass of `which` now.
+    pub fn beat(which: &AtomicI64) {
+        which.store(dailyx_store::now_ms(), Ordering::Relaxed);
+    }
+}
+
+/// The shared state.
+pub struct Inner {
+    #[allow(missing_docs)]
+    pub store: Store,
+    #[allow(missing_docs)]
+    pub runtime: Arc<Runtime>,
+    #[allow(missing_docs)]
+    pub pipeline: Arc<Pipeline>,
+    #[allow(missing_docs)]
+    pub publisher: Arc<Publisher>,
+    #[allow(missing_docs)]
+    pub notifier: Arc<Notifier>,
+    #[allow(missing_docs)]
+    pub settings: ServerSettings,
+    /// Renders `/api/metrics`.
+    pub metrics: PrometheusHandle,
+    /// Per-address login rate limit.
+    pub login_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    #[allow(missing_docs)]
+    pub wake: Wakers,
+    #[allow(missing_docs)]
+    pub heartbeats: Heartbeats,
+    /// This process, in leases and logs.
+    pub node_id: String,
+}
+
+/// The shared state, cheap to clone.
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

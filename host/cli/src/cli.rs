@@ -46,6 +46,46 @@ pub enum Command {
         #[arg(long, default_value_t = 5)]
         poll_secs: u64,
     },
+    /// Serve the review API, the action links and the background jobs (worker, publisher,
+    /// scheduler). On first start it creates the admin and queues a first run.
+    Serve {
+        /// host:port to listen on (default: `bind` in the config, 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Manage console users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+/// `dailyx users ...`
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user. The password is $DAILYX_NEW_PASSWORD, or read from stdin with
+    /// --password-stdin, or generated and printed once.
+    Add {
+        /// User name.
+        name: String,
+        /// `admin` or `reviewer`.
+        #[arg(long, default_value = "reviewer")]
+        role: String,
+        /// Read the password from one line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a user's password (and role); unlocks the account.
+    Passwd {
+        /// User name.
+        name: String,
+        /// New role.
+        #[arg(long)]
+        role: Option<String>,
+        /// Read the password from one line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
 }
 
 /// `dailyx runs ...`

@@ -42,6 +42,125 @@ pub struct Config {
     pub log: LogConfig,
     /// The pipeline.
     pub pipeline: PipelineSection,
+    /// The server (`dailyx serve`).
+    pub server: ServerSection,
+    /// Publishing to X.
+    pub publish: PublishSection,
+    /// Notification delivery.
+    pub notify: NotifySection,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// Mark cookies Secure; default: when `pipeline.public_url` is https.
+    pub secure_cookies: Option<bool>,
+    /// Trust X-Forwarded-For (only behind a reverse proxy you run).
+    pub trust_proxy: bool,
+    /// Hours a login lasts.
+    pub session_ttl_hours: u64,
+    /// Failed logins in a row before an account is locked.
+    pub max_failed_logins: i64,
+    /// Minutes an account stays locked.
+    pub lockout_minutes: u64,
+    /// Login attempts per minute from one address.
+    pub login_attempts_per_minute: u32,
+    /// Seconds between an idle worker's looks for queued runs.
+    pub worker_poll_secs: u64,
+    /// Seconds between the publisher's looks for approved drafts.
+    pub publish_poll_secs: u64,
+    /// Seconds between scheduler / expiry passes.
+    pub tick_secs: u64,
+    /// Execute runs in this process.
+    pub run_worker: bool,
+    /// Let this process schedule runs (one host holds the scheduler lease at a time).
+    pub run_scheduler: bool,
+    /// Hours a missed scheduler slot is still run after downtime.
+    pub schedule_catch_up_hours: u64,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        let d = dailyx_server::ServerSettings::default();
+        ServerSection {
+            secure_cookies: None,
+            trust_proxy: d.trust_proxy,
+            session_ttl_hours: d.session_ttl.as_secs() / 3600,
+            max_failed_logins: d.max_failed_logins,
+            lockout_minutes: d.lockout.as_secs() / 60,
+            login_attempts_per_minute: d.login_attempts_per_minute,
+            worker_poll_secs: d.worker_poll.as_secs(),
+            publish_poll_secs: d.publish_poll.as_secs(),
+            tick_secs: d.tick.as_secs(),
+            run_worker: d.run_worker,
+            run_scheduler: d.run_scheduler,
+            schedule_catch_up_hours: d.schedule_catch_up.as_secs() / 3600,
+        }
+    }
+}
+
+/// `[publish]`. Whether anything is sent is `pipeline.dry_run`; credentials come from the
+/// environment (`DAILYX_X_*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PublishSection {
+    /// The X API.
+    pub x_api_base: String,
+    /// The OAuth 2.0 token endpoint.
+    pub x_token_url: String,
+    /// Seconds one call to X may take before it counts as unconfirmed.
+    pub lease_secs: u64,
+    /// Calls per thread position before the draft goes to `error`.
+    pub max_tries: u32,
+    /// First retry delay, ms.
+    pub retry_delay_ms: u64,
+    /// Longest wait for X's rate-limit reset, seconds.
+    pub max_rate_limit_wait_secs: u64,
+    /// Real posts allowed per rolling 24 hours (X plan limit); 0 = no limit.
+    pub daily_post_budget: u32,
+    /// Seconds per request.
+    pub timeout_secs: u64,
+}
+
+impl Default for PublishSection {
+    fn default() -> Self {
+        let d = dailyx_publish::PublishSettings::default();
+        PublishSection {
+            x_api_base: "https://api.x.com".into(),
+            x_token_url: "https://api.x.com/2/oauth2/token".into(),
+            lease_secs: d.lease.as_secs(),
+            max_tries: d.max_tries,
+            retry_delay_ms: d.retry_delay.as_millis() as u64,
+            max_rate_limit_wait_secs: d.max_rate_limit_wait.as_secs(),
+            daily_post_budget: d.daily_post_budget.unwrap_or(0),
+            timeout_secs: 30,
+        }
+    }
+}
+
+/// `[notify]`. Channels are runtime config (`/api/config/notifications`); credentials come
+/// from the environment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifySection {
+    /// Tries per channel.
+    pub max_tries: u32,
+    /// First retry delay, ms.
+    pub retry_delay_ms: u64,
+    /// Seconds per request.
+    pub timeout_secs: u64,
+}
+
+impl Default for NotifySection {
+    fn default() -> Self {
+        let d = dailyx_notify::NotifySettings::default();
+        NotifySection {
+            max_tries: d.max_tries,
+            retry_delay_ms: d.retry_delay.as_millis() as u64,
+            timeout_secs: d.timeout.as_secs(),
+        }
+    }
 }
 
 /// `[pipeline]`.
@@ -188,6 +307,9 @@ impl Default for Config {
             runtime: RuntimeSection::default(),
             log: LogConfig::default(),
             pipeline: PipelineSection::default(),
+            server: ServerSection::default(),
+            publish: PublishSection::default(),
+            notify: NotifySection::default(),
         }
     }
 }
@@ -260,6 +382,9 @@ impl Config {
                 other => bail!("DAILYX_DRY_RUN must be `true` or `false`, not `{other}`"),
             };
         }
+        if let Some(v) = get("DAILYX_X_API_BASE") {
+            self.publish.x_api_base = v;
+        }
         if let Some(v) = get("DAILYX_MAX_INSTANCES") {
             self.runtime.max_instances =
                 v.parse().context("DAILYX_MAX_INSTANCES must be a number")?;
@@ -322,6 +447,53 @@ impl Config {
             public_url: p.public_url.clone(),
             dry_run: p.dry_run,
             timezone: p.timezone.clone().unwrap_or(defaults.timezone),
+        }
+    }
+
+    /// The server's settings.
+    pub fn server_settings(&self) -> dailyx_server::ServerSettings {
+        let s = &self.server;
+        let secs = |n: u64| Duration::from_secs(n.max(1));
+        dailyx_server::ServerSettings {
+            public_url: self.pipeline.public_url.clone(),
+            secure_cookies: s
+                .secure_cookies
+                .unwrap_or_else(|| self.pipeline.public_url.starts_with("https://")),
+            trust_proxy: s.trust_proxy,
+            session_ttl: secs(s.session_ttl_hours * 3600),
+            max_failed_logins: s.max_failed_logins.max(1),
+            lockout: secs(s.lockout_minutes * 60),
+            login_attempts_per_minute: s.login_attempts_per_minute,
+            worker_poll: secs(s.worker_poll_secs),
+            publish_poll: secs(s.publish_poll_secs),
+            tick: secs(s.tick_secs),
+            run_worker: s.run_worker,
+            run_scheduler: s.run_scheduler,
+            schedule_catch_up: Duration::from_secs(s.schedule_catch_up_hours * 3600),
+        }
+    }
+
+    /// The publisher's settings.
+    pub fn publish_settings(&self) -> dailyx_publish::PublishSettings {
+        let p = &self.publish;
+        dailyx_publish::PublishSettings {
+            dry_run: self.pipeline.dry_run,
+            lease: Duration::from_secs(p.lease_secs.max(1)),
+            max_tries: p.max_tries.max(1),
+            retry_delay: Duration::from_millis(p.retry_delay_ms),
+            max_rate_limit_wait: Duration::from_secs(p.max_rate_limit_wait_secs),
+            daily_post_budget: (p.daily_post_budget > 0).then_some(p.daily_post_budget),
+        }
+    }
+
+    /// The notifier's settings.
+    pub fn notify_settings(&self) -> dailyx_notify::NotifySettings {
+        let n = &self.notify;
+        dailyx_notify::NotifySettings {
+            max_tries: n.max_tries.max(1),
+            retry_delay: Duration::from_millis(n.retry_delay_ms),
+            timeout: Duration::from_secs(n.timeout_secs.max(1)),
+            default_token_ttl: Duration::from_secs(self.pipeline.review_window_hours.max(1) * 3600),
         }
     }
 

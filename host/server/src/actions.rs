@@ -7,10 +7,10 @@ use crate::auth::ClientIp;
 use crate::error::ApiError;
 use crate::review::{self, Actor};
 use crate::state::AppState;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use dailyx_store::{ActionToken, Draft};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -51,9 +51,15 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     );
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     // The token is in the URL: never send it anywhere else.
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
@@ -63,7 +69,14 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 }
 
 fn refused(status: StatusCode, message: &str) -> Response {
-    page(status, "This link cannot be used", &format!("<p class=\"error\">{}</p><p>Open the review console to act on the draft.</p>", esc(message)))
+    page(
+        status,
+        "This link cannot be used",
+        &format!(
+            "<p class=\"error\">{}</p><p>Open the review console to act on the draft.</p>",
+            esc(message)
+        ),
+    )
 }
 
 fn tweets_html(draft: &Draft) -> String {
@@ -77,18 +90,31 @@ fn tweets_html(draft: &Draft) -> String {
 /// Checks a token against the draft it is used on; the refusal page when it does not fit.
 fn check(token: &ActionToken, draft_param: Option<&str>, draft: &Draft) -> Result<(), Response> {
     if draft_param.is_some_and(|d| d != token.draft_id) {
-        return Err(refused(StatusCode::BAD_REQUEST, "This link belongs to another draft."));
+        return Err(refused(
+            StatusCode::BAD_REQUEST,
+            "This link belongs to another draft.",
+        ));
     }
     if token.content_hash != draft.content_hash {
-        return Err(refused(StatusCode::CONFLICT, "The draft was changed after this link was sent, so the link no longer applies."));
+        return Err(refused(
+            StatusCode::CONFLICT,
+            "The draft was changed after this link was sent, so the link no longer applies.",
+        ));
     }
     Ok(())
 }
 
 /// GET: the confirmation page. Changes nothing.
-pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>, Query(q): Query<DraftParam>) -> Response {
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<DraftParam>,
+) -> Response {
     let Ok(Some(t)) = state.store.peek_action_token(&token).await else {
-        return refused(StatusCode::GONE, "This link has expired or was already used.");
+        return refused(
+            StatusCode::GONE,
+            "This link has expired or was already used.",
+        );
     };
     let draft = match state.store.draft(&t.draft_id).await {
         Ok(d) => d,
@@ -98,7 +124,10 @@ pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>, Q
         return page;
     }
     let action_url = format!("/actions/{}", esc(&token));
-    let hidden = format!("<input type=\"hidden\" name=\"draft\" value=\"{}\">", esc(&draft.id));
+    let hidden = format!(
+        "<input type=\"hidden\" name=\"draft\" value=\"{}\">",
+        esc(&draft.id)
+    );
     let body = match t.action.as_str() {
         "approve" => format!(
             "<p>Approve this draft for publishing? The policy check runs again on the final text first.</p>{}\
@@ -128,14 +157,25 @@ pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>, Q
                  <form method=\"post\" action=\"{action_url}\">{hidden}{fields}<button type=\"submit\">Save and approve</button></form>"
             )
         }
-        other => return refused(StatusCode::BAD_REQUEST, &format!("Unknown action `{other}`.")),
+        other => {
+            return refused(
+                StatusCode::BAD_REQUEST,
+                &format!("Unknown action `{other}`."),
+            );
+        }
     };
-    page(StatusCode::OK, &format!("{} draft", capitalise(&t.action)), &body)
+    page(
+        StatusCode::OK,
+        &format!("{} draft", capitalise(&t.action)),
+        &body,
+    )
 }
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// POST: uses the token (once) and acts.
@@ -147,7 +187,10 @@ pub async fn act(
 ) -> Response {
     // Read before use, so a link for a changed draft is refused without being spent.
     let Ok(Some(peeked)) = state.store.peek_action_token(&token).await else {
-        return refused(StatusCode::GONE, "This link has expired or was already used.");
+        return refused(
+            StatusCode::GONE,
+            "This link has expired or was already used.",
+        );
     };
     let draft = match state.store.draft(&peeked.draft_id).await {
         Ok(d) => d,
@@ -159,27 +202,58 @@ pub async fn act(
     // Single use: of two concurrent posts, one gets the token.
     let t = match state.store.use_action_token(&token).await {
         Ok(Some(t)) => t,
-        Ok(None) => return refused(StatusCode::GONE, "This link has expired or was already used."),
+        Ok(None) => {
+            return refused(
+                StatusCode::GONE,
+                "This link has expired or was already used.",
+            );
+        }
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let actor = Actor { user_id: None, ip: ip.to_string(), via: "action_link" };
+    let actor = Actor {
+        user_id: None,
+        ip: ip.to_string(),
+        via: "action_link",
+    };
     let result = match t.action.as_str() {
-        "approve" => review::approve(&state, &actor, &t.draft_id, &t.content_hash, None).await.map(|_| "The draft is approved and being published."),
-        "skip" => review::skip(&state, &actor, &t.draft_id).await.map(|_| "The draft is skipped."),
+        "approve" => review::approve(&state, &actor, &t.draft_id, &t.content_hash, None)
+            .await
+            .map(|_| "The draft is approved and being published."),
+        "skip" => review::skip(&state, &actor, &t.draft_id)
+            .await
+            .map(|_| "The draft is skipped."),
         "edit" => {
             let mut texts = Vec::new();
             while let Some(text) = form.get(&format!("tweet_{}", texts.len())) {
                 texts.push(text.replace("\r\n", "\n"));
             }
-            review::approve(&state, &actor, &t.draft_id, "", Some((draft.version, texts)))
-                .await
-                .map(|_| "Your edit is saved, approved and being published.")
+            review::approve(
+                &state,
+                &actor,
+                &t.draft_id,
+                "",
+                Some((draft.version, texts)),
+            )
+            .await
+            .map(|_| "Your edit is saved, approved and being published.")
         }
-        other => return refused(StatusCode::BAD_REQUEST, &format!("Unknown action `{other}`.")),
+        other => {
+            return refused(
+                StatusCode::BAD_REQUEST,
+                &format!("Unknown action `{other}`."),
+            );
+        }
     };
     match result {
         Ok(message) => page(StatusCode::OK, "Done", &format!("<p>{}</p>", esc(message))),
-        Err(e) => page(e.status, "Not done", &format!("<p class=\"error\">{}</p><p>Open the review console to continue.</p>", esc(&e.message))),
+        Err(e) => page(
+            e.status,
+            "Not done",
+            &format!(
+                "<p class=\"error\">{}</p><p>Open the review console to continue.</p>",
+                esc(&e.message)
+            ),
+        ),
     }
 }
 
@@ -189,6 +263,9 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(esc("<b>\"a\" & 'b'</b>"), "&lt;b&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/b&gt;");
+        assert_eq!(
+            esc("<b>\"a\" & 'b'</b>"),
+            "&lt;b&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/b&gt;"
+        );
     }
 }

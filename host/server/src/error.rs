@@ -47,7 +47,13 @@ pub struct ErrorInfo {
 impl ApiError {
     /// An error with `status`, `code` and `message`.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), detail: None, retry_after: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            detail: None,
+            retry_after: None,
+        }
     }
 
     /// Adds structured detail.
@@ -72,7 +78,11 @@ impl ApiError {
 
     #[allow(missing_docs)]
     pub fn forbidden(what: &str) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("{what} needs the admin role"))
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("{what} needs the admin role"),
+        )
     }
 
     #[allow(missing_docs)]
@@ -99,14 +109,20 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match &e {
             StoreError::NotFound { .. } => ApiError::not_found(e.to_string()),
-            StoreError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            StoreError::Conflict { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            }
             StoreError::IllegalTransition(_) | StoreError::NotEditable { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "illegal_transition", e.to_string())
             }
             _ => {
                 tracing::error!(error = %e, "database error");
                 if e.is_transient() {
-                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is busy; try again")
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "unavailable",
+                        "the database is busy; try again",
+                    )
                 } else {
                     ApiError::internal()
                 }
@@ -118,13 +134,19 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
-            error: ErrorInfo { code: self.code.to_owned(), message: self.message, detail: self.detail },
+            error: ErrorInfo {
+                code: self.code.to_owned(),
+                message: self.message,
+                detail: self.detail,
+            },
         };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after
             && let Ok(v) = secs.to_string().parse()
         {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
         }
         response
     }

@@ -12,7 +12,10 @@ use tokio::task::JoinHandle;
 
 /// Starts every loop this node runs.
 pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
-    let mut handles = vec![tokio::spawn(publisher(state.clone())), tokio::spawn(clock(state.clone()))];
+    let mut handles = vec![
+        tokio::spawn(publisher(state.clone())),
+        tokio::spawn(clock(state.clone())),
+    ];
     if state.settings.run_worker {
         handles.push(tokio::spawn(worker(state.clone())));
     }
@@ -38,12 +41,18 @@ async fn worker(state: AppState) {
                 tracing::info!(%run_id, "run found nothing new");
                 continue;
             }
-            Ok(Some(RunOutcome::Failed { run_id, step, error })) => {
+            Ok(Some(RunOutcome::Failed {
+                run_id,
+                step,
+                error,
+            })) => {
                 tracing::warn!(%run_id, %step, %error, "run failed");
                 continue;
             }
             Ok(None) => {}
-            Err(PipelineError::LeaseLost(run_id)) => tracing::warn!(%run_id, "run taken over by another worker"),
+            Err(PipelineError::LeaseLost(run_id)) => {
+                tracing::warn!(%run_id, "run taken over by another worker")
+            }
             Err(e) => tracing::error!(error = %e, "worker error"),
         }
         tokio::select! {
@@ -57,13 +66,19 @@ async fn worker(state: AppState) {
 async fn publisher(state: AppState) {
     loop {
         Heartbeats::beat(&state.heartbeats.publisher);
-        match state.store.drafts(Some(DraftStatus::Publishing), 50, 0).await {
+        match state
+            .store
+            .drafts(Some(DraftStatus::Publishing), 50, 0)
+            .await
+        {
             Ok(drafts) => {
                 // Oldest first: a thread approved earlier goes out earlier.
                 for draft in drafts.iter().rev() {
                     match state.publisher.publish(&draft.id).await {
                         Ok(outcome) => tracing::info!(draft_id = %draft.id, ?outcome, "published"),
-                        Err(PublishError::Busy(_)) => tracing::debug!(draft_id = %draft.id, "another publisher has it"),
+                        Err(PublishError::Busy(_)) => {
+                            tracing::debug!(draft_id = %draft.id, "another publisher has it")
+                        }
                         Err(PublishError::NotPublishing { .. }) => {}
                         Err(e) => tracing::warn!(draft_id = %draft.id, error = %e, "not published"),
                     }
@@ -93,12 +108,15 @@ async fn clock(state: AppState) {
             Ok(ids) => {
                 for id in ids {
                     tracing::info!(draft_id = %id, "review window closed; draft expired");
-                    audit(&state, NewAuditEntry {
-                        action: "draft.expire".into(),
-                        draft_id: Some(id),
-                        detail: serde_json::json!({ "via": "system" }),
-                        ..Default::default()
-                    })
+                    audit(
+                        &state,
+                        NewAuditEntry {
+                            action: "draft.expire".into(),
+                            draft_id: Some(id),
+                            detail: serde_json::json!({ "via": "system" }),
+                            ..Default::default()
+                        },
+                    )
                     .await;
                 }
             }

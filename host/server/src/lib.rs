@@ -59,7 +59,8 @@ pub enum ServeError {
 /// The shared state for `parts` and `settings` (installs the metrics recorder).
 pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeError> {
     let metrics = telemetry::install_recorder().map_err(|e| ServeError::Metrics(e.to_string()))?;
-    let per_minute = NonZeroU32::new(settings.login_attempts_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+    let per_minute =
+        NonZeroU32::new(settings.login_attempts_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
     Ok(AppState(Arc::new(Inner {
         store: parts.store,
         runtime: parts.runtime,
@@ -77,8 +78,12 @@ pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeEr
 
 /// Binds `addr`; returns the listener and the address bound (port 0 picks a free one).
 pub async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), ServeError> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| ServeError::Bind(addr, e))?;
-    let local = listener.local_addr().map_err(|e| ServeError::Bind(addr, e))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| ServeError::Bind(addr, e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| ServeError::Bind(addr, e))?;
     Ok((listener, local))
 }
 
@@ -90,10 +95,13 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let jobs = jobs::spawn_all(&state);
     let app = api::router(state);
-    let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServeError::Serve);
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(ServeError::Serve);
     // Runs and publishes in flight resume elsewhere (or on restart) when their leases expire.
     for job in jobs {
         job.abort();

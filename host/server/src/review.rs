@@ -22,7 +22,13 @@ pub struct Actor {
 }
 
 impl Actor {
-    fn entry(&self, action: &str, draft: &Draft, after: Option<&str>, detail: serde_json::Value) -> NewAuditEntry {
+    fn entry(
+        &self,
+        action: &str,
+        draft: &Draft,
+        after: Option<&str>,
+        detail: serde_json::Value,
+    ) -> NewAuditEntry {
         NewAuditEntry {
             user_id: self.user_id.clone(),
             action: action.to_owned(),
@@ -54,13 +60,18 @@ fn validate_texts(texts: &[String]) -> Result<(), ApiError> {
         return Err(ApiError::invalid("a draft needs at least one tweet"));
     }
     if texts.len() > MAX_TWEETS {
-        return Err(ApiError::invalid(format!("a thread may have at most {MAX_TWEETS} tweets")));
+        return Err(ApiError::invalid(format!(
+            "a thread may have at most {MAX_TWEETS} tweets"
+        )));
     }
     if let Some(i) = texts.iter().position(|t| t.trim().is_empty()) {
         return Err(ApiError::invalid(format!("tweet {} is empty", i + 1)));
     }
     if let Some(i) = texts.iter().position(|t| t.len() > 4000) {
-        return Err(ApiError::invalid(format!("tweet {} is far too long", i + 1)));
+        return Err(ApiError::invalid(format!(
+            "tweet {} is far too long",
+            i + 1
+        )));
     }
     Ok(())
 }
@@ -83,29 +94,55 @@ fn verdict_name(v: Verdict) -> &'static str {
 }
 
 /// Runs the policy on `texts`, keeping each position's materials.
-async fn recheck(state: &AppState, draft: &Draft, texts: &[String]) -> Result<PolicyReport, ApiError> {
+async fn recheck(
+    state: &AppState,
+    draft: &Draft,
+    texts: &[String],
+) -> Result<PolicyReport, ApiError> {
     let tweets = texts
         .iter()
         .enumerate()
         .map(|(i, text)| Tweet {
             position: i as u32,
             text: text.clone(),
-            material_ids: draft.tweets.get(i).map(|t| t.material_ids.0.clone()).unwrap_or_default(),
+            material_ids: draft
+                .tweets
+                .get(i)
+                .map(|t| t.material_ids.0.clone())
+                .unwrap_or_default(),
         })
         .collect();
-    state.pipeline.recheck(&draft.run_id, tweets).await.map_err(recheck_error)
+    state
+        .pipeline
+        .recheck(&draft.run_id, tweets)
+        .await
+        .map_err(recheck_error)
 }
 
 /// Replaces the draft's text with `texts` if it is still at `version`; the policy re-check's
 /// verdict and report are stored with it.
-pub async fn edit(state: &AppState, actor: &Actor, id: &str, version: i64, texts: Vec<String>) -> Result<Draft, ApiError> {
+pub async fn edit(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    version: i64,
+    texts: Vec<String>,
+) -> Result<Draft, ApiError> {
     validate_texts(&texts)?;
     let draft = state.store.draft(id).await?;
     if !draft.status()?.is_editable() {
-        return Err(dailyx_store::StoreError::NotEditable { id: id.to_owned(), status: draft.status()? }.into());
+        return Err(dailyx_store::StoreError::NotEditable {
+            id: id.to_owned(),
+            status: draft.status()?,
+        }
+        .into());
     }
     if draft.version != version {
-        return Err(ApiError::new(StatusCode::CONFLICT, "conflict", "the draft changed since you loaded it; reload and edit again"));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "the draft changed since you loaded it; reload and edit again",
+        ));
     }
     let report = recheck(state, &draft, &texts).await?;
     let tweets: Vec<DraftTweet> = texts
@@ -114,14 +151,32 @@ pub async fn edit(state: &AppState, actor: &Actor, id: &str, version: i64, texts
         .map(|(i, text)| DraftTweet {
             position: i as i64,
             text: text.clone(),
-            material_ids: Json(draft.tweets.get(i).map(|t| t.material_ids.0.clone()).unwrap_or_default()),
+            material_ids: Json(
+                draft
+                    .tweets
+                    .get(i)
+                    .map(|t| t.material_ids.0.clone())
+                    .unwrap_or_default(),
+            ),
             weighted_length: report.weighted_lengths.get(i).copied().map_or(0, i64::from),
         })
         .collect();
     let verdict = verdict_name(report.verdict);
     let report_json = serde_json::to_value(&report).map_err(|_| ApiError::internal())?;
-    let edited = state.store.edit_draft(id, version, &tweets, verdict, &report_json).await?;
-    audit(state, actor.entry("draft.edit", &draft, Some(&edited.content_hash), serde_json::json!({ "verdict": verdict, "status": edited.status }))).await;
+    let edited = state
+        .store
+        .edit_draft(id, version, &tweets, verdict, &report_json)
+        .await?;
+    audit(
+        state,
+        actor.entry(
+            "draft.edit",
+            &draft,
+            Some(&edited.content_hash),
+            serde_json::json!({ "verdict": verdict, "status": edited.status }),
+        ),
+    )
+    .await;
     Ok(edited)
 }
 
@@ -139,27 +194,58 @@ pub async fn approve(
         None => {
             let draft = state.store.draft(id).await?;
             if draft.content_hash != seen_hash {
-                return Err(ApiError::new(StatusCode::CONFLICT, "conflict", "the text changed since you loaded it; review it again"));
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "the text changed since you loaded it; review it again",
+                ));
             }
             draft
         }
     };
     // Refuse early (with the state machine's message) rather than after a policy call.
-    draft.status()?.apply(DraftEvent::Approve).map_err(dailyx_store::StoreError::from)?;
+    draft
+        .status()?
+        .apply(DraftEvent::Approve)
+        .map_err(dailyx_store::StoreError::from)?;
     let texts: Vec<String> = draft.texts().into_iter().map(str::to_owned).collect();
     let report = recheck(state, &draft, &texts).await?;
     if !matches!(report.verdict, Verdict::Pass) {
         let detail = serde_json::to_value(&report).unwrap_or_default();
-        audit(state, actor.entry("draft.approve_refused", &draft, None, serde_json::json!({ "verdict": verdict_name(report.verdict) }))).await;
+        audit(
+            state,
+            actor.entry(
+                "draft.approve_refused",
+                &draft,
+                None,
+                serde_json::json!({ "verdict": verdict_name(report.verdict) }),
+            ),
+        )
+        .await;
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "policy_failed",
-            format!("the policy check of the final text is {}, not pass; edit the draft first", verdict_name(report.verdict)),
+            format!(
+                "the policy check of the final text is {}, not pass; edit the draft first",
+                verdict_name(report.verdict)
+            ),
         )
         .with_detail(detail));
     }
-    let approved = state.store.approve_draft(id, &actor.name(), &draft.content_hash).await?;
-    audit(state, actor.entry("draft.approve", &draft, Some(&approved.content_hash), serde_json::json!({}))).await;
+    let approved = state
+        .store
+        .approve_draft(id, &actor.name(), &draft.content_hash)
+        .await?;
+    audit(
+        state,
+        actor.entry(
+            "draft.approve",
+            &draft,
+            Some(&approved.content_hash),
+            serde_json::json!({}),
+        ),
+    )
+    .await;
     tracing::info!(draft_id = %id, "draft approved; publishing");
     state.wake.publish.notify_one();
     Ok(approved)
@@ -169,7 +255,16 @@ pub async fn approve(
 pub async fn skip(state: &AppState, actor: &Actor, id: &str) -> Result<Draft, ApiError> {
     let draft = state.store.draft(id).await?;
     state.store.transition_draft(id, DraftEvent::Skip).await?;
-    audit(state, actor.entry("draft.skip", &draft, Some(&draft.content_hash), serde_json::json!({}))).await;
+    audit(
+        state,
+        actor.entry(
+            "draft.skip",
+            &draft,
+            Some(&draft.content_hash),
+            serde_json::json!({}),
+        ),
+    )
+    .await;
     Ok(state.store.draft(id).await?)
 }
 
@@ -179,14 +274,31 @@ pub async fn regenerate(state: &AppState, actor: &Actor, id: &str) -> Result<Run
     let draft = state.store.draft(id).await?;
     let status = draft.status()?;
     if !status.is_editable() {
-        return Err(dailyx_store::StoreError::NotEditable { id: id.to_owned(), status }.into());
+        return Err(dailyx_store::StoreError::NotEditable {
+            id: id.to_owned(),
+            status,
+        }
+        .into());
     }
     state.store.transition_draft(id, DraftEvent::Skip).await?;
-    let run = state.pipeline.regenerate(&draft.run_id).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot queue a regeneration");
-        ApiError::internal()
-    })?;
-    audit(state, actor.entry("draft.regenerate", &draft, None, serde_json::json!({ "run_id": run.id }))).await;
+    let run = state
+        .pipeline
+        .regenerate(&draft.run_id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot queue a regeneration");
+            ApiError::internal()
+        })?;
+    audit(
+        state,
+        actor.entry(
+            "draft.regenerate",
+            &draft,
+            None,
+            serde_json::json!({ "run_id": run.id }),
+        ),
+    )
+    .await;
     state.wake.runs.notify_one();
     Ok(run)
 }
@@ -196,7 +308,16 @@ pub async fn regenerate(state: &AppState, actor: &Actor, id: &str) -> Result<Run
 pub async fn resume(state: &AppState, actor: &Actor, id: &str) -> Result<Draft, ApiError> {
     let draft = state.store.draft(id).await?;
     state.store.transition_draft(id, DraftEvent::Resume).await?;
-    audit(state, actor.entry("draft.resume", &draft, Some(&draft.content_hash), serde_json::json!({}))).await;
+    audit(
+        state,
+        actor.entry(
+            "draft.resume",
+            &draft,
+            Some(&draft.content_hash),
+            serde_json::json!({}),
+        ),
+    )
+    .await;
     state.wake.publish.notify_one();
     Ok(state.store.draft(id).await?)
 }

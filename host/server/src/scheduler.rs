@@ -62,12 +62,19 @@ impl Schedule {
             .iter_after(cronexpr::MakeTimestamp(after))
             .map_err(|e| ScheduleError(e.to_string()))?;
         iter.take(n)
-            .map(|z| z.map(|z| z.timestamp()).map_err(|e| ScheduleError(e.to_string())))
+            .map(|z| {
+                z.map(|z| z.timestamp())
+                    .map_err(|e| ScheduleError(e.to_string()))
+            })
             .collect()
     }
 
     /// The latest slot in `(after, now]`, if any: the one to run now.
-    pub fn due(&self, after: Timestamp, now: Timestamp) -> Result<Option<Timestamp>, ScheduleError> {
+    pub fn due(
+        &self,
+        after: Timestamp,
+        now: Timestamp,
+    ) -> Result<Option<Timestamp>, ScheduleError> {
         let crontab = self.crontab()?;
         let mut due = None;
         let iter = crontab
@@ -102,7 +109,11 @@ pub async fn load(state: &AppState) -> Result<Option<(Schedule, i64)>, StoreErro
 /// One scheduler pass: if this host holds the lease and a slot is due, queue its run.
 pub async fn tick(state: &AppState) -> Result<(), StoreError> {
     let lease_ms = (state.settings.tick.as_millis() as i64) * 3;
-    if !state.store.acquire_lease(SCHEDULER_LEASE, &state.node_id, lease_ms).await? {
+    if !state
+        .store
+        .acquire_lease(SCHEDULER_LEASE, &state.node_id, lease_ms)
+        .await?
+    {
         return Ok(());
     }
     Heartbeats::beat(&state.heartbeats.scheduler);
@@ -116,7 +127,10 @@ pub async fn tick(state: &AppState) -> Result<(), StoreError> {
     // Slots from before the schedule was set, or too long ago, are not caught up.
     let catch_up = state.settings.schedule_catch_up.as_millis() as i64;
     let after_ms = changed_at.max(now - catch_up);
-    let (Ok(after), Ok(now_ts)) = (Timestamp::from_millisecond(after_ms), Timestamp::from_millisecond(now)) else {
+    let (Ok(after), Ok(now_ts)) = (
+        Timestamp::from_millisecond(after_ms),
+        Timestamp::from_millisecond(now),
+    ) else {
         return Ok(());
     };
     let due = match schedule.due(after, now_ts) {
@@ -130,7 +144,11 @@ pub async fn tick(state: &AppState) -> Result<(), StoreError> {
         return Ok(());
     };
     let slot = slot.to_string();
-    match state.pipeline.enqueue_slot("schedule", Some(slot.clone())).await {
+    match state
+        .pipeline
+        .enqueue_slot("schedule", Some(slot.clone()))
+        .await
+    {
         Ok(run) => {
             tracing::info!(run_id = %run.id, %slot, "scheduled run queued");
             state.wake.runs.notify_one();
@@ -148,7 +166,11 @@ mod tests {
     use super::*;
 
     fn schedule(cron: &str, tz: &str) -> Schedule {
-        Schedule { cron: cron.into(), timezone: tz.into(), enabled: true }
+        Schedule {
+            cron: cron.into(),
+            timezone: tz.into(),
+            enabled: true,
+        }
     }
 
     #[test]
@@ -157,7 +179,10 @@ mod tests {
         let after: Timestamp = "2026-11-21T00:00:00Z".parse().unwrap();
         // 09:00 Bangkok is 02:00 UTC.
         let now: Timestamp = "2026-11-22T03:00:00Z".parse().unwrap();
-        assert_eq!(s.due(after, now).unwrap().unwrap().to_string(), "2026-11-22T02:00:00Z");
+        assert_eq!(
+            s.due(after, now).unwrap().unwrap().to_string(),
+            "2026-11-22T02:00:00Z"
+        );
         let before: Timestamp = "2026-11-21T01:59:00Z".parse().unwrap();
         assert_eq!(s.due(after, before).unwrap(), None);
     }
@@ -166,7 +191,12 @@ mod tests {
     fn next_slots_follow_the_timezone() {
         let s = schedule("30 8 * * 1-5", "Europe/Berlin");
         let from: Timestamp = "2026-11-20T12:00:00Z".parse().unwrap(); // a Friday
-        let next: Vec<String> = s.next(from, 2).unwrap().iter().map(|t| t.to_string()).collect();
+        let next: Vec<String> = s
+            .next(from, 2)
+            .unwrap()
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
         assert_eq!(next, ["2026-11-23T07:30:00Z", "2026-11-24T07:30:00Z"]);
     }
 

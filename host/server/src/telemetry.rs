@@ -18,7 +18,10 @@ pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Installs the process-wide Prometheus recorder and returns the handle `/api/metrics`
 /// renders.
 pub fn install_recorder() -> Result<PrometheusHandle, BuildError> {
-    const LATENCY: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0];
+    const LATENCY: &[f64] = &[
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+        120.0, 300.0,
+    ];
     let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY)?
         .install_recorder()?;
@@ -28,15 +31,30 @@ pub fn install_recorder() -> Result<PrometheusHandle, BuildError> {
 
 fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram};
-    describe_counter!("http_requests_total", "HTTP requests by method, route and status");
-    describe_histogram!("http_request_duration_seconds", "HTTP request latency by method and route");
+    describe_counter!(
+        "http_requests_total",
+        "HTTP requests by method, route and status"
+    );
+    describe_histogram!(
+        "http_request_duration_seconds",
+        "HTTP request latency by method and route"
+    );
     describe_counter!("runs_total", "Pipeline runs finished, by outcome");
     describe_counter!("runs_failed_total", "Pipeline runs failed, by stage");
     describe_histogram!("job_latency_seconds", "From queueing a run to its end");
-    describe_histogram!("agent_latency_seconds", "One agent call, by agent and component version");
-    describe_counter!("policy_fail_total", "Policy verdicts of FAIL, in the pipeline and on re-check");
+    describe_histogram!(
+        "agent_latency_seconds",
+        "One agent call, by agent and component version"
+    );
+    describe_counter!(
+        "policy_fail_total",
+        "Policy verdicts of FAIL, in the pipeline and on re-check"
+    );
     describe_counter!("publish_total", "Drafts published, by outcome");
-    describe_counter!("notify_total", "Notification deliveries, by channel and outcome");
+    describe_counter!(
+        "notify_total",
+        "Notification deliveries, by channel and outcome"
+    );
     describe_gauge!("db_pool_connections", "Open database connections");
     describe_gauge!("db_pool_idle_connections", "Idle database connections");
 }

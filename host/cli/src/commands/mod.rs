@@ -3,8 +3,10 @@
 mod agent;
 mod pipeline;
 mod plugins;
+mod serve;
+pub mod users;
 
-use crate::cli::{AgentCommand, Command, PluginsCommand, RunsCommand};
+use crate::cli::{AgentCommand, Command, PluginsCommand, RunsCommand, UsersCommand};
 use crate::config::Config;
 use anyhow::Result;
 use std::process::ExitCode;
@@ -28,5 +30,17 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode> {
             pipeline::resume(&config, &id, json).await
         }
         Command::Worker { once, poll_secs } => pipeline::worker(&config, once, poll_secs).await,
+        Command::Serve { bind } => serve::serve(&config, bind).await,
+        Command::Users(UsersCommand::Add {
+            name,
+            role,
+            password_stdin,
+        }) => users::add(&config, &name, &role, password_stdin).await,
+        Command::Users(UsersCommand::Passwd {
+            name,
+            role,
+            password_stdin,
+        }) => users::passwd(&config, &name, role.as_deref(), password_stdin).await,
+        Command::Users(UsersCommand::List) => users::list(&config).await,
     }
 }

@@ -89,7 +89,11 @@ fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ApiError>
 }
 
 fn actor(user: &crate::auth::CurrentUser) -> Actor {
-    Actor { user_id: Some(user.id.clone()), ip: user.ip.to_string(), via: "api" }
+    Actor {
+        user_id: Some(user.id.clone()),
+        ip: user.ip.to_string(),
+        via: "api",
+    }
 }
 
 /// Drafts, newest first, optionally by status, with counts per status.
@@ -102,10 +106,16 @@ pub async fn list(
 ) -> Result<Json<DraftPage>, ApiError> {
     let status = match q.status.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(DraftStatus::parse(s).ok_or_else(|| ApiError::invalid(format!("unknown status `{s}`")))?),
+        Some(s) => Some(
+            DraftStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid(format!("unknown status `{s}`")))?,
+        ),
     };
     let (limit, offset) = page(q.limit, q.offset)?;
-    let (drafts, counts) = tokio::try_join!(state.store.drafts(status, limit, offset), state.store.draft_counts())?;
+    let (drafts, counts) = tokio::try_join!(
+        state.store.drafts(status, limit, offset),
+        state.store.draft_counts()
+    )?;
     Ok(Json(DraftPage {
         drafts: drafts.into_iter().map(DraftView::from).collect(),
         counts: counts.into_iter().collect(),
@@ -117,7 +127,11 @@ pub async fn list(
 /// One draft with its posts, agent timeline, capability events and deliveries.
 #[utoipa::path(get, path = "/api/drafts/{id}", tag = "drafts", params(("id" = String, Path)),
     responses((status = 200, body = DraftDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, _auth: Reviewer, Path(id): Path<String>) -> Result<Json<DraftDetail>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    _auth: Reviewer,
+    Path(id): Path<String>,
+) -> Result<Json<DraftDetail>, ApiError> {
     let draft = state.store.draft(&id).await?;
     let (posts, steps, events, deliveries) = tokio::try_join!(
         state.store.posts(&id),
@@ -129,8 +143,14 @@ pub async fn get(State(state): State<AppState>, _auth: Reviewer, Path(id): Path<
         draft: draft.into(),
         posts: posts.into_iter().map(PostView::from).collect(),
         steps: steps.into_iter().map(StepView::from).collect(),
-        capability_events: events.into_iter().filter_map(|e| serde_json::to_value(e).ok()).collect(),
-        deliveries: deliveries.into_iter().filter_map(|d| serde_json::to_value(d).ok()).collect(),
+        capability_events: events
+            .into_iter()
+            .filter_map(|e| serde_json::to_value(e).ok())
+            .collect(),
+        deliveries: deliveries
+            .into_iter()
+            .filter_map(|d| serde_json::to_value(d).ok())
+            .collect(),
     }))
 }
 
@@ -145,7 +165,11 @@ pub async fn edit(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<EditRequest>,
 ) -> Result<Json<DraftView>, ApiError> {
-    Ok(Json(review::edit(&state, &actor(&user), &id, body.version, body.tweets).await?.into()))
+    Ok(Json(
+        review::edit(&state, &actor(&user), &id, body.version, body.tweets)
+            .await?
+            .into(),
+    ))
 }
 
 /// Approves (optionally with edits): the policy runs again on the final text and only a
@@ -162,22 +186,38 @@ pub async fn approve(
 ) -> Result<Json<DraftView>, ApiError> {
     let edit_first = match (body.tweets, body.version) {
         (Some(tweets), Some(version)) => Some((version, tweets)),
-        (Some(_), None) => return Err(ApiError::invalid("approving with edits needs the draft's version")),
+        (Some(_), None) => {
+            return Err(ApiError::invalid(
+                "approving with edits needs the draft's version",
+            ));
+        }
         (None, _) => None,
     };
     let seen = match (&body.content_hash, &edit_first) {
         (Some(h), _) => h.clone(),
         (None, Some(_)) => String::new(),
-        (None, None) => return Err(ApiError::invalid("content_hash (of the text you approve) is required")),
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "content_hash (of the text you approve) is required",
+            ));
+        }
     };
-    Ok(Json(review::approve(&state, &actor(&user), &id, &seen, edit_first).await?.into()))
+    Ok(Json(
+        review::approve(&state, &actor(&user), &id, &seen, edit_first)
+            .await?
+            .into(),
+    ))
 }
 
 /// Skips the draft.
 #[utoipa::path(post, path = "/api/drafts/{id}/skip", tag = "drafts", params(("id" = String, Path)),
     responses((status = 200, body = DraftView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn skip(State(state): State<AppState>, Reviewer(user): Reviewer, Path(id): Path<String>) -> Result<Json<DraftView>, ApiError> {
+pub async fn skip(
+    State(state): State<AppState>,
+    Reviewer(user): Reviewer,
+    Path(id): Path<String>,
+) -> Result<Json<DraftView>, ApiError> {
     Ok(Json(review::skip(&state, &actor(&user), &id).await?.into()))
 }
 
@@ -198,6 +238,12 @@ pub async fn regenerate(
 #[utoipa::path(post, path = "/api/drafts/{id}/resume", tag = "drafts", params(("id" = String, Path)),
     responses((status = 200, body = DraftView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn resume(State(state): State<AppState>, Reviewer(user): Reviewer, Path(id): Path<String>) -> Result<Json<DraftView>, ApiError> {
-    Ok(Json(review::resume(&state, &actor(&user), &id).await?.into()))
+pub async fn resume(
+    State(state): State<AppState>,
+    Reviewer(user): Reviewer,
+    Path(id): Path<String>,
+) -> Result<Json<DraftView>, ApiError> {
+    Ok(Json(
+        review::resume(&state, &actor(&user), &id).await?.into(),
+    ))
 }

@@ -53,7 +53,11 @@ async fn api_not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method",
+    )
 }
 
 async fn index() -> impl IntoResponse {
@@ -87,9 +91,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/drafts/{id}/resume", post(drafts::resume))
         .route("/api/runs", get(runs::list).post(runs::trigger))
         .route("/api/runs/{id}", get(runs::get))
-        .route("/api/config/schedule", get(settings::get_schedule).put(settings::put_schedule))
-        .route("/api/config/blocked-terms", get(settings::get_blocked_terms).put(settings::put_blocked_terms))
-        .route("/api/config/notifications", get(settings::get_channels).put(settings::put_channels))
+        .route(
+            "/api/config/schedule",
+            get(settings::get_schedule).put(settings::put_schedule),
+        )
+        .route(
+            "/api/config/blocked-terms",
+            get(settings::get_blocked_terms).put(settings::put_blocked_terms),
+        )
+        .route(
+            "/api/config/notifications",
+            get(settings::get_channels).put(settings::put_channels),
+        )
         .route("/api/health", get(system::health))
         .route("/api/metrics", get(system::metrics))
         .route("/api/audit", get(system::audit_log))
@@ -101,7 +114,9 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(index))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(telemetry::track))
-        .layer(axum::middleware::from_fn(move |req, next| telemetry::client_address(trust_proxy, req, next)))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            telemetry::client_address(trust_proxy, req, next)
+        }))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::extract::Request| telemetry::request_span(req))

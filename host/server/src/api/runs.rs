@@ -41,40 +41,61 @@ pub struct RunDetail {
 /// Runs, newest first.
 #[utoipa::path(get, path = "/api/runs", tag = "runs", params(RunQuery),
     responses((status = 200, body = RunPage), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, _auth: Reviewer, ApiQuery(q): ApiQuery<RunQuery>) -> Result<Json<RunPage>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    _auth: Reviewer,
+    ApiQuery(q): ApiQuery<RunQuery>,
+) -> Result<Json<RunPage>, ApiError> {
     let limit = q.limit.unwrap_or(50);
     let offset = q.offset.unwrap_or(0);
     if !(1..=200).contains(&limit) || offset < 0 {
-        return Err(ApiError::invalid("limit must be 1–200 and offset not negative"));
+        return Err(ApiError::invalid(
+            "limit must be 1–200 and offset not negative",
+        ));
     }
     let runs = state.store.runs(limit, offset).await?;
-    Ok(Json(RunPage { runs: runs.into_iter().map(RunView::from).collect() }))
+    Ok(Json(RunPage {
+        runs: runs.into_iter().map(RunView::from).collect(),
+    }))
 }
 
 /// One run with its agent timeline.
 #[utoipa::path(get, path = "/api/runs/{id}", tag = "runs", params(("id" = String, Path)),
     responses((status = 200, body = RunDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, _auth: Reviewer, Path(id): Path<String>) -> Result<Json<RunDetail>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    _auth: Reviewer,
+    Path(id): Path<String>,
+) -> Result<Json<RunDetail>, ApiError> {
     let run = state.store.run(&id).await?;
     let steps = state.store.step_logs(&id).await?;
-    Ok(Json(RunDetail { run: run.into(), steps: steps.into_iter().map(StepView::from).collect() }))
+    Ok(Json(RunDetail {
+        run: run.into(),
+        steps: steps.into_iter().map(StepView::from).collect(),
+    }))
 }
 
 /// Queues a run now (admins only: a run spends LLM tokens).
 #[utoipa::path(post, path = "/api/runs", tag = "runs",
     responses((status = 202, body = RunView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn trigger(State(state): State<AppState>, Admin(user): Admin) -> Result<(StatusCode, Json<RunView>), ApiError> {
+pub async fn trigger(
+    State(state): State<AppState>,
+    Admin(user): Admin,
+) -> Result<(StatusCode, Json<RunView>), ApiError> {
     let run = state.pipeline.enqueue("api").await.map_err(|e| {
         tracing::error!(error = %e, "cannot queue a run");
         ApiError::internal()
     })?;
-    audit(&state, NewAuditEntry {
-        user_id: Some(user.id.clone()),
-        action: "run.trigger".into(),
-        ip: Some(user.ip.to_string()),
-        detail: serde_json::json!({ "run_id": run.id }),
-        ..Default::default()
-    })
+    audit(
+        &state,
+        NewAuditEntry {
+            user_id: Some(user.id.clone()),
+            action: "run.trigger".into(),
+            ip: Some(user.ip.to_string()),
+            detail: serde_json::json!({ "run_id": run.id }),
+            ..Default::default()
+        },
+    )
     .await;
     tracing::info!(run_id = %run.id, "run queued");
     state.wake.runs.notify_one();

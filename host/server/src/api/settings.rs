@@ -36,13 +36,20 @@ async fn schedule_view(state: &AppState) -> Result<ScheduleView, ApiError> {
         _ => Vec::new(),
     };
     let scheduler_node = state.store.lease_holder(scheduler::SCHEDULER_LEASE).await?;
-    Ok(ScheduleView { schedule, next, scheduler_node })
+    Ok(ScheduleView {
+        schedule,
+        next,
+        scheduler_node,
+    })
 }
 
 /// The schedule.
 #[utoipa::path(get, path = "/api/config/schedule", tag = "config",
     responses((status = 200, body = ScheduleView), (status = 401, body = ErrorBody)))]
-pub async fn get_schedule(State(state): State<AppState>, _auth: Reviewer) -> Result<Json<ScheduleView>, ApiError> {
+pub async fn get_schedule(
+    State(state): State<AppState>,
+    _auth: Reviewer,
+) -> Result<Json<ScheduleView>, ApiError> {
     Ok(Json(schedule_view(&state).await?))
 }
 
@@ -55,7 +62,9 @@ pub async fn put_schedule(
     Admin(user): Admin,
     ApiJson(schedule): ApiJson<Schedule>,
 ) -> Result<Json<ScheduleView>, ApiError> {
-    schedule.validate().map_err(|e| ApiError::invalid(e.to_string()))?;
+    schedule
+        .validate()
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
     let value = serde_json::to_value(&schedule).map_err(|_| ApiError::internal())?;
     set(&state, &user, SCHEDULE_KEY, value).await?;
     Ok(Json(schedule_view(&state).await?))
@@ -72,7 +81,10 @@ pub struct BlockedTerms {
 /// The blocked terms.
 #[utoipa::path(get, path = "/api/config/blocked-terms", tag = "config",
     responses((status = 200, body = BlockedTerms), (status = 401, body = ErrorBody)))]
-pub async fn get_blocked_terms(State(state): State<AppState>, _auth: Reviewer) -> Result<Json<BlockedTerms>, ApiError> {
+pub async fn get_blocked_terms(
+    State(state): State<AppState>,
+    _auth: Reviewer,
+) -> Result<Json<BlockedTerms>, ApiError> {
     let terms = state
         .store
         .config_value("blocked_terms")
@@ -90,9 +102,16 @@ pub async fn put_blocked_terms(
     Admin(user): Admin,
     ApiJson(body): ApiJson<BlockedTerms>,
 ) -> Result<Json<BlockedTerms>, ApiError> {
-    let terms: Vec<String> = body.terms.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    let terms: Vec<String> = body
+        .terms
+        .iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
     if terms.len() > 1000 || terms.iter().any(|t| t.len() > 200) {
-        return Err(ApiError::invalid("at most 1000 terms of at most 200 bytes each"));
+        return Err(ApiError::invalid(
+            "at most 1000 terms of at most 200 bytes each",
+        ));
     }
     set(&state, &user, "blocked_terms", serde_json::json!(terms)).await?;
     Ok(Json(BlockedTerms { terms }))
@@ -111,7 +130,10 @@ pub struct Channels {
 /// The notification channels.
 #[utoipa::path(get, path = "/api/config/notifications", tag = "config",
     responses((status = 200, body = Channels), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn get_channels(State(state): State<AppState>, _auth: Admin) -> Result<Json<Channels>, ApiError> {
+pub async fn get_channels(
+    State(state): State<AppState>,
+    _auth: Admin,
+) -> Result<Json<Channels>, ApiError> {
     let channels = state
         .store
         .config_value(CHANNELS_KEY)
@@ -133,19 +155,36 @@ pub async fn put_channels(
         serde_json::from_value::<ChannelConfig>(c.clone())
             .map_err(|e| ApiError::invalid(format!("channel {}: {e}", i + 1)))?;
     }
-    set(&state, &user, CHANNELS_KEY, serde_json::json!(body.channels)).await?;
+    set(
+        &state,
+        &user,
+        CHANNELS_KEY,
+        serde_json::json!(body.channels),
+    )
+    .await?;
     Ok(Json(body))
 }
 
-async fn set(state: &AppState, user: &crate::auth::CurrentUser, key: &str, value: serde_json::Value) -> Result<(), ApiError> {
-    state.store.set_config_value(key, &value, Some(&user.id)).await?;
-    audit(state, NewAuditEntry {
-        user_id: Some(user.id.clone()),
-        action: "config.set".into(),
-        ip: Some(user.ip.to_string()),
-        detail: serde_json::json!({ "key": key, "value": value }),
-        ..Default::default()
-    })
+async fn set(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    key: &str,
+    value: serde_json::Value,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .set_config_value(key, &value, Some(&user.id))
+        .await?;
+    audit(
+        state,
+        NewAuditEntry {
+            user_id: Some(user.id.clone()),
+            action: "config.set".into(),
+            ip: Some(user.ip.to_string()),
+            detail: serde_json::json!({ "key": key, "value": value }),
+            ..Default::default()
+        },
+    )
     .await;
     Ok(())
 }

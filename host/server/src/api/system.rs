@@ -56,8 +56,17 @@ pub async fn health(State(state): State<AppState>) -> Response {
     let scheduler_idle_ms = idle(&state.heartbeats.scheduler);
     // A loop that has not completed a pass for this long is stuck (a pass includes a whole
     // run, so the bound is generous).
-    let stuck_after = (state.settings.tick.max(state.settings.worker_poll).as_millis() as i64) * 4 + 10 * 60_000;
-    let stuck = [publisher_idle_ms, scheduler_idle_ms].iter().flatten().any(|&ms| ms > stuck_after);
+    let stuck_after = (state
+        .settings
+        .tick
+        .max(state.settings.worker_poll)
+        .as_millis() as i64)
+        * 4
+        + 10 * 60_000;
+    let stuck = [publisher_idle_ms, scheduler_idle_ms]
+        .iter()
+        .flatten()
+        .any(|&ms| ms > stuck_after);
     let ok = database_ok && !stuck;
     let body = Health {
         status: if ok { "ok" } else { "degraded" }.into(),
@@ -72,7 +81,11 @@ pub async fn health(State(state): State<AppState>) -> Response {
         scheduler_idle_ms,
         dry_run: state.publisher.settings().dry_run,
     };
-    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body)).into_response()
 }
 
@@ -82,7 +95,10 @@ pub async fn health(State(state): State<AppState>) -> Response {
 pub async fn metrics(State(state): State<AppState>) -> Response {
     crate::telemetry::record_db_gauges(&state.store);
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(),
     )
         .into_response()
@@ -110,12 +126,23 @@ pub struct AuditPage {
 /// The audit log, newest first (admins only).
 #[utoipa::path(get, path = "/api/audit", tag = "system", params(AuditQuery),
     responses((status = 200, body = AuditPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn audit_log(State(state): State<AppState>, _auth: Admin, ApiQuery(q): ApiQuery<AuditQuery>) -> Result<Json<AuditPage>, ApiError> {
+pub async fn audit_log(
+    State(state): State<AppState>,
+    _auth: Admin,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
     let limit = q.limit.unwrap_or(100);
     let offset = q.offset.unwrap_or(0);
     if !(1..=500).contains(&limit) || offset < 0 {
-        return Err(ApiError::invalid("limit must be 1–500 and offset not negative"));
+        return Err(ApiError::invalid(
+            "limit must be 1–500 and offset not negative",
+        ));
     }
-    let entries = state.store.audit_entries(q.draft_id.as_deref(), limit, offset).await?;
-    Ok(Json(AuditPage { entries: entries.into_iter().map(AuditView::from).collect() }))
+    let entries = state
+        .store
+        .audit_entries(q.draft_id.as_deref(), limit, offset)
+        .await?;
+    Ok(Json(AuditPage {
+        entries: entries.into_iter().map(AuditView::from).collect(),
+    }))
 }

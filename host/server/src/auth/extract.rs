@@ -47,7 +47,8 @@ pub fn client_ip(parts: &Parts) -> IpAddr {
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<CurrentUser, ApiError> {
-    let session_id = read_cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthenticated)?;
+    let session_id =
+        read_cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthenticated)?;
     let session = state
         .store
         .session(&session_id)
@@ -61,7 +62,9 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<CurrentUser, Ap
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
         let expected = csrf_for(&session_id);
-        if !same_token(sent, &expected) || sha256_hex(expected.as_bytes()) != session.csrf_token_hash {
+        if !same_token(sent, &expected)
+            || sha256_hex(expected.as_bytes()) != session.csrf_token_hash
+        {
             return Err(ApiError::csrf());
         }
     }
@@ -89,7 +92,11 @@ impl FromRequestParts<AppState> for Admin {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let user = authenticate(parts, state).await?;
         if user.role != Role::Admin {
-            return Err(ApiError::forbidden(&format!("{} {}", parts.method, parts.uri.path())));
+            return Err(ApiError::forbidden(&format!(
+                "{} {}",
+                parts.method,
+                parts.uri.path()
+            )));
         }
         Ok(Admin(user))
     }

@@ -34,7 +34,9 @@ pub struct LoginRequest {
 
 impl std::fmt::Debug for LoginRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginRequest").field("username", &self.username).finish_non_exhaustive()
+        f.debug_struct("LoginRequest")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
     }
 }
 
@@ -74,11 +76,22 @@ pub async fn csrf(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     if let Some(sid) = read_cookie(&headers, SESSION_COOKIE)
         && state.store.session(&sid).await?.is_some()
     {
-        return Ok(axum::Json(CsrfResponse { csrf_token: csrf_for(&sid) }).into_response());
+        return Ok(axum::Json(CsrfResponse {
+            csrf_token: csrf_for(&sid),
+        })
+        .into_response());
     }
     let token = random_token();
-    let cookie = set_cookie(LOGIN_CSRF_COOKIE, &token, 3600, state.settings.secure_cookies);
-    Ok(with_cookie(axum::Json(CsrfResponse { csrf_token: token }).into_response(), &cookie))
+    let cookie = set_cookie(
+        LOGIN_CSRF_COOKIE,
+        &token,
+        3600,
+        state.settings.secure_cookies,
+    );
+    Ok(with_cookie(
+        axum::Json(CsrfResponse { csrf_token: token }).into_response(),
+        &cookie,
+    ))
 }
 
 /// Logs in. Needs the `dailyx_csrf` cookie and the same token in `X-CSRF-Token`.
@@ -95,36 +108,56 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let cookie = read_cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let sent = headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     if cookie.is_empty() || !same_token(&cookie, sent) {
         return Err(ApiError::csrf());
     }
     if state.login_limiter.check_key(&ip).is_err() {
-        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "too many login attempts from this address; wait a minute");
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "too many login attempts from this address; wait a minute",
+        );
         e.retry_after = Some(60);
         return Err(e);
     }
-    let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong user name or password");
+    let invalid = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong user name or password",
+        )
+    };
     let user = state.store.user_by_name(&body.username).await?;
     let now = now_ms();
     if let Some(u) = &user
         && let Some(until) = u.locked_until.filter(|&t| t > now)
     {
-        audit(&state, NewAuditEntry {
-            user_id: Some(u.id.clone()),
-            action: "login.locked".into(),
-            ip: Some(ip.to_string()),
-            ..Default::default()
-        })
+        audit(
+            &state,
+            NewAuditEntry {
+                user_id: Some(u.id.clone()),
+                action: "login.locked".into(),
+                ip: Some(ip.to_string()),
+                ..Default::default()
+            },
+        )
         .await;
-        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "this account is locked after too many failed logins; try again later");
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "this account is locked after too many failed logins; try again later",
+        );
         e.retry_after = Some(u64::try_from((until - now) / 1000 + 1).unwrap_or(1));
         return Err(e);
     }
-    let stored = user
-        .as_ref()
-        .filter(|u| !u.disabled)
-        .map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());
+    let stored = user.as_ref().filter(|u| !u.disabled).map_or_else(
+        || password::decoy_hash().to_owned(),
+        |u| u.password_hash.clone(),
+    );
     let password = body.password;
     let ok = tokio::task::spawn_blocking(move || password::verify(&password, &stored))
         .await
@@ -134,7 +167,11 @@ pub async fn login(
         if let Some(u) = state.store.user_by_name(&body.username).await? {
             locked = state
                 .store
-                .record_failed_login(&u.id, state.settings.max_failed_logins, state.settings.lockout.as_millis() as i64)
+                .record_failed_login(
+                    &u.id,
+                    state.settings.max_failed_logins,
+                    state.settings.lockout.as_millis() as i64,
+                )
                 .await?;
         }
         audit(&state, NewAuditEntry {
@@ -150,48 +187,83 @@ pub async fn login(
     let session_id = random_token();
     let csrf_token = csrf_for(&session_id);
     let ttl = state.settings.session_ttl;
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
     state
         .store
-        .create_session(&session_id, &csrf_token, &user.id, Some(&ip.to_string()), user_agent, now + ttl.as_millis() as i64)
+        .create_session(
+            &session_id,
+            &csrf_token,
+            &user.id,
+            Some(&ip.to_string()),
+            user_agent,
+            now + ttl.as_millis() as i64,
+        )
         .await?;
-    audit(&state, NewAuditEntry {
-        user_id: Some(user.id.clone()),
-        action: "login".into(),
-        ip: Some(ip.to_string()),
-        ..Default::default()
-    })
+    audit(
+        &state,
+        NewAuditEntry {
+            user_id: Some(user.id.clone()),
+            action: "login".into(),
+            ip: Some(ip.to_string()),
+            ..Default::default()
+        },
+    )
     .await;
     tracing::info!(user_id = %user.id, "login");
     let body = LoginResponse {
-        user: UserInfo { id: user.id.clone(), username: user.username.clone(), role: user.role() },
+        user: UserInfo {
+            id: user.id.clone(),
+            username: user.username.clone(),
+            role: user.role(),
+        },
         csrf_token,
     };
     let secure = state.settings.secure_cookies;
     let response = axum::Json(body).into_response();
-    let response = with_cookie(response, &set_cookie(SESSION_COOKIE, &session_id, ttl.as_secs() as i64, secure));
-    Ok(with_cookie(response, &clear_cookie(LOGIN_CSRF_COOKIE, secure)))
+    let response = with_cookie(
+        response,
+        &set_cookie(SESSION_COOKIE, &session_id, ttl.as_secs() as i64, secure),
+    );
+    Ok(with_cookie(
+        response,
+        &clear_cookie(LOGIN_CSRF_COOKIE, secure),
+    ))
 }
 
 /// Logs out (ends the session).
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn logout(State(state): State<AppState>, Reviewer(user): Reviewer) -> Result<Response, ApiError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    Reviewer(user): Reviewer,
+) -> Result<Response, ApiError> {
     state.store.delete_session(&user.session_id).await?;
-    audit(&state, NewAuditEntry {
-        user_id: Some(user.id.clone()),
-        action: "logout".into(),
-        ip: Some(user.ip.to_string()),
-        ..Default::default()
-    })
+    audit(
+        &state,
+        NewAuditEntry {
+            user_id: Some(user.id.clone()),
+            action: "logout".into(),
+            ip: Some(user.ip.to_string()),
+            ..Default::default()
+        },
+    )
     .await;
     let response = StatusCode::NO_CONTENT.into_response();
-    Ok(with_cookie(response, &clear_cookie(SESSION_COOKIE, state.settings.secure_cookies)))
+    Ok(with_cookie(
+        response,
+        &clear_cookie(SESSION_COOKIE, state.settings.secure_cookies),
+    ))
 }
 
 /// The logged-in user.
 #[utoipa::path(get, path = "/api/auth/me", tag = "auth",
     responses((status = 200, body = UserInfo), (status = 401, body = ErrorBody)))]
 pub async fn me(Reviewer(user): Reviewer) -> axum::Json<UserInfo> {
-    axum::Json(UserInfo { id: user.id, username: user.username, role: user.role })
+    axum::Json(UserInfo {
+        id: user.id,
+        username: user.username,
+        role: user.role,
+    })
 }

@@ -91,8 +91,14 @@ mod tests {
         let c = set_cookie(SESSION_COOKIE, "v", 60, false);
         assert!(!c.contains("Secure"));
         let mut headers = axum::http::HeaderMap::new();
-        headers.insert(axum::http::header::COOKIE, "a=1; dailyx_session=xyz".parse().unwrap());
-        assert_eq!(read_cookie(&headers, SESSION_COOKIE).as_deref(), Some("xyz"));
+        headers.insert(
+            axum::http::header::COOKIE,
+            "a=1; dailyx_session=xyz".parse().unwrap(),
+        );
+        assert_eq!(
+            read_cookie(&headers, SESSION_COOKIE).as_deref(),
+            Some("xyz")
+        );
         assert_eq!(read_cookie(&headers, "missing"), None);
     }
 }

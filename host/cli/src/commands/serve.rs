@@ -1,0 +1,196 @@
+//! `dailyx serve`: the API, the action pages and the background jobs in one process.
+
+use crate::config::Config;
+use anyhow::{Context, Result, bail};
+use dailyx_notify::{ChannelSecrets, Notifier};
+use dailyx_pipeline::Pipeline;
+use dailyx_publish::{
+    OAuth1Credentials, OAuth2Credentials, OAuth2Tokens, Publisher, Secret, XAuth, XClient,
+};
+use dailyx_runtime::Runtime;
+use dailyx_server::{Parts, password};
+use dailyx_store::{Role, Store, redact_url};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The X credentials from the environment: OAuth 1.0a user context if its four variables are
+/// set, else OAuth 2.0 user tokens, else none.
+fn x_auth(config: &Config) -> Result<Option<XAuth>> {
+    let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if let (Some(ck), Some(cs), Some(at), Some(ats)) = (
+        get("DAILYX_X_CONSUMER_KEY"),
+        get("DAILYX_X_CONSUMER_SECRET"),
+        get("DAILYX_X_ACCESS_TOKEN"),
+        get("DAILYX_X_ACCESS_TOKEN_SECRET"),
+    ) {
+        return Ok(Some(XAuth::OAuth1(OAuth1Credentials {
+            consumer_key: ck,
+            consumer_secret: Secret::new(cs),
+            access_token: at,
+            access_token_secret: Secret::new(ats),
+        })));
+    }
+    if let (Some(client_id), Some(access)) = (
+        get("DAILYX_X_CLIENT_ID"),
+        get("DAILYX_X_OAUTH2_ACCESS_TOKEN"),
+    ) {
+        let token_url = url::Url::parse(&config.publish.x_token_url)
+            .context("[publish] x_token_url is not a URL")?;
+        return Ok(Some(XAuth::oauth2(OAuth2Credentials {
+            client_id,
+            client_secret: get("DAILYX_X_CLIENT_SECRET").map(Secret::new),
+            token_url,
+            tokens: OAuth2Tokens {
+                access_token: Secret::new(access),
+                refresh_token: get("DAILYX_X_OAUTH2_REFRESH_TOKEN").map(Secret::new),
+                expires_at: None,
+            },
+            token_file: Some(config.data_dir.join("x-oauth2-tokens.json")),
+        })));
+    }
+    Ok(None)
+}
+
+/// Creates the first admin when there is no user: name `admin`, password from
+/// `DAILYX_ADMIN_PASSWORD` or generated and printed once (on stdout, never in a log).
+async fn first_admin(store: &Store) -> Result<()> {
+    if store.user_count().await? > 0 {
+        return Ok(());
+    }
+    let (password, generated) = match std::env::var("DAILYX_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+    {
+        Some(p) => (p, false),
+        None => (crate::commands::users::generate_password(), true),
+    };
+    password::check_strength(&password)
+        .map_err(|e| anyhow::anyhow!("DAILYX_ADMIN_PASSWORD: {e}"))?;
+    let hash =
+        password::hash(&password).map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
+    store.create_user("admin", &hash, Role::Admin).await?;
+    if generated {
+        println!(
+            "created the first admin: user `admin`, password `{password}` (shown once; change it with `dailyx users passwd admin`)"
+        );
+    } else {
+        println!("created the first admin: user `admin`, password from DAILYX_ADMIN_PASSWORD");
+    }
+    Ok(())
+}
+
+pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
+    dailyx_runtime::install_crypto_provider();
+    let url = config.database_url()?;
+    let store = Store::open(&url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact_url(&url)))?;
+    let addr: SocketAddr = bind
+        .as_deref()
+        .unwrap_or(&config.bind)
+        .parse()
+        .with_context(|| {
+            format!(
+                "bind address `{}` is not host:port",
+                bind.as_deref().unwrap_or(&config.bind)
+            )
+        })?;
+    let runtime = Runtime::start(config.runtime_config()?).await?;
+    for (name, problem) in &runtime.registry().problems {
+        eprintln!(
+            "warning: component `{name}` is not loaded: {}",
+            problem.message
+        );
+    }
+    let pipeline = Pipeline::new(runtime.clone(), store.clone(), config.pipeline_settings());
+    pipeline.record_loaded_components().await?;
+    let node_id = pipeline.settings().worker_id.clone();
+
+    let publish_settings = config.publish_settings();
+    let x = match x_auth(config)? {
+        Some(auth) => {
+            let base = url::Url::parse(&config.publish.x_api_base)
+                .context("[publish] x_api_base is not a URL")?;
+            Some(Arc::new(XClient::new(
+                base,
+                auth,
+                Duration::from_secs(config.publish.timeout_secs.max(1)),
+            )?))
+        }
+        None => None,
+    };
+    if !publish_settings.dry_run && x.is_none() {
+        bail!(
+            "dry_run is off but no X credentials are set: set DAILYX_X_CONSUMER_KEY, DAILYX_X_CONSUMER_SECRET, \
+             DAILYX_X_ACCESS_TOKEN and DAILYX_X_ACCESS_TOKEN_SECRET (OAuth 1.0a) or DAILYX_X_CLIENT_ID and \
+             DAILYX_X_OAUTH2_ACCESS_TOKEN (OAuth 2.0), or keep dry_run on"
+        );
+    }
+    let dry_run = publish_settings.dry_run;
+    let publisher = Publisher::new(store.clone(), x, publish_settings, node_id.clone());
+    let notifier = Notifier::new(
+        store.clone(),
+        ChannelSecrets::from_env(),
+        config.notify_settings(),
+    );
+
+    first_admin(&store).await?;
+    let first_start = store.runs(1, 0).await?.is_empty();
+    let pipeline = Arc::new(pipeline);
+    let state = dailyx_server::state(
+        Parts {
+            store: store.clone(),
+            runtime,
+            pipeline: pipeline.clone(),
+            publisher: Arc::new(publisher),
+            notifier: Arc::new(notifier),
+            node_id,
+        },
+        config.server_settings(),
+    )?;
+    let (listener, local) = dailyx_server::bind(addr).await?;
+    if first_start && config.server.run_worker {
+        let run = pipeline.enqueue("first-start").await?;
+        println!(
+            "first start: queued a run over the repository's history ({})",
+            run.id
+        );
+    }
+    println!(
+        "dailyx serving on http://{local} ({}, {}); public URL {}",
+        redact_url(&url),
+        if dry_run {
+            "dry-run: nothing is posted"
+        } else {
+            "LIVE: approved drafts are posted to X"
+        },
+        config.pipeline.public_url
+    );
+    tracing::info!(%local, dry_run, "server started");
+    dailyx_server::serve(state, listener, shutdown_signal()).await?;
+    eprintln!("server stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

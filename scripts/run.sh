@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults (SQLite in ./data, dry-run publishing, no keys): builds the
-# guests and the host, validates every component, and runs the whole pipeline once over this
-# repository's own history, printing the draft a reviewer would approve.
+# guests and the host, validates every component, then starts the server. On its first start the
+# server creates the admin (password from DAILYX_ADMIN_PASSWORD, or generated and printed once),
+# runs the pipeline over this repository's own history and prints the URL to review the draft at.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -17,7 +18,5 @@ echo "==> dailyx plugins check"
 "$dailyx" plugins check
 echo "==> dailyx migrate"
 "$dailyx" migrate
-echo "==> dailyx run (collector → curator → style → planner → writer → critic → policy → notifier)"
-"$dailyx" run
-echo "==> dailyx runs list"
-"$dailyx" runs list --limit 5
+echo "==> dailyx serve (Ctrl-C stops it; the first run drafts from this repository's history)"
+exec "$dailyx" serve "$@"

@@ -157,6 +157,11 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
             "first start: queued a run over the repository's history ({})",
             run.id
         );
+        tokio::spawn(report_first_run(
+            store.clone(),
+            run.id,
+            config.pipeline.public_url.clone(),
+        ));
     }
     println!(
         "dailyx serving on http://{local} ({}, {}); public URL {}",
@@ -172,6 +177,33 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
     dailyx_server::serve(state, listener, shutdown_signal()).await?;
     eprintln!("server stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints how the first run ended, so a newcomer sees the draft is ready.
+async fn report_first_run(store: Store, run_id: String, public_url: String) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let Ok(run) = store.run(&run_id).await else {
+            return;
+        };
+        match (run.status.as_str(), &run.draft_id) {
+            ("succeeded", Some(draft)) => {
+                println!(
+                    "first run finished: draft {draft} waits for review ({public_url}/api/drafts/{draft})"
+                );
+                return;
+            }
+            ("succeeded", None) => {
+                println!("first run finished: nothing to post about");
+                return;
+            }
+            ("failed", _) => {
+                println!("first run failed: {}", run.last_error.unwrap_or_default());
+                return;
+            }
+            _ => {}
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -1,0 +1,1120 @@
+//! `dailyx serve` as a process, over HTTP: the v3 API's auth, CSRF, roles and error shape on
+//! every route; approval through to publishing on a fake X API (faults on demand); kill -9 at
+//! every publish step; action links delivered over real SMTP / SendGrid / Twilio stand-ins;
+//! the scheduler across a restart; no secret in any log line.
+
+mod common;
+
+use common::fakes::{FakeX, Recorder, SmtpSink, XFault};
+use common::{project, root};
+use dailyx_store::Store;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ADMIN_PASSWORD: &str = "admin-password-for-tests-7d1f";
+const REVIEWER_PASSWORD: &str = "reviewer-password-for-tests-93b2";
+const X_SECRET: &str = "x-consumer-secret-never-logged";
+const X_TOKEN_SECRET: &str = "x-token-secret-never-logged";
+const SENDGRID_KEY: &str = "SG.sendgrid-key-never-logged";
+const TWILIO_TOKEN: &str = "twilio-token-never-logged";
+
+/// A data directory with a config; servers started on it share its SQLite database.
+struct Host {
+    dir: tempfile::TempDir,
+}
+
+/// A running `dailyx serve`.
+struct Running {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Host {
+    /// `live_x`: the X API base to publish to for real (dry-run when `None`).
+    fn new(live_x: Option<&str>, extra: &str) -> Host {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = project(dir.path());
+        let (dry_run, x_base) = match live_x {
+            Some(base) => (false, base.to_owned()),
+            None => (true, "http://127.0.0.1:9".to_owned()),
+        };
+        let config = format!(
+            "data_dir = {data:?}\nplugins_dir = {plugins:?}\n\
+             [repositories]\nproject = {repo:?}\n\
+             [runtime]\ncache_dir = {cache:?}\n\
+             [pipeline]\nlease_secs = 2\nretry_delay_ms = 10\ntimezone = \"UTC\"\n\
+             public_url = \"http://review.example\"\ndry_run = {dry_run}\n\
+             [server]\nworker_poll_secs = 1\npublish_poll_secs = 1\ntick_secs = 1\nschedule_catch_up_hours = 48\n\
+             [publish]\nx_api_base = {x_base:?}\nlease_secs = 1\nretry_delay_ms = 50\ntimeout_secs = 1\n\
+             max_rate_limit_wait_secs = 10\n\
+             [notify]\nretry_delay_ms = 20\n{extra}",
+            data = dir.path().join("data"),
+            plugins = root().join("plugins-registry"),
+            cache = root().join("target").join("dailyx-test-cache"),
+        );
+        std::fs::write(dir.path().join("dailyx.toml"), config).unwrap();
+        Host { dir }
+    }
+
+    fn database_url(&self) -> String {
+        format!(
+            "sqlite://{}",
+            self.dir.path().join("data").join("dailyx.db").display()
+        )
+    }
+
+    async fn store(&self) -> Store {
+        std::fs::create_dir_all(self.dir.path().join("data")).unwrap();
+        Store::open(&self.database_url()).await.unwrap()
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.path().join("server.log")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dailyx"));
+        cmd.current_dir(self.dir.path())
+            .args(args)
+            .env_remove("DAILYX_CONFIG")
+            .env_remove("DATABASE_URL")
+            .env_remove("DAILYX_CRASH_AT")
+            .env("DAILYX_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("DAILYX_X_CONSUMER_KEY", "consumer-key")
+            .env("DAILYX_X_CONSUMER_SECRET", X_SECRET)
+            .env("DAILYX_X_ACCESS_TOKEN", "access-token")
+            .env("DAILYX_X_ACCESS_TOKEN_SECRET", X_TOKEN_SECRET)
+            .env("DAILYX_SENDGRID_API_KEY", SENDGRID_KEY)
+            .env("DAILYX_TWILIO_AUTH_TOKEN", TWILIO_TOKEN)
+            .env(
+                "DAILYX_LOG",
+                "debug,sqlx=warn,hyper=warn,wasmtime=warn,cranelift=warn",
+            )
+            .env("DAILYX_LOG_FORMAT", "json");
+        cmd
+    }
+
+    /// Starts `dailyx serve` (with `env`) and waits for it to listen.
+    fn start(&self, env: &[(&str, &str)]) -> Running {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .unwrap();
+        let mut cmd = self.command(&["serve", "--bind", "127.0.0.1:0"]);
+        cmd.envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(log);
+        let mut child = cmd.spawn().expect("start dailyx serve");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let out_path = self.dir.path().join("stdout.log");
+        std::thread::spawn(move || {
+            let mut out = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(out_path)
+                .unwrap();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                use std::io::Write;
+                let _ = writeln!(out, "{line}");
+                if let Some(rest) = line.strip_prefix("dailyx serving on http://") {
+                    let addr = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let _ = tx.send(addr);
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(120))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "server did not start:\n{}",
+                    std::fs::read_to_string(self.log_path()).unwrap_or_default()
+                )
+            });
+        Running {
+            child,
+            base: format!("http://{addr}"),
+        }
+    }
+
+    fn logs(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+}
+
+/// An API client with its session.
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+fn cookie_value(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            c.split(';')
+                .next()?
+                .strip_prefix(&format!("{name}="))
+                .map(str::to_owned)
+        })
+}
+
+impl Api {
+    fn anonymous(base: &str) -> Api {
+        dailyx_runtime::install_crypto_provider();
+        Api {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    /// Logs in through the CSRF flow; panics unless it works.
+    async fn login(base: &str, user: &str, password: &str) -> Api {
+        let mut api = Api::anonymous(base);
+        let (status, body) = api.try_login(user, password).await;
+        assert_eq!(status, 200, "login failed: {body}");
+        api
+    }
+
+    async fn try_login(&mut self, user: &str, password: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}/api/auth/csrf", self.base))
+            .send()
+            .await
+            .unwrap();
+        let pre = cookie_value(&r, "dailyx_csrf").expect("login CSRF cookie");
+        let token = r.json::<Value>().await.unwrap()["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(pre, token);
+        let r = self
+            .http
+            .post(format!("{}/api/auth/login", self.base))
+            .header("cookie", format!("dailyx_csrf={pre}"))
+            .header("x-csrf-token", token)
+            .json(&json!({ "username": user, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let session = cookie_value(&r, "dailyx_session");
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        if status == 200 {
+            self.cookie = session;
+            self.csrf = body["csrf_token"].as_str().map(str::to_owned);
+        }
+        (status, body)
+    }
+
+    /// A request; `csrf`: send the session's CSRF token.
+    async fn send(&self, method: &str, path: &str, body: Option<&str>, csrf: bool) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", format!("dailyx_session={c}"));
+        }
+        if csrf && let Some(t) = &self.csrf {
+            req = req.header("x-csrf-token", t);
+        }
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_owned());
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.send("GET", path, None, false).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send("POST", path, Some(&body.to_string()), true).await
+    }
+
+    async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send("PUT", path, Some(&body.to_string()), true).await
+    }
+
+    /// Waits until `check` returns something.
+    async fn wait_for<T>(&self, what: &str, mut check: impl AsyncFnMut(&Api) -> Option<T>) -> T {
+        let started = Instant::now();
+        loop {
+            if let Some(v) = check(self).await {
+                return v;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The first draft (made by the first-start run).
+    async fn first_draft(&self) -> Value {
+        let id = self
+            .wait_for("a draft", async |api| {
+                let (_, page) = api.get("/api/drafts").await;
+                page["drafts"]
+                    .as_array()
+                    .and_then(|d| d.last())
+                    .and_then(|d| d["id"].as_str())
+                    .map(str::to_owned)
+            })
+            .await;
+        self.draft(&id).await["draft"].clone()
+    }
+
+    async fn draft(&self, id: &str) -> Value {
+        let (status, detail) = self.get(&format!("/api/drafts/{id}")).await;
+        assert_eq!(status, 200, "{detail}");
+        detail
+    }
+
+    async fn wait_status(&self, id: &str, wanted: &[&str]) -> Value {
+        self.wait_for(&format!("draft {id} to reach {wanted:?}"), async |api| {
+            let d = api.draft(id).await;
+            wanted
+                .contains(&d["draft"]["status"].as_str().unwrap_or_default())
+                .then_some(d)
+        })
+        .await
+    }
+}
+
+fn error_code(body: &Value) -> &str {
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not the error shape: {body}"))
+}
+
+fn texts(draft: &Value) -> Vec<String> {
+    draft["tweets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn assert_no_secrets(host: &Host, extra: &[&str]) {
+    let logs = host.logs();
+    assert!(
+        logs.contains("\"request_id\""),
+        "JSON request logs expected"
+    );
+    for secret in [
+        ADMIN_PASSWORD,
+        REVIEWER_PASSWORD,
+        X_SECRET,
+        X_TOKEN_SECRET,
+        SENDGRID_KEY,
+        TWILIO_TOKEN,
+    ]
+    .iter()
+    .chain(extra)
+    {
+        assert!(
+            !logs.contains(secret),
+            "a log line contains the secret {secret}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_route_refuses_bad_requests_with_the_error_shape() {
+    let host = Host::new(None, "");
+    let server = host.start(&[]);
+    let anon = Api::anonymous(&server.base);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let draft = admin.first_draft().await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let hash = draft["content_hash"].as_str().unwrap().to_owned();
+
+    // A reviewer, added with the CLI while the server runs.
+    let out = host
+        .command(&["users", "add", "rev", "--role", "reviewer"])
+        .env("DAILYX_NEW_PASSWORD", REVIEWER_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reviewer = Api::login(&server.base, "rev", REVIEWER_PASSWORD).await;
+    let (status, me) = reviewer.get("/api/auth/me").await;
+    assert_eq!((status, me["role"].as_str()), (200, Some("reviewer")));
+
+    let edit = json!({ "version": draft["version"], "tweets": texts(&draft) });
+    let approve = json!({ "content_hash": hash });
+    let schedule = json!({ "cron": "0 9 * * *", "timezone": "UTC" });
+    // (method, path, body, admin only)
+    let routes: Vec<(&str, String, Option<Value>, bool)> = vec![
+        ("GET", "/api/auth/me".into(), None, false),
+        ("POST", "/api/auth/logout".into(), Some(json!({})), false),
+        ("GET", "/api/drafts".into(), None, false),
+        ("GET", format!("/api/drafts/{id}"), None, false),
+        (
+            "POST",
+            format!("/api/drafts/{id}/edit"),
+            Some(edit.clone()),
+            false,
+        ),
+        (
+            "POST",
+            format!("/api/drafts/{id}/approve"),
+            Some(approve.clone()),
+            false,
+        ),
+        (
+            "POST",
+            format!("/api/drafts/{id}/skip"),
+            Some(json!({})),
+            false,
+        ),
+        (
+            "POST",
+            format!("/api/drafts/{id}/regenerate"),
+            Some(json!({})),
+            false,
+        ),
+        (
+            "POST",
+            format!("/api/drafts/{id}/resume"),
+            Some(json!({})),
+            false,
+        ),
+        ("GET", "/api/runs".into(), None, false),
+        ("POST", "/api/runs".into(), Some(json!({})), true),
+        ("GET", "/api/config/schedule".into(), None, false),
+        (
+            "PUT",
+            "/api/config/schedule".into(),
+            Some(schedule.clone()),
+            true,
+        ),
+        ("GET", "/api/config/blocked-terms".into(), None, false),
+        (
+            "PUT",
+            "/api/config/blocked-terms".into(),
+            Some(json!({ "terms": ["x"] })),
+            true,
+        ),
+        ("GET", "/api/config/notifications".into(), None, true),
+        (
+            "PUT",
+            "/api/config/notifications".into(),
+            Some(json!({ "channels": [] })),
+            true,
+        ),
+        ("GET", "/api/audit".into(), None, true),
+    ];
+    for (method, path, body, admin_only) in &routes {
+        let body = body.as_ref().map(Value::to_string);
+        // Unauthenticated.
+        let (status, err) = anon.send(method, path, body.as_deref(), true).await;
+        assert_eq!(
+            (status, error_code(&err)),
+            (401, "unauthenticated"),
+            "{method} {path}"
+        );
+        if *method != "GET" {
+            // Logged in, no CSRF token.
+            let (status, err) = admin.send(method, path, body.as_deref(), false).await;
+            assert_eq!(
+                (status, error_code(&err)),
+                (403, "csrf_failed"),
+                "{method} {path}"
+            );
+        }
+        if *admin_only {
+            let (status, err) = reviewer.send(method, path, body.as_deref(), true).await;
+            assert_eq!(
+                (status, error_code(&err)),
+                (403, "forbidden"),
+                "{method} {path}"
+            );
+        }
+    }
+    // Malformed and ill-typed bodies; unknown ids.
+    for path in [
+        format!("/api/drafts/{id}/edit"),
+        format!("/api/drafts/{id}/approve"),
+        "/api/config/schedule".to_owned(),
+    ] {
+        let method = if path.contains("schedule") {
+            "PUT"
+        } else {
+            "POST"
+        };
+        let (status, err) = admin.send(method, &path, Some("{,"), true).await;
+        assert_eq!(
+            (status, error_code(&err)),
+            (400, "malformed_json"),
+            "{path}"
+        );
+        let (status, err) = admin
+            .send(
+                method,
+                &path,
+                Some("{\"version\": \"one\", \"cron\": 5}"),
+                true,
+            )
+            .await;
+        assert_eq!(
+            (status, error_code(&err)),
+            (422, "invalid_request"),
+            "{path}: {err}"
+        );
+    }
+    for (method, suffix, body) in [
+        ("GET", "", None),
+        ("POST", "/edit", Some(edit.clone())),
+        ("POST", "/approve", Some(approve.clone())),
+        ("POST", "/skip", Some(json!({}))),
+        ("POST", "/regenerate", Some(json!({}))),
+        ("POST", "/resume", Some(json!({}))),
+    ] {
+        let path = format!("/api/drafts/no-such-draft{suffix}");
+        let (status, err) = admin
+            .send(method, &path, body.map(|b| b.to_string()).as_deref(), true)
+            .await;
+        assert_eq!((status, error_code(&err)), (404, "not_found"), "{path}");
+    }
+    let (status, err) = admin.get("/api/drafts?status=bogus").await;
+    assert_eq!((status, error_code(&err)), (422, "invalid_request"));
+    let (status, err) = admin.get("/api/no-such-route").await;
+    assert_eq!((status, error_code(&err)), (404, "not_found"));
+    let (status, err) = admin
+        .put(
+            "/api/config/schedule",
+            json!({ "cron": "99 9 * * *", "timezone": "UTC" }),
+        )
+        .await;
+    assert_eq!((status, error_code(&err)), (422, "invalid_request"));
+    let (status, err) = admin
+        .post(
+            &format!("/api/drafts/{id}/approve"),
+            json!({ "content_hash": "0000" }),
+        )
+        .await;
+    assert_eq!((status, error_code(&err)), (409, "conflict"));
+    let (status, err) = admin
+        .post(&format!("/api/drafts/{id}/resume"), json!({}))
+        .await;
+    assert_eq!((status, error_code(&err)), (409, "illegal_transition"));
+
+    // Nothing was half-written by any of that.
+    let after = admin.draft(&id).await;
+    assert_eq!(after["draft"]["version"], draft["version"]);
+    assert_eq!(after["draft"]["content_hash"], draft["content_hash"]);
+    assert_eq!(after["draft"]["status"], draft["status"]);
+
+    // Happy paths of the settings routes.
+    let (status, view) = admin.put("/api/config/schedule", schedule).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["next"].as_array().unwrap().len(), 5);
+    let (status, _) = admin
+        .put(
+            "/api/config/blocked-terms",
+            json!({ "terms": ["secret sauce"] }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, terms) = reviewer.get("/api/config/blocked-terms").await;
+    assert_eq!(
+        (status, terms["terms"][0].as_str()),
+        (200, Some("secret sauce"))
+    );
+    let (status, err) = admin
+        .put(
+            "/api/config/notifications",
+            json!({ "channels": [{ "kind": "pigeon" }] }),
+        )
+        .await;
+    assert_eq!((status, error_code(&err)), (422, "invalid_request"));
+
+    // Login throttling: five wrong passwords lock the account, even for the right one.
+    let mut bad = Api::anonymous(&server.base);
+    for _ in 0..5 {
+        let (status, err) = bad.try_login("rev", "wrong password, long enough").await;
+        assert_eq!((status, error_code(&err)), (401, "invalid_credentials"));
+    }
+    let (status, err) = bad.try_login("rev", REVIEWER_PASSWORD).await;
+    assert_eq!((status, error_code(&err)), (429, "too_many_attempts"));
+    let (status, err) = bad.try_login("nobody", "whatever password here").await;
+    assert_eq!((status, error_code(&err)), (401, "invalid_credentials"));
+    // Login without the CSRF cookie.
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/auth/login", server.base))
+        .json(&json!({ "username": "admin", "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // The system routes.
+    let (status, health) = anon.get("/api/health").await;
+    assert_eq!(
+        (
+            status,
+            health["status"].as_str(),
+            health["dry_run"].as_bool()
+        ),
+        (200, Some("ok"), Some(true))
+    );
+    let (status, doc) = anon.get("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    for path in [
+        "/api/auth/login",
+        "/api/drafts",
+        "/api/drafts/{id}/approve",
+        "/api/runs",
+        "/api/health",
+        "/api/metrics",
+    ] {
+        assert!(doc["paths"][path].is_object(), "OpenAPI lacks {path}");
+    }
+    let metrics = reqwest::get(format!("{}/api/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "http_requests_total",
+        "http_request_duration_seconds_bucket",
+        "runs_total",
+        "job_latency_seconds",
+        "agent_latency_seconds",
+        "db_pool_connections",
+    ] {
+        assert!(metrics.contains(name), "metrics lack {name}:\n{metrics}");
+    }
+    assert!(
+        metrics.contains("route=\"/api/drafts/{id}/approve\""),
+        "routes are labelled by template"
+    );
+
+    // Audit: who did what.
+    let (_, audit) = admin.get("/api/audit").await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in ["login", "login.failed", "login.locked", "config.set"] {
+        assert!(actions.contains(&a), "no {a} in {actions:?}");
+    }
+    // Logout ends the session.
+    let (status, _) = reviewer.post("/api/auth/logout", json!({})).await;
+    assert_eq!(status, 204);
+    let (status, _) = reviewer.get("/api/auth/me").await;
+    assert_eq!(status, 401);
+    assert_no_secrets(
+        &host,
+        &[
+            admin.cookie.as_deref().unwrap(),
+            admin.csrf.as_deref().unwrap(),
+        ],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_approval_records_the_exact_payloads_and_sends_nothing() {
+    let (x, x_addr) = FakeX::start().await;
+    let host = Host::new(None, "");
+    // Even with an X API reachable, dry-run sends nothing.
+    let server = host.start(&[("DAILYX_X_API_BASE", &format!("http://{x_addr}"))]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let draft = admin.first_draft().await;
+    let id = draft["id"].as_str().unwrap();
+    let mut edited = texts(&draft);
+    edited[0] = format!("{} (edited)", edited[0]);
+    let (status, approved) = admin
+        .post(
+            &format!("/api/drafts/{id}/approve"),
+            json!({ "version": draft["version"], "tweets": edited }),
+        )
+        .await;
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["status"], "publishing");
+    let done = admin.wait_status(id, &["dry_run_posted"]).await;
+    let posts = done["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), edited.len());
+    for (post, text) in posts.iter().zip(&edited) {
+        assert_eq!(post["dry_run"], true);
+        assert_eq!(post["x_post_id"], Value::Null);
+        let payload: Value = serde_json::from_str(post["payload"].as_str().unwrap()).unwrap();
+        assert_eq!(payload["text"].as_str(), Some(text.as_str()));
+    }
+    assert!(
+        x.requests().is_empty(),
+        "dry-run called X: {:?}",
+        x.requests()
+    );
+    // The audit has the edit and the approval, with the hashes before and after.
+    let (_, audit) = admin.get(&format!("/api/audit?draft_id={id}")).await;
+    let entries = audit["entries"].as_array().unwrap();
+    let approve = entries
+        .iter()
+        .find(|e| e["action"] == "draft.approve")
+        .expect("approve audited");
+    let edit = entries
+        .iter()
+        .find(|e| e["action"] == "draft.edit")
+        .expect("edit audited");
+    assert_eq!(edit["before_hash"], draft["content_hash"]);
+    assert_eq!(approve["after_hash"], done["draft"]["content_hash"]);
+    assert_ne!(edit["before_hash"], edit["after_hash"]);
+    // Approving again is refused by the state machine.
+    let (status, err) = admin
+        .post(
+            &format!("/api/drafts/{id}/approve"),
+            json!({ "content_hash": done["draft"]["content_hash"] }),
+        )
+        .await;
+    assert_eq!((status, error_code(&err)), (409, "illegal_transition"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_failure_on_the_final_text_blocks_publishing() {
+    let host = Host::new(None, "");
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let draft = admin.first_draft().await;
+    let id = draft["id"].as_str().unwrap();
+    admin
+        .put(
+            "/api/config/blocked-terms",
+            json!({ "terms": ["forbidden-word"] }),
+        )
+        .await;
+    let mut edited = texts(&draft);
+    edited[0] = format!("{} forbidden-word", edited[0]);
+    let (status, err) = admin
+        .post(
+            &format!("/api/drafts/{id}/approve"),
+            json!({ "version": draft["version"], "tweets": edited }),
+        )
+        .await;
+    assert_eq!((status, error_code(&err)), (422, "policy_failed"), "{err}");
+    assert!(
+        err["error"]["detail"]["findings"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty())
+    );
+    // The edit is kept (nothing the reviewer wrote is lost), the draft is not publishing.
+    let after = admin.draft(id).await;
+    assert_eq!(texts(&after["draft"]), edited);
+    assert_eq!(after["draft"]["verdict"], "fail");
+    assert_ne!(after["draft"]["status"], "publishing");
+}
+
+/// Approves the first draft for real publishing on the fake X; returns the draft's texts.
+async fn approve_first(admin: &Api) -> (String, Vec<String>) {
+    let draft = admin.first_draft().await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let (status, body) = admin
+        .post(
+            &format!("/api/drafts/{id}/approve"),
+            json!({ "content_hash": draft["content_hash"] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    (id, texts(&draft))
+}
+
+/// Each position posted exactly once, in order, each replying to the one before.
+fn assert_thread_posted_once(x: &FakeX, texts: &[String], detail: &Value) {
+    let posts = x.posts();
+    let got: Vec<&str> = posts.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(
+        got,
+        texts.iter().map(String::as_str).collect::<Vec<_>>(),
+        "posted texts"
+    );
+    for (i, p) in posts.iter().enumerate() {
+        let expected = (i > 0).then(|| posts[i - 1].id.clone());
+        assert_eq!(
+            p.reply_to, expected,
+            "position {i} replies to the previous post"
+        );
+        assert!(
+            p.authorization.starts_with("OAuth ") && p.authorization.contains("oauth_signature=")
+        );
+    }
+    let recorded: Vec<&str> = detail["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["x_post_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        recorded,
+        posts.iter().map(|p| p.id.as_str()).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publishing_survives_timeouts_5xx_and_rate_limits_without_duplicates() {
+    let (x, x_addr) = FakeX::start().await;
+    let host = Host::new(Some(&format!("http://{x_addr}")), "");
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    // The first call creates the post but the answer never arrives in time; the next is a
+    // 5xx after X acted; then a plain 5xx; then a rate limit.
+    x.fail_next(&[
+        XFault::CreateThenHang,
+        XFault::CreateThen503,
+        XFault::Plain503,
+        XFault::RateLimited,
+    ]);
+    let (id, texts) = approve_first(&admin).await;
+    let done = admin.wait_status(&id, &["posted", "error"]).await;
+    assert_eq!(done["draft"]["status"], "posted", "{done}");
+    assert_thread_posted_once(&x, &texts, &done);
+    // Reconciliation looked at the timeline instead of posting again.
+    assert!(x.requests().iter().any(|r| r == "GET /2/users/42/tweets"));
+    let metrics = reqwest::get(format!("{}/api/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("publish_total{outcome=\"posted\"} 1"),
+        "{metrics}"
+    );
+    assert_no_secrets(&host, &[]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_duplicate_content_refusal_is_reconciled_not_retried() {
+    let (x, x_addr) = FakeX::start().await;
+    let host = Host::new(Some(&format!("http://{x_addr}")), "");
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    x.fail_next(&[XFault::Duplicate]);
+    let (id, _) = approve_first(&admin).await;
+    let done = admin.wait_status(&id, &["posted", "error"]).await;
+    assert_eq!(done["draft"]["status"], "error");
+    assert!(
+        done["draft"]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate"),
+        "{done}"
+    );
+    let creates = x
+        .requests()
+        .iter()
+        .filter(|r| *r == "POST /2/tweets")
+        .count();
+    assert_eq!(creates, 1, "a duplicate is never retried");
+    // Resume after fixing things: continues and posts.
+    let (status, _) = admin
+        .post(&format!("/api/drafts/{id}/resume"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let done = admin.wait_status(&id, &["posted", "error"]).await;
+    assert_eq!(done["draft"]["status"], "posted", "{done}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_at_every_publish_step_posts_every_position_once_in_order() {
+    use rand::{Rng, SeedableRng};
+    let seed = std::env::var("DAILYX_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20261122u64);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let points = ["before_call", "after_call", "after_record", "between"];
+    for trial in 0..6 {
+        let (x, x_addr) = FakeX::start().await;
+        let host = Host::new(Some(&format!("http://{x_addr}")), "");
+        // Learn the thread's length from a first server, then crash it during publishing.
+        let server = host.start(&[]);
+        let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+        let draft = admin.first_draft().await;
+        let n = draft["tweets"].as_array().unwrap().len();
+        drop(server);
+        let point = points[rng.random_range(0..points.len())];
+        let position = rng.random_range(0..n);
+        let crash = format!("{point}:{position}");
+        let crashing = host.start(&[("DAILYX_CRASH_AT", &crash)]);
+        let admin = Api::login(&crashing.base, "admin", ADMIN_PASSWORD).await;
+        let (id, texts) = approve_first(&admin).await;
+        let mut crashing = crashing;
+        let started = Instant::now();
+        let status = loop {
+            if let Some(s) = crashing.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "trial {trial}: no crash at {crash}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(
+            !status.success(),
+            "trial {trial}: the server must die at {crash}"
+        );
+        // Restart: the publisher finds the draft mid-publish and finishes it.
+        let server = host.start(&[]);
+        let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+        let done = admin.wait_status(&id, &["posted", "error"]).await;
+        assert_eq!(
+            done["draft"]["status"], "posted",
+            "trial {trial} ({crash}, seed {seed}): {done}"
+        );
+        assert_thread_posted_once(&x, &texts, &done);
+    }
+}
+
+/// The action links in a delivered message.
+fn links(message: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for part in message.split("http://review.example/actions/").skip(1) {
+        let token: String = part.chars().take_while(char::is_ascii_hexdigit).collect();
+        let rest = &part[token.len()..];
+        let draft: String = rest
+            .strip_prefix("?draft=")
+            .unwrap_or("")
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        found.push((token, draft));
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn notifications_carry_single_use_action_links() {
+    let (smtp, smtp_addr) = SmtpSink::start().await;
+    let (rec, rec_addr) = Recorder::start().await;
+    // SendGrid fails twice before it accepts.
+    rec.statuses.lock().unwrap().extend([500, 503]);
+    let host = Host::new(None, "");
+    let store = host.store().await;
+    let api_base = format!("http://{rec_addr}");
+    store
+        .set_config_value(
+            "notify.channels",
+            &json!([
+                { "kind": "smtp", "host": "127.0.0.1", "port": smtp_addr.port(), "tls": "none", "from": "dailyx@example.com", "to": ["reviewer@example.com"] },
+                { "kind": "sendgrid", "api_base": api_base, "from": "dailyx@example.com", "to": ["reviewer@example.com"] },
+                { "kind": "twilio_whatsapp", "api_base": api_base, "account_sid": "AC123", "from": "+15550001111", "to": ["+15552223333"] },
+            ]),
+            None,
+        )
+        .await
+        .unwrap();
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let draft = admin.first_draft().await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let detail = admin
+        .wait_for("three deliveries", async |api| {
+            let d = api.draft(&id).await;
+            (d["deliveries"].as_array().unwrap().len() == 3).then_some(d)
+        })
+        .await;
+    for d in detail["deliveries"].as_array().unwrap() {
+        assert_eq!(d["status"], "sent", "{d}");
+        if d["channel"] == "sendgrid" {
+            assert_eq!(d["attempts"], 3);
+        }
+    }
+    let mail = smtp.messages.lock().unwrap().join("\n");
+    assert!(mail.contains("Subject:"), "{mail}");
+    let bodies = rec.bodies();
+    let sendgrid = bodies
+        .iter()
+        .find(|b| b.contains("personalizations"))
+        .unwrap();
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.contains("whatsapp%3A%2B15552223333")),
+        "{bodies:?}"
+    );
+    assert!(
+        !sendgrid.contains("__DAILYX_TOKEN_"),
+        "placeholders were replaced"
+    );
+    let found = links(sendgrid);
+    assert_eq!(
+        found.len(),
+        6,
+        "approve, edit, skip in text and html: {found:?}"
+    );
+    let token = |i: usize| found[i].0.clone();
+    let (approve, edit, skip) = (token(0), token(1), token(2));
+    assert!(found.iter().all(|(_, d)| *d == id));
+    let http = reqwest::Client::new();
+    let page = |t: &str, draft: &str| {
+        http.get(format!("{}/actions/{t}?draft={draft}", server.base))
+            .send()
+    };
+    let act = |t: &str, form: Vec<(String, String)>| {
+        http.post(format!("{}/actions/{t}", server.base))
+            .form(&form)
+            .send()
+    };
+
+    // GET shows a confirmation page and changes nothing.
+    let r = page(&approve, &id).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+    assert!(r.text().await.unwrap().contains("<form method=\"post\""));
+    assert_eq!(admin.draft(&id).await["draft"]["status"], draft["status"]);
+    // Another draft's id: refused.
+    assert_eq!(page(&skip, "other-draft").await.unwrap().status(), 400);
+    assert_eq!(
+        act(&skip, vec![("draft".into(), "other-draft".into())])
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    // Expired: refused.
+    store
+        .execute_admin(&format!(
+            "UPDATE action_tokens SET expires_at = 0 WHERE token_hash = '{}'",
+            dailyx_store::sha256_hex(edit.as_bytes())
+        ))
+        .await
+        .unwrap();
+    assert_eq!(page(&edit, &id).await.unwrap().status(), 410);
+    assert_eq!(
+        act(&edit, vec![("draft".into(), id.clone())])
+            .await
+            .unwrap()
+            .status(),
+        410
+    );
+    // Content changed since the link was sent: refused, and the token is not spent.
+    let mut changed = texts(&draft);
+    changed[0].push_str(" (changed)");
+    let (status, edited) = admin
+        .post(
+            &format!("/api/drafts/{id}/edit"),
+            json!({ "version": draft["version"], "tweets": changed }),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(page(&approve, &id).await.unwrap().status(), 409);
+    assert_eq!(
+        act(&approve, vec![("draft".into(), id.clone())])
+            .await
+            .unwrap()
+            .status(),
+        409
+    );
+    // Back to the text the link was made for: the link works, once.
+    let (status, _) = admin
+        .post(
+            &format!("/api/drafts/{id}/edit"),
+            json!({ "version": edited["version"], "tweets": texts(&draft) }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let r = act(&approve, vec![("draft".into(), id.clone())])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(
+        act(&approve, vec![("draft".into(), id.clone())])
+            .await
+            .unwrap()
+            .status(),
+        410
+    );
+    admin.wait_status(&id, &["dry_run_posted"]).await;
+    let (_, audit) = admin.get(&format!("/api/audit?draft_id={id}")).await;
+    let via_link = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "draft.approve" && e["detail"]["via"] == "action_link");
+    assert!(via_link, "{audit}");
+    assert_no_secrets(&host, &[&approve, &edit, &skip]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scheduler_runs_a_slot_once_across_restarts() {
+    let host = Host::new(None, "");
+    let store = host.store().await;
+    // Midnight UTC every day, set long ago, caught up for two days: today's midnight is due.
+    store
+        .set_config_value(
+            "schedule",
+            &json!({ "cron": "0 0 * * *", "timezone": "UTC" }),
+            None,
+        )
+        .await
+        .unwrap();
+    store
+        .execute_admin("UPDATE app_config SET updated_at = 0 WHERE key = 'schedule'")
+        .await
+        .unwrap();
+    let scheduled = async || {
+        let runs = store.runs(100, 0).await.unwrap();
+        runs.into_iter()
+            .filter(|r| r.trigger == "schedule")
+            .map(|r| r.scheduled_slot.unwrap())
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..2 {
+        let server = host.start(&[]);
+        let started = Instant::now();
+        while scheduled().await.is_empty() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no scheduled run"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        // Several scheduler passes.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        drop(server);
+    }
+    let slots = scheduled().await;
+    assert_eq!(slots.len(), 1, "{slots:?}");
+    assert!(slots[0].ends_with("T00:00:00Z"), "{slots:?}");
+}

@@ -8,7 +8,6 @@ use dailyx_tests::db::TestDb;
 
 mod common;
 use common::{project, root};
-use git2::{Repository, Signature};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -87,8 +87,8 @@ pub enum XAuth {
     OAuth1(OAuth1Credentials),
     /// A bearer token, refreshed when it expires or X answers 401.
     OAuth2 {
-        /// Fixed parts.
-        creds: OAuth2Credentials,
+        /// Fixed parts (boxed: much larger than the OAuth 1.0a variant).
+        creds: Box<OAuth2Credentials>,
         /// The live tokens.
         tokens: Mutex<OAuth2Tokens>,
     },
@@ -121,7 +121,7 @@ impl XAuth {
             .and_then(|b| serde_json::from_slice::<OAuth2Tokens>(&b).ok());
         let tokens = saved.unwrap_or_else(|| creds.tokens.clone());
         XAuth::OAuth2 {
-            creds,
+            creds: Box::new(creds),
             tokens: Mutex::new(tokens),
         }
     }
@@ -226,10 +226,10 @@ impl XAuth {
                 .expires_in
                 .map(|s| jiff::Timestamp::now().as_second() + s),
         };
-        if let Some(path) = &creds.token_file {
-            if let Err(e) = save_private(path, &current) {
-                tracing::warn!(path = %path.display(), error = %e, "cannot save refreshed X tokens");
-            }
+        if let Some(path) = &creds.token_file
+            && let Err(e) = save_private(path, &current)
+        {
+            tracing::warn!(path = %path.display(), error = %e, "cannot save refreshed X tokens");
         }
         tracing::info!("refreshed the X OAuth 2.0 access token");
         Ok(())

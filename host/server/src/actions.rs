@@ -87,16 +87,20 @@ fn tweets_html(draft: &Draft) -> String {
         .collect()
 }
 
-/// Checks a token against the draft it is used on; the refusal page when it does not fit.
-fn check(token: &ActionToken, draft_param: Option<&str>, draft: &Draft) -> Result<(), Response> {
+/// Checks a token against the draft it is used on; why it does not fit, if it does not.
+fn check(
+    token: &ActionToken,
+    draft_param: Option<&str>,
+    draft: &Draft,
+) -> Result<(), (StatusCode, &'static str)> {
     if draft_param.is_some_and(|d| d != token.draft_id) {
-        return Err(refused(
+        return Err((
             StatusCode::BAD_REQUEST,
             "This link belongs to another draft.",
         ));
     }
     if token.content_hash != draft.content_hash {
-        return Err(refused(
+        return Err((
             StatusCode::CONFLICT,
             "The draft was changed after this link was sent, so the link no longer applies.",
         ));
@@ -120,8 +124,8 @@ pub async fn confirm(
         Ok(d) => d,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    if let Err(page) = check(&t, q.draft.as_deref(), &draft) {
-        return page;
+    if let Err((status, why)) = check(&t, q.draft.as_deref(), &draft) {
+        return refused(status, why);
     }
     let action_url = format!("/actions/{}", esc(&token));
     let hidden = format!(
@@ -196,8 +200,8 @@ pub async fn act(
         Ok(d) => d,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    if let Err(page) = check(&peeked, form.get("draft").map(String::as_str), &draft) {
-        return page;
+    if let Err((status, why)) = check(&peeked, form.get("draft").map(String::as_str), &draft) {
+        return refused(status, why);
     }
     // Single use: of two concurrent posts, one gets the token.
     let t = match state.store.use_action_token(&token).await {

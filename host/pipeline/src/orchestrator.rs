@@ -247,7 +247,14 @@ impl Pipeline {
         }
     }
 
+    /// Executes `run` inside a span carrying its id, so every log line of the run has it.
     async fn execute(&self, run: Run) -> Result<RunOutcome, PipelineError> {
+        use tracing::Instrument;
+        let span = tracing::info_span!("run", run_id = %run.id, trigger = %run.trigger);
+        self.execute_in_span(run).instrument(span).await
+    }
+
+    async fn execute_in_span(&self, run: Run) -> Result<RunOutcome, PipelineError> {
         let owner = self.settings.worker_id.clone();
         let ctx: RunContext = serde_json::from_value(run.context.0.clone()).map_err(|e| {
             PipelineError::BadRecord {

@@ -119,6 +119,13 @@ impl Publisher {
     /// Publishes draft `id` (in `publishing`), continuing at its first unposted position.
     /// A permanent failure moves the draft to `error` (and is returned as `Failed`).
     pub async fn publish(&self, id: &str) -> Result<PublishOutcome, PublishError> {
+        use tracing::Instrument;
+        self.publish_in_span(id)
+            .instrument(tracing::info_span!("publish", draft_id = %id))
+            .await
+    }
+
+    async fn publish_in_span(&self, id: &str) -> Result<PublishOutcome, PublishError> {
         let draft = self.store.draft(id).await?;
         let status = draft.status()?;
         if status != DraftStatus::Publishing {

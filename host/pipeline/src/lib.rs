@@ -20,7 +20,7 @@ mod state;
 mod steps;
 
 pub use error::{PipelineError, RecheckError};
-pub use orchestrator::{Pipeline, RunOutcome};
+pub use orchestrator::{Pipeline, RunOutcome, verdict_name};
 pub use progress::{Progress, ProgressSink};
 pub use settings::{PipelineSettings, RetryPolicy};
 pub use steps::Step;

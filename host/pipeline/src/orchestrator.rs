@@ -183,14 +183,7 @@ impl Pipeline {
                 },
                 notes: Vec::new(),
             },
-            rules: PolicyRules {
-                blocked_terms: self.blocked_terms().await?,
-                recent_posts: self
-                    .store
-                    .recent_published_texts(self.settings.recent_posts)
-                    .await?,
-                max_weighted_length: self.settings.max_weighted_length,
-            },
+            rules: self.policy_rules().await?,
         };
         let registry = self.runtime.registry();
         let name = Step::Check.stage();
@@ -544,14 +537,7 @@ impl Pipeline {
             Step::Check => StageInput::Check {
                 ctx,
                 draft: state.draft.clone().ok_or_else(|| missing("draft"))?,
-                rules: PolicyRules {
-                    blocked_terms: self.blocked_terms().await?,
-                    recent_posts: self
-                        .store
-                        .recent_published_texts(self.settings.recent_posts)
-                        .await?,
-                    max_weighted_length: self.settings.max_weighted_length,
-                },
+                rules: self.policy_rules().await?,
             },
             Step::Compose => {
                 let base = self.settings.public_url.trim_end_matches('/');
@@ -575,6 +561,18 @@ impl Pipeline {
                         .collect(),
                 }
             }
+        })
+    }
+
+    /// The rules the Policy stage checks against, in the pipeline and on a reviewer's re-check.
+    async fn policy_rules(&self) -> Result<PolicyRules, PipelineError> {
+        Ok(PolicyRules {
+            blocked_terms: self.blocked_terms().await?,
+            recent_posts: self
+                .store
+                .recent_published_texts(self.settings.recent_posts)
+                .await?,
+            max_weighted_length: self.settings.max_weighted_length,
         })
     }
 
@@ -787,7 +785,8 @@ impl Attempted {
     }
 }
 
-fn verdict_name(v: Verdict) -> &'static str {
+/// The stored name of a policy verdict.
+pub fn verdict_name(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "pass",
         Verdict::Warn => "warn",

@@ -183,12 +183,3 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", r.body_text())
     }
 }
-
-impl<T> IntoResponse for ApiJson<T>
-where
-    axum::Json<T>: IntoResponse,
-{
-    fn into_response(self) -> Response {
-        axum::Json(self.0).into_response()
-    }
-}

@@ -6,7 +6,7 @@ use crate::audit::audit;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::http::StatusCode;
-use dailyx_pipeline::RecheckError;
+use dailyx_pipeline::{RecheckError, verdict_name};
 use dailyx_runtime::types::{PolicyReport, Tweet, Verdict};
 use dailyx_store::{Draft, DraftEvent, DraftTweet, Json, NewAuditEntry, Run};
 
@@ -83,14 +83,6 @@ fn recheck_error(e: RecheckError) -> ApiError {
         "policy_unavailable",
         format!("the policy check could not run, so nothing was changed: {e}"),
     )
-}
-
-fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Pass => "pass",
-        Verdict::Warn => "warn",
-        Verdict::Fail => "fail",
-    }
 }
 
 /// Runs the policy on `texts`, keeping each position's materials.

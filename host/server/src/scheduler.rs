@@ -93,8 +93,7 @@ impl Schedule {
 
 /// The stored schedule and when it was last changed (Unix ms).
 pub async fn load(state: &AppState) -> Result<Option<(Schedule, i64)>, StoreError> {
-    let entries = state.store.config_entries().await?;
-    let Some(entry) = entries.into_iter().find(|e| e.key == SCHEDULE_KEY) else {
+    let Some(entry) = state.store.config_entry(SCHEDULE_KEY).await? else {
         return Ok(None);
     };
     match serde_json::from_value::<Schedule>(entry.value.0) {

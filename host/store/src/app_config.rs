@@ -52,6 +52,18 @@ impl Store {
         Ok(())
     }
 
+    /// The entry `key` with when and by whom it was set, if set.
+    pub async fn config_entry(&self, key: &str) -> Result<Option<ConfigEntry>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, ConfigEntry>(
+                "SELECT key, value, updated_at, updated_by FROM app_config WHERE key = $1",
+            )
+            .bind(key)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
     /// Every entry, by key.
     pub async fn config_entries(&self) -> Result<Vec<ConfigEntry>, StoreError> {
         Ok(on_pool!(self, pool => {

@@ -162,13 +162,14 @@ pub async fn login(
     let ok = tokio::task::spawn_blocking(move || password::verify(&password, &stored))
         .await
         .map_err(|_| ApiError::internal())?;
+    let user_id = user.as_ref().map(|u| u.id.clone());
     let Some(user) = user.filter(|u| ok && !u.disabled) else {
         let mut locked = None;
-        if let Some(u) = state.store.user_by_name(&body.username).await? {
+        if let Some(u) = &user_id {
             locked = state
                 .store
                 .record_failed_login(
-                    &u.id,
+                    u,
                     state.settings.max_failed_logins,
                     state.settings.lockout.as_millis() as i64,
                 )

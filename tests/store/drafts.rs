@@ -1,4 +1,4 @@
-use crate::runs::{new_run, step};
+use dailyx_tests::fixtures::{draft_with_verdict, new_run, seed_draft, step};
 use dailyx_store::{
     DraftEvent, DraftStatus, DraftTweet, NewDraft, StepEffects, Store, StoreError, content_hash,
     new_id,
@@ -17,51 +17,6 @@ const EVENTS: [DraftEvent; 8] = [
     DraftEvent::Resume,
     DraftEvent::Expire,
 ];
-
-/// A run whose policy step created a draft with `verdict`; returns the draft id.
-pub async fn draft_with_verdict(s: &Store, verdict: &str) -> String {
-    let run = s.create_run(None, &new_run()).await.unwrap();
-    s.claim_run(&run.id, "w", Duration::from_secs(30))
-        .await
-        .unwrap()
-        .unwrap();
-    let id = new_id();
-    let draft = NewDraft {
-        id: id.clone(),
-        format: "thread".into(),
-        tweets: vec![
-            DraftTweet {
-                position: 0,
-                text: "Hook".into(),
-                material_ids: Json(vec!["m1".into()]),
-                weighted_length: 4,
-            },
-            DraftTweet {
-                position: 1,
-                text: "Point".into(),
-                material_ids: Json(vec!["m2".into()]),
-                weighted_length: 5,
-            },
-        ],
-        verdict: verdict.into(),
-        policy_report: serde_json::json!({"verdict": verdict}),
-        critique: None,
-        model_used: "none".into(),
-        expires_at: None,
-    };
-    let effects = StepEffects {
-        draft: Some(draft),
-        ..Default::default()
-    };
-    s.complete_step("w", &step(&run.id, 0, "w"), &effects)
-        .await
-        .unwrap();
-    assert_eq!(
-        s.run(&run.id).await.unwrap().draft_id.as_deref(),
-        Some(id.as_str())
-    );
-    id
-}
 
 /// Events that lead from a new draft to `status`, and the verdict to start from.
 fn path_to(status: DraftStatus) -> (&'static str, Vec<DraftEvent>) {
@@ -216,6 +171,36 @@ async fn recent_published_texts_join_each_drafts_tweets_newest_first() {
             s.draft(&pending).await.unwrap().status().unwrap(),
             DraftStatus::Pending
         );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_page_of_drafts_carries_each_drafts_tweets_in_order() {
+    for db in TestDb::both().await {
+        let s = &db.store;
+        let single = seed_draft(s, "pass", &["Just one"]).await;
+        tokio::time::sleep(Duration::from_millis(3)).await;
+        let thread = seed_draft(s, "warn", &["First", "Second", "Third"]).await;
+        tokio::time::sleep(Duration::from_millis(3)).await;
+        let newest = seed_draft(s, "pass", &["Newest"]).await;
+
+        let page = s.drafts(None, 2, 0).await.unwrap();
+        let ids: Vec<&str> = page.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, [newest.as_str(), thread.as_str()], "{}", db.label);
+        assert_eq!(page[0].texts(), ["Newest"], "{}", db.label);
+        assert_eq!(page[1].texts(), ["First", "Second", "Third"], "{}", db.label);
+        let positions: Vec<i64> = page[1].tweets.iter().map(|t| t.position).collect();
+        assert_eq!(positions, [0, 1, 2]);
+
+        let filtered = s
+            .drafts(Some(DraftStatus::Pending), 10, 1)
+            .await
+            .unwrap();
+        assert_eq!(filtered.len(), 1, "{}: offset past the newest", db.label);
+        assert_eq!(filtered[0].id, single);
+        assert_eq!(filtered[0].texts(), ["Just one"]);
+        assert!(s.drafts(None, 10, 10).await.unwrap().is_empty());
         db.finish().await;
     }
 }

@@ -1,42 +1,8 @@
 use dailyx_store::{NewRun, RunStatus, StepEffects, StepOutcome, StepRecord, Store, StoreError};
 use dailyx_tests::db::TestDb;
+use dailyx_tests::fixtures::{new_run, step};
 use std::collections::HashSet;
 use std::time::Duration;
-
-pub fn new_run() -> NewRun {
-    NewRun {
-        trigger: "cli".into(),
-        run_date: "2026-11-22".into(),
-        context: serde_json::json!({"dry-run": true}),
-        scheduled_slot: None,
-        regenerates: None,
-    }
-}
-
-pub fn step(run_id: &str, step: i64, worker: &str) -> StepRecord {
-    StepRecord {
-        run_id: run_id.into(),
-        step,
-        stage: "collector".into(),
-        component_name: "collector".into(),
-        component_version: Some("0.1.0".into()),
-        component_digest: Some("ab".repeat(32)),
-        outcome: StepOutcome::Succeeded,
-        input: serde_json::json!({"stage": "collect"}),
-        output: Some(serde_json::json!({"materials": []})),
-        summary: "0 materials".into(),
-        warnings: vec![],
-        error: None,
-        model_used: None,
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        fuel_used: None,
-        attempts: 1,
-        started_at: 1,
-        duration_us: 10,
-        worker: worker.into(),
-    }
-}
 
 const LEASE: Duration = Duration::from_secs(30);
 

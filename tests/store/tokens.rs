@@ -1,4 +1,4 @@
-use crate::drafts::draft_with_verdict;
+use dailyx_tests::fixtures::draft_with_verdict;
 use dailyx_store::{NewActionToken, content_hash};
 use dailyx_tests::db::TestDb;
 use std::time::Duration;

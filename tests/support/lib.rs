@@ -5,6 +5,7 @@
 //! the test with that instruction rather than skipping it.
 
 pub mod db;
+pub mod fixtures;
 
 use dailyx_runtime::types::{Beat, BeatKind, PostFormat, RunContext, StyleGuide, ThreadPlan};
 use dailyx_runtime::{Runtime, RuntimeConfig, StageInput};

@@ -19,6 +19,14 @@ pub struct DraftTweet {
     pub weighted_length: i64,
 }
 
+/// A tweet with the draft it belongs to, for reading several drafts' tweets at once.
+#[derive(sqlx::FromRow)]
+struct DraftTweetRow {
+    draft_id: String,
+    #[sqlx(flatten)]
+    tweet: DraftTweet,
+}
+
 /// A draft to create (with its run's policy step).
 #[derive(Debug, Clone)]
 pub struct NewDraft {
@@ -143,7 +151,8 @@ impl Store {
         }))
     }
 
-    /// Drafts, newest first, optionally only those in `status` (tweets not filled in).
+    /// Drafts, newest first, optionally only those in `status`, with their tweets (two
+    /// statements for the whole page, however many drafts it holds).
     pub async fn drafts(
         &self,
         status: Option<DraftStatus>,
@@ -156,14 +165,47 @@ impl Store {
             " FROM drafts WHERE ($1 IS NULL OR status = $1) \
              ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
         );
-        Ok(on_pool!(self, pool => {
+        let mut drafts = on_pool!(self, pool => {
             sqlx::query_as::<_, Draft>(sql)
                 .bind(status.map(DraftStatus::as_str))
                 .bind(limit)
                 .bind(offset)
                 .fetch_all(pool)
                 .await?
-        }))
+        });
+        self.fill_tweets(&mut drafts).await?;
+        Ok(drafts)
+    }
+
+    /// Fills in the tweets of `drafts` with one statement.
+    async fn fill_tweets(&self, drafts: &mut [Draft]) -> Result<(), StoreError> {
+        if drafts.is_empty() {
+            return Ok(());
+        }
+        // `IN ($1, $2, ...)` reads the same in both dialects; pages are at most a few hundred.
+        let placeholders: Vec<String> = (1..=drafts.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT draft_id, position, text, material_ids, weighted_length FROM thread_posts \
+             WHERE draft_id IN ({}) ORDER BY draft_id, position",
+            placeholders.join(", ")
+        );
+        let rows: Vec<DraftTweetRow> = on_pool!(self, pool => {
+            // Only generated placeholders are spliced in; the ids are bound.
+            let mut query = sqlx::query_as::<_, DraftTweetRow>(sqlx::AssertSqlSafe(sql.clone()));
+            for draft in drafts.iter() {
+                query = query.bind(draft.id.as_str());
+            }
+            query.fetch_all(pool).await?
+        });
+        let mut by_draft: std::collections::HashMap<String, Vec<DraftTweet>> =
+            std::collections::HashMap::with_capacity(drafts.len());
+        for row in rows {
+            by_draft.entry(row.draft_id).or_default().push(row.tweet);
+        }
+        for draft in drafts.iter_mut() {
+            draft.tweets = by_draft.remove(&draft.id).unwrap_or_default();
+        }
+        Ok(())
     }
 
     /// Applies `event` to draft `id` through the state machine and writes the new status if

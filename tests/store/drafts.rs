@@ -1,10 +1,6 @@
-use dailyx_tests::fixtures::{draft_with_verdict, new_run, seed_draft, step};
-use dailyx_store::{
-    DraftEvent, DraftStatus, DraftTweet, NewDraft, StepEffects, Store, StoreError, content_hash,
-    new_id,
-};
+use dailyx_store::{DraftEvent, DraftStatus, StoreError, content_hash};
 use dailyx_tests::db::TestDb;
-use sqlx::types::Json;
+use dailyx_tests::fixtures::{draft_with_verdict, seed_draft};
 use std::time::Duration;
 
 const EVENTS: [DraftEvent; 8] = [
@@ -189,14 +185,16 @@ async fn a_page_of_drafts_carries_each_drafts_tweets_in_order() {
         let ids: Vec<&str> = page.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(ids, [newest.as_str(), thread.as_str()], "{}", db.label);
         assert_eq!(page[0].texts(), ["Newest"], "{}", db.label);
-        assert_eq!(page[1].texts(), ["First", "Second", "Third"], "{}", db.label);
+        assert_eq!(
+            page[1].texts(),
+            ["First", "Second", "Third"],
+            "{}",
+            db.label
+        );
         let positions: Vec<i64> = page[1].tweets.iter().map(|t| t.position).collect();
         assert_eq!(positions, [0, 1, 2]);
 
-        let filtered = s
-            .drafts(Some(DraftStatus::Pending), 10, 1)
-            .await
-            .unwrap();
+        let filtered = s.drafts(Some(DraftStatus::Pending), 10, 1).await.unwrap();
         assert_eq!(filtered.len(), 1, "{}: offset past the newest", db.label);
         assert_eq!(filtered[0].id, single);
         assert_eq!(filtered[0].texts(), ["Just one"]);

@@ -1,6 +1,9 @@
 //! The repository layer against real SQLite and real Postgres: every test runs on both.
 
+mod auth;
 mod drafts;
+mod publishing;
+mod review;
 mod runs;
 mod schema;
 mod tokens;

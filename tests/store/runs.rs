@@ -1,4 +1,4 @@
-use dailyx_store::{NewRun, RunStatus, StepEffects, StepOutcome, StepRecord, Store, StoreError};
+use dailyx_store::{RunStatus, StepEffects, StepOutcome, Store, StoreError};
 use dailyx_tests::db::TestDb;
 use dailyx_tests::fixtures::{new_run, step};
 use std::collections::HashSet;

@@ -1,6 +1,6 @@
-use dailyx_tests::fixtures::draft_with_verdict;
 use dailyx_store::{NewActionToken, content_hash};
 use dailyx_tests::db::TestDb;
+use dailyx_tests::fixtures::draft_with_verdict;
 use std::time::Duration;
 
 #[tokio::test]

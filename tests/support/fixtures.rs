@@ -1,7 +1,9 @@
 //! Store fixtures: runs, steps and drafts made through the store's own API, as the pipeline
 //! makes them.
 
-use dailyx_store::{DraftTweet, NewDraft, NewRun, StepEffects, StepOutcome, StepRecord, Store, new_id};
+use dailyx_store::{
+    DraftTweet, NewDraft, NewRun, StepEffects, StepOutcome, StepRecord, Store, new_id,
+};
 use sqlx::types::Json;
 use std::time::Duration;
 

@@ -73,6 +73,7 @@ pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeEr
         wake: Default::default(),
         heartbeats: Default::default(),
         node_id: parts.node_id,
+        draft_pages: Default::default(),
     })))
 }
 

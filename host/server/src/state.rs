@@ -116,6 +116,8 @@ pub struct Inner {
     pub heartbeats: Heartbeats,
     /// This process, in leases and logs.
     pub node_id: String,
+    /// Serialised pages of `GET /api/drafts` at the current revision.
+    pub draft_pages: crate::api::page_cache::PageCache,
 }
 
 /// The shared state, cheap to clone.

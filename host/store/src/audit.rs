@@ -2,6 +2,7 @@
 
 use crate::{Store, StoreError, now_ms, on_pool};
 use serde::Serialize;
+use sqlx::types::Json;
 
 /// An audit entry to write.
 #[derive(Debug, Clone, Default)]
@@ -18,7 +19,7 @@ pub struct NewAuditEntry {
     pub after_hash: Option<String>,
     /// The client's address.
     pub ip: Option<String>,
-    /// Anything else worth keeping (JSON object as text). Never a secret.
+    /// Anything else worth keeping (a JSON object). Never a secret.
     pub detail: serde_json::Value,
 }
 
@@ -44,7 +45,7 @@ pub struct AuditEntry {
     #[allow(missing_docs)]
     pub ip: Option<String>,
     #[allow(missing_docs)]
-    pub detail: String,
+    pub detail: Json<serde_json::Value>,
 }
 
 impl Store {
@@ -62,7 +63,7 @@ impl Store {
             .bind(&entry.before_hash)
             .bind(&entry.after_hash)
             .bind(&entry.ip)
-            .bind(entry.detail.to_string())
+            .bind(Json(&entry.detail))
             .execute(pool)
             .await?;
         });

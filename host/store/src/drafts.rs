@@ -19,6 +19,15 @@ pub struct DraftTweet {
     pub weighted_length: i64,
 }
 
+/// Drafts per status and the revision of the whole table (see [`Store::draft_summary`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftSummary {
+    /// `(status, drafts)`, by status name.
+    pub counts: Vec<(String, i64)>,
+    /// Changes whenever any draft or its tweets change.
+    pub revision: String,
+}
+
 /// A tweet with the draft it belongs to, for reading several drafts' tweets at once.
 #[derive(sqlx::FromRow)]
 struct DraftTweetRow {
@@ -218,7 +227,7 @@ impl Store {
         let draft = self.draft(id).await?;
         let from = draft.status()?;
         let to = from.apply(event)?;
-        self.write_status(&draft, from, to, None).await?;
+        self.write_status(&draft, from, to, None, None).await?;
         Ok(to)
     }
 
@@ -240,17 +249,21 @@ impl Store {
                 id: id.to_owned(),
             });
         }
-        self.write_status(&draft, from, to, Some((user, &actual)))
+        self.write_status(&draft, from, to, Some((user, &actual)), None)
             .await?;
         self.draft(id).await
     }
 
+    /// Writes `to` over `from` if the draft is unchanged since it was read (status and
+    /// version), with the approver and approved hash on approval, and `error` as the message
+    /// reviewers see (cleared when publishing starts again).
     async fn write_status(
         &self,
         draft: &Draft,
         from: DraftStatus,
         to: DraftStatus,
         approval: Option<(&str, &str)>,
+        error: Option<&str>,
     ) -> Result<(), StoreError> {
         let now = now_ms();
         let (by, hash) = approval.unzip();
@@ -259,7 +272,7 @@ impl Store {
                 "UPDATE drafts SET status = $1, version = version + 1, updated_at = $2, \
                  approved_by = COALESCE($3, approved_by), approved_hash = COALESCE($4, approved_hash), \
                  approved_at = CASE WHEN $4 IS NULL THEN approved_at ELSE $2 END, \
-                 last_error = CASE WHEN $1 = 'publishing' THEN NULL ELSE last_error END \
+                 last_error = CASE WHEN $1 = 'publishing' THEN NULL ELSE COALESCE($8, last_error) END \
                  WHERE id = $5 AND status = $6 AND version = $7",
             )
             .bind(to.as_str())
@@ -269,6 +282,7 @@ impl Store {
             .bind(&draft.id)
             .bind(from.as_str())
             .bind(draft.version)
+            .bind(error)
             .execute(pool)
             .await?
             .rows_affected()
@@ -319,7 +333,9 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
-                "UPDATE drafts SET status = $1, content_hash = $2, verdict = $3,                  policy_report = $4, version = version + 1, updated_at = $5                  WHERE id = $6 AND status = $7 AND version = $8",
+                "UPDATE drafts SET status = $1, content_hash = $2, verdict = $3, \
+                 policy_report = $4, version = version + 1, updated_at = $5 \
+                 WHERE id = $6 AND status = $7 AND version = $8",
             )
             .bind(to.as_str())
             .bind(&hash)
@@ -341,7 +357,8 @@ impl Store {
                 .await?;
             for t in tweets {
                 sqlx::query(
-                    "INSERT INTO thread_posts (draft_id, position, text, material_ids,                      weighted_length) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO thread_posts (draft_id, position, text, material_ids, \
+                     weighted_length) VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(id)
                 .bind(t.position)
@@ -361,15 +378,8 @@ impl Store {
         let draft = self.draft(id).await?;
         let from = draft.status()?;
         let to = from.apply(DraftEvent::PublishFailed)?;
-        self.write_status(&draft, from, to, None).await?;
-        on_pool!(self, pool => {
-            sqlx::query("UPDATE drafts SET last_error = $1 WHERE id = $2")
-                .bind(message)
-                .bind(id)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
+        self.write_status(&draft, from, to, None, Some(message))
+            .await
     }
 
     /// Expires every `pending` or `needs_human_attention` draft whose review window closed;
@@ -377,7 +387,9 @@ impl Store {
     pub async fn expire_drafts(&self) -> Result<Vec<String>, StoreError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_scalar::<_, String>(
-                "UPDATE drafts SET status = 'expired', version = version + 1, updated_at = $1                  WHERE status IN ('pending', 'needs_human_attention') AND expires_at IS NOT NULL                  AND expires_at <= $1 RETURNING id",
+                "UPDATE drafts SET status = 'expired', version = version + 1, updated_at = $1 \
+                 WHERE status IN ('pending', 'needs_human_attention') AND expires_at IS NOT NULL \
+                 AND expires_at <= $1 RETURNING id",
             )
             .bind(now_ms())
             .fetch_all(pool)
@@ -385,32 +397,30 @@ impl Store {
         }))
     }
 
-    /// How many drafts are in each status.
-    pub async fn draft_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, (String, i64)>(
-                "SELECT status, COUNT(*) FROM drafts GROUP BY status ORDER BY status",
+    /// How many drafts are in each status, and a revision of all drafts: every write to a
+    /// draft or its tweets bumps the draft's version (drafts are never deleted), so the sum of
+    /// versions changes with every write anywhere. Readers cache pages against it.
+    pub async fn draft_summary(&self) -> Result<DraftSummary, StoreError> {
+        let rows = on_pool!(self, pool => {
+            sqlx::query_as::<_, (String, i64, i64, i64)>(
+                "SELECT status, COUNT(*), CAST(SUM(version) AS BIGINT), MAX(updated_at) \
+                 FROM drafts GROUP BY status ORDER BY status",
             )
             .fetch_all(pool)
             .await?
-        }))
-    }
-
-    /// Stores the notification composed for draft `id`.
-    pub async fn set_draft_notification(
-        &self,
-        id: &str,
-        notification: &serde_json::Value,
-    ) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query("UPDATE drafts SET notification = $1, updated_at = $2 WHERE id = $3")
-                .bind(Json(notification))
-                .bind(now_ms())
-                .bind(id)
-                .execute(pool)
-                .await?;
         });
-        Ok(())
+        let (mut drafts, mut versions, mut latest) = (0i64, 0i64, 0i64);
+        let mut counts = Vec::with_capacity(rows.len());
+        for (status, count, version_sum, updated_at) in rows {
+            drafts += count;
+            versions = versions.saturating_add(version_sum);
+            latest = latest.max(updated_at);
+            counts.push((status, count));
+        }
+        Ok(DraftSummary {
+            counts,
+            revision: format!("{drafts}.{versions}.{latest}"),
+        })
     }
 
     /// Texts of the latest `limit` published (or dry-run published) drafts, newest first, one

@@ -33,7 +33,7 @@ pub use components::ComponentVersion;
 pub use content::{content_hash, sha256_hex};
 pub use deliveries::Delivery;
 pub use draft_state::{DraftEvent, DraftStatus, IllegalTransition};
-pub use drafts::{Draft, DraftTweet, NewDraft};
+pub use drafts::{Draft, DraftSummary, DraftTweet, NewDraft};
 pub use error::StoreError;
 pub use events::NewCapabilityEvent;
 pub use materials::CollectedMaterial;

@@ -306,12 +306,13 @@ impl Store {
                 }
             }
             if let Some(n) = &effects.notification {
+                // The notification is the notifier's, not part of what reviewers see: it
+                // bumps neither version (that would void an edit in flight) nor updated_at.
                 sqlx::query(
-                    "UPDATE drafts SET notification = $1, updated_at = $2 \
-                     WHERE id = (SELECT draft_id FROM runs WHERE id = $3)",
+                    "UPDATE drafts SET notification = $1 \
+                     WHERE id = (SELECT draft_id FROM runs WHERE id = $2)",
                 )
                 .bind(Json(n))
-                .bind(now)
                 .bind(&record.run_id)
                 .execute(&mut *tx)
                 .await?;

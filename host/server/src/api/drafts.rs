@@ -1,12 +1,16 @@
 //! `/api/drafts` and the actions on one draft.
 
+use crate::api::page_cache::PageKey;
 use crate::api::views::{DraftView, PostView, RunView, StepView};
 use crate::auth::Reviewer;
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use crate::review::{self, Actor};
 use crate::state::AppState;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use dailyx_store::DraftStatus;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -96,14 +100,17 @@ fn actor(user: &crate::auth::CurrentUser) -> Actor {
     }
 }
 
-/// Drafts, newest first, optionally by status, with counts per status.
+/// Drafts, newest first, optionally by status, with counts per status. The page carries a
+/// weak `ETag`; send it back in `If-None-Match` to get `304 Not Modified` while no draft changed.
 #[utoipa::path(get, path = "/api/drafts", tag = "drafts", params(DraftQuery),
-    responses((status = 200, body = DraftPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = DraftPage), (status = 304, description = "No draft changed since the ETag sent"),
+        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     _auth: Reviewer,
     ApiQuery(q): ApiQuery<DraftQuery>,
-) -> Result<Json<DraftPage>, ApiError> {
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let status = match q.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(
@@ -112,16 +119,69 @@ pub async fn list(
         ),
     };
     let (limit, offset) = page(q.limit, q.offset)?;
-    let (drafts, counts) = tokio::try_join!(
-        state.store.drafts(status, limit, offset),
-        state.store.draft_counts()
-    )?;
-    Ok(Json(DraftPage {
-        drafts: drafts.into_iter().map(DraftView::from).collect(),
-        counts: counts.into_iter().collect(),
+    let key = PageKey {
+        status: status.map(DraftStatus::as_str),
         limit,
         offset,
-    }))
+    };
+    // The revision first, then the page: the page is never older than the revision it is
+    // cached under (see `PageCache::put`).
+    let summary = state.store.draft_summary().await?;
+    let etag = page_etag(&summary.revision, &key);
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
+    let body = if not_modified {
+        None
+    } else if let Some(body) = state.draft_pages.get(&summary.revision, &key) {
+        Some(body)
+    } else {
+        let drafts = state.store.drafts(status, limit, offset).await?;
+        let page = DraftPage {
+            drafts: drafts.into_iter().map(DraftView::from).collect(),
+            counts: summary.counts.into_iter().collect(),
+            limit,
+            offset,
+        };
+        let body = Bytes::from(serde_json::to_vec(&page).map_err(|e| {
+            tracing::error!(error = %e, "cannot serialise a page of drafts");
+            ApiError::internal()
+        })?);
+        state.draft_pages.put(&summary.revision, key, body.clone());
+        Some(body)
+    };
+    let cache_headers = [
+        (header::ETAG, etag),
+        // Always revalidate: the list changes with every review action.
+        (header::CACHE_CONTROL, "private, no-cache".to_owned()),
+    ];
+    Ok(match body {
+        None => (StatusCode::NOT_MODIFIED, cache_headers).into_response(),
+        Some(body) => (
+            cache_headers,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
+    })
+}
+
+/// A weak validator for the page `key` at `revision`.
+fn page_etag(revision: &str, key: &PageKey) -> String {
+    let tag = dailyx_store::sha256_hex(
+        format!(
+            "{revision}|{}|{}|{}",
+            key.status.unwrap_or(""),
+            key.limit,
+            key.offset
+        )
+        .as_bytes(),
+    );
+    format!("W/\"{}\"", &tag[..24])
 }
 
 /// One draft with its posts, agent timeline, capability events and deliveries.

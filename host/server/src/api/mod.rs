@@ -2,6 +2,7 @@
 //! annotations.
 
 pub mod drafts;
+pub mod page_cache;
 pub mod runs;
 pub mod settings;
 pub mod system;

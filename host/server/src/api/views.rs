@@ -262,7 +262,7 @@ impl From<AuditEntry> for AuditView {
             before_hash: a.before_hash,
             after_hash: a.after_hash,
             ip: a.ip,
-            detail: serde_json::from_str(&a.detail).unwrap_or_default(),
+            detail: a.detail.0,
         }
     }
 }

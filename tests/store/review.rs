@@ -269,7 +269,12 @@ async fn the_drafts_revision_changes_with_every_write_a_reviewer_can_see() {
         s.fail_publishing(&id, "X said 403").await.unwrap();
         let failed = s.draft(&id).await.unwrap();
         assert_eq!(failed.status().unwrap(), DraftStatus::Error);
-        assert_eq!(failed.last_error.as_deref(), Some("X said 403"), "{}", db.label);
+        assert_eq!(
+            failed.last_error.as_deref(),
+            Some("X said 403"),
+            "{}",
+            db.label
+        );
         let summary = s.draft_summary().await.unwrap();
         assert_eq!(summary.counts, [("error".to_string(), 1)]);
         expect_new(summary, "a publish failure");

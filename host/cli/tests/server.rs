@@ -8,6 +8,7 @@ mod common;
 use common::fakes::{FakeX, Recorder, SmtpSink, XFault};
 use common::{project, root};
 use dailyx_store::Store;
+use dailyx_tests::db::TestDb;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -21,9 +22,11 @@ const X_TOKEN_SECRET: &str = "x-token-secret-never-logged";
 const SENDGRID_KEY: &str = "SG.sendgrid-key-never-logged";
 const TWILIO_TOKEN: &str = "twilio-token-never-logged";
 
-/// A data directory with a config; servers started on it share its SQLite database.
+/// A data directory with a config; servers started on it share its database (SQLite in the
+/// data directory unless a Postgres URL is given).
 struct Host {
     dir: tempfile::TempDir,
+    database_url: Option<String>,
 }
 
 /// A running `dailyx serve`.
@@ -42,14 +45,27 @@ impl Drop for Running {
 impl Host {
     /// `live_x`: the X API base to publish to for real (dry-run when `None`).
     fn new(live_x: Option<&str>, extra: &str) -> Host {
+        Host::with_database(live_x, extra, None)
+    }
+
+    /// A host on the database `url` (another host may share it).
+    fn on_postgres(url: &str) -> Host {
+        Host::with_database(None, "", Some(url.to_owned()))
+    }
+
+    fn with_database(live_x: Option<&str>, extra: &str, database_url: Option<String>) -> Host {
         let dir = tempfile::tempdir().unwrap();
         let repo = project(dir.path());
         let (dry_run, x_base) = match live_x {
             Some(base) => (false, base.to_owned()),
             None => (true, "http://127.0.0.1:9".to_owned()),
         };
+        let database = database_url
+            .as_ref()
+            .map(|url| format!("database_url = {url:?}\n"))
+            .unwrap_or_default();
         let config = format!(
-            "data_dir = {data:?}\nplugins_dir = {plugins:?}\n\
+            "data_dir = {data:?}\nplugins_dir = {plugins:?}\n{database}\
              [repositories]\nproject = {repo:?}\n\
              [runtime]\ncache_dir = {cache:?}\n\
              [pipeline]\nlease_secs = 2\nretry_delay_ms = 10\ntimezone = \"UTC\"\n\
@@ -63,14 +79,16 @@ impl Host {
             cache = root().join("target").join("dailyx-test-cache"),
         );
         std::fs::write(dir.path().join("dailyx.toml"), config).unwrap();
-        Host { dir }
+        Host { dir, database_url }
     }
 
     fn database_url(&self) -> String {
-        format!(
-            "sqlite://{}",
-            self.dir.path().join("data").join("dailyx.db").display()
-        )
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                self.dir.path().join("data").join("dailyx.db").display()
+            )
+        })
     }
 
     async fn store(&self) -> Store {
@@ -256,6 +274,28 @@ impl Api {
 
     async fn get(&self, path: &str) -> (u16, Value) {
         self.send("GET", path, None, false).await
+    }
+
+    /// `GET /api/drafts` revalidating `etag`: the page's ETag, and the page unless 304.
+    async fn list_revalidated(&self, etag: Option<&str>) -> (String, Option<Value>) {
+        let mut req = self.http.get(format!("{}/api/drafts", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", format!("dailyx_session={c}"));
+        }
+        if let Some(tag) = etag {
+            req = req.header("if-none-match", tag);
+        }
+        let r = req.send().await.unwrap();
+        let tag = r.headers()["etag"].to_str().unwrap().to_owned();
+        assert_eq!(r.headers()["cache-control"], "private, no-cache");
+        match r.status().as_u16() {
+            304 => {
+                assert!(r.bytes().await.unwrap().is_empty());
+                (tag, None)
+            }
+            200 => (tag, Some(r.json().await.unwrap())),
+            other => panic!("GET /api/drafts: {other}"),
+        }
     }
 
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
@@ -655,13 +695,32 @@ async fn every_route_refuses_bad_requests_with_the_error_shape() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_approval_records_the_exact_payloads_and_sends_nothing() {
+    dry_run_approval(Host::new(None, "")).await;
+}
+
+#[tokio::test]
+async fn dry_run_approval_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    dry_run_approval(Host::on_postgres(&db.url)).await;
+    db.finish().await;
+}
+
+async fn dry_run_approval(host: Host) {
     let (x, x_addr) = FakeX::start().await;
-    let host = Host::new(None, "");
     // Even with an X API reachable, dry-run sends nothing.
     let server = host.start(&[("DAILYX_X_API_BASE", &format!("http://{x_addr}"))]);
     let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
     let draft = admin.first_draft().await;
     let id = draft["id"].as_str().unwrap();
+    let (list_tag, _) = admin.list_revalidated(None).await;
+    let (again, unchanged) = admin.list_revalidated(Some(&list_tag)).await;
+    assert_eq!(
+        (again.as_str(), unchanged),
+        (list_tag.as_str(), None),
+        "304 while nothing changed"
+    );
     let mut edited = texts(&draft);
     edited[0] = format!("{} (edited)", edited[0]);
     let (status, approved) = admin
@@ -700,6 +759,18 @@ async fn dry_run_approval_records_the_exact_payloads_and_sends_nothing() {
     assert_eq!(edit["before_hash"], draft["content_hash"]);
     assert_eq!(approve["after_hash"], done["draft"]["content_hash"]);
     assert_ne!(edit["before_hash"], edit["after_hash"]);
+    // The list the console polls changed with the approval and the publisher's write.
+    let (new_tag, page) = admin.list_revalidated(Some(&list_tag)).await;
+    assert_ne!(new_tag, list_tag);
+    let page = page.expect("a fresh page after the writes");
+    let listed = page["drafts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id)
+        .expect("listed");
+    assert_eq!(listed["status"], "dry_run_posted");
+    assert_eq!(texts(listed), edited);
     // Approving again is refused by the state machine.
     let (status, err) = admin
         .post(
@@ -1117,4 +1188,117 @@ async fn the_scheduler_runs_a_slot_once_across_restarts() {
     let slots = scheduled().await;
     assert_eq!(slots.len(), 1, "{slots:?}");
     assert!(slots[0].ends_with("T00:00:00Z"), "{slots:?}");
+}
+
+#[tokio::test]
+async fn with_two_hosts_on_one_postgres_only_the_lease_holder_schedules() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let store = &db.store;
+    store
+        .set_config_value(
+            "schedule",
+            &json!({ "cron": "0 0 * * *", "timezone": "UTC" }),
+            None,
+        )
+        .await
+        .unwrap();
+    store
+        .execute_admin("UPDATE app_config SET updated_at = 0 WHERE key = 'schedule'")
+        .await
+        .unwrap();
+    let hosts = [Host::on_postgres(&db.url), Host::on_postgres(&db.url)];
+    let mut servers: Vec<Option<Running>> = hosts.iter().map(|h| Some(h.start(&[]))).collect();
+    let node = |r: &Running| {
+        let host = std::fs::read_to_string("/etc/hostname")
+            .map(|h| h.trim().to_owned())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "host".into());
+        format!("{host}-{}", r.child.id())
+    };
+    let scheduled = async || {
+        store
+            .runs(100, 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.trigger == "schedule")
+            .count()
+    };
+    let started = Instant::now();
+    while scheduled().await == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no scheduled run"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Several passes of both schedulers.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(scheduled().await, 1);
+    let holder = store
+        .lease_holder("scheduler")
+        .await
+        .unwrap()
+        .expect("held");
+    let holder_index = servers
+        .iter()
+        .position(|s| s.as_ref().is_some_and(|r| node(r) == holder))
+        .expect("the holder is one of the two hosts");
+    let queued_by: Vec<usize> = hosts
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.logs().contains("scheduled run queued"))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(
+        queued_by,
+        [holder_index],
+        "only the lease holder queued runs"
+    );
+
+    // The other host's console sees the first host's writes at once (no stale cached page).
+    let other = 1 - holder_index;
+    let other_base = servers[other].as_ref().unwrap().base.clone();
+    let holder_base = servers[holder_index].as_ref().unwrap().base.clone();
+    let reader = Api::login(&other_base, "admin", ADMIN_PASSWORD).await;
+    let writer = Api::login(&holder_base, "admin", ADMIN_PASSWORD).await;
+    let draft = reader.first_draft().await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let (tag, _) = reader.list_revalidated(None).await;
+    let (status, body) = writer
+        .post(&format!("/api/drafts/{id}/skip"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, page) = reader.list_revalidated(Some(&tag)).await;
+    let page = page.expect("changed by the other host");
+    let listed = page["drafts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(listed["status"], "skipped");
+
+    // The holder dies: the other host takes the lease over once it expires (3 ticks).
+    servers[holder_index].take();
+    let other_node = node(servers[other].as_ref().unwrap());
+    let started = Instant::now();
+    while store.lease_holder("scheduler").await.unwrap().as_deref() != Some(other_node.as_str()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the surviving host never took the scheduler lease"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        scheduled().await,
+        1,
+        "the slot is not run again by the new holder"
+    );
+    drop(servers);
+    db.finish().await;
 }

@@ -9,15 +9,7 @@ use serde::Deserialize;
 use std::fmt;
 use std::time::Duration;
 
-/// A secret string that never prints.
-#[derive(Clone, Default)]
-pub struct Secret(pub String);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+pub use dailyx_common::Secret;
 
 /// Credentials for the channels, from the environment or the config file (never from
 /// `app_config`, which the API reads back).
@@ -34,7 +26,12 @@ pub struct ChannelSecrets {
 impl ChannelSecrets {
     /// Reads the three variables.
     pub fn from_env() -> ChannelSecrets {
-        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty()).map(Secret);
+        let get = |k: &str| {
+            std::env::var(k)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(Secret::new)
+        };
         ChannelSecrets {
             smtp_password: get("DAILYX_SMTP_PASSWORD"),
             sendgrid_api_key: get("DAILYX_SENDGRID_API_KEY"),
@@ -167,7 +164,7 @@ impl ChannelConfig {
                 let url = format!("{}/v3/mail/send", api_base.trim_end_matches('/'));
                 let response = http
                     .post(url)
-                    .bearer_auth(&key.0)
+                    .bearer_auth(key.expose())
                     .json(&body)
                     .timeout(timeout)
                     .send()
@@ -197,7 +194,7 @@ impl ChannelConfig {
                     ];
                     let response = http
                         .post(&url)
-                        .basic_auth(account_sid, Some(&token.0))
+                        .basic_auth(account_sid, Some(token.expose()))
                         .form(&form)
                         .timeout(timeout)
                         .send()
@@ -286,7 +283,10 @@ async fn send_smtp(
             .smtp_password
             .as_ref()
             .ok_or_else(|| SendError::Permanent("smtp: DAILYX_SMTP_PASSWORD is not set".into()))?;
-        transport = transport.credentials(Credentials::new(user.to_owned(), password.0.clone()));
+        transport = transport.credentials(Credentials::new(
+            user.to_owned(),
+            password.expose().to_owned(),
+        ));
     }
     transport
         .build()

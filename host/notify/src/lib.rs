@@ -92,6 +92,7 @@ pub struct Notifier {
 impl Notifier {
     /// A notifier using `secrets` for the channels' credentials.
     pub fn new(store: Store, secrets: ChannelSecrets, settings: NotifySettings) -> Notifier {
+        dailyx_common::install_crypto_provider();
         Notifier {
             store,
             http: reqwest::Client::new(),

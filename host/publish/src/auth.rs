@@ -8,28 +8,7 @@ use std::path::PathBuf;
 use tokio::sync::Mutex;
 use url::Url;
 
-/// A secret string: never printed, never in a `Debug` output.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
-    }
-
-    /// The secret itself, for the one place that needs it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+pub use dailyx_common::Secret;
 
 /// OAuth 1.0a user-context credentials.
 #[derive(Debug, Clone)]
@@ -60,7 +39,7 @@ pub struct OAuth2Credentials {
 }
 
 /// An access token and the refresh token that renews it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct OAuth2Tokens {
     #[allow(missing_docs)]
     pub access_token: Secret,
@@ -103,6 +82,34 @@ impl fmt::Debug for XAuth {
     }
 }
 
+/// The token file's contents: the one place the tokens are written out, on purpose.
+#[derive(Serialize, Deserialize)]
+struct TokenFile {
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_at: Option<i64>,
+}
+
+impl From<&OAuth2Tokens> for TokenFile {
+    fn from(t: &OAuth2Tokens) -> TokenFile {
+        TokenFile {
+            access_token: t.access_token.expose().to_owned(),
+            refresh_token: t.refresh_token.as_ref().map(|s| s.expose().to_owned()),
+            expires_at: t.expires_at,
+        }
+    }
+}
+
+impl From<TokenFile> for OAuth2Tokens {
+    fn from(t: TokenFile) -> OAuth2Tokens {
+        OAuth2Tokens {
+            access_token: Secret::new(t.access_token),
+            refresh_token: t.refresh_token.map(Secret::new),
+            expires_at: t.expires_at,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: String,
@@ -118,7 +125,8 @@ impl XAuth {
             .token_file
             .as_ref()
             .and_then(|p| std::fs::read(p).ok())
-            .and_then(|b| serde_json::from_slice::<OAuth2Tokens>(&b).ok());
+            .and_then(|b| serde_json::from_slice::<TokenFile>(&b).ok())
+            .map(OAuth2Tokens::from);
         let tokens = saved.unwrap_or_else(|| creds.tokens.clone());
         XAuth::OAuth2 {
             creds: Box::new(creds),
@@ -249,7 +257,8 @@ fn save_private(path: &std::path::Path, tokens: &OAuth2Tokens) -> std::io::Resul
             options.mode(0o600);
         }
         let mut file = options.open(&tmp)?;
-        file.write_all(&serde_json::to_vec(tokens).map_err(std::io::Error::other)?)?;
+        let saved = TokenFile::from(tokens);
+        file.write_all(&serde_json::to_vec(&saved).map_err(std::io::Error::other)?)?;
         file.sync_all()?;
     }
     std::fs::rename(tmp, path)

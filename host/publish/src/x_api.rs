@@ -133,6 +133,7 @@ impl XClient {
     /// A client for the API at `base` (`https://api.x.com`) signing with `auth`; each call
     /// gives up after `timeout`.
     pub fn new(base: Url, auth: XAuth, timeout: Duration) -> Result<XClient, CallError> {
+        dailyx_common::install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))

@@ -26,8 +26,7 @@ pub mod registry;
 pub mod runtime;
 pub mod runtime_config;
 pub mod secret;
-mod tls;
-pub use tls::install_crypto_provider;
+pub use dailyx_common::install_crypto_provider;
 pub mod watch;
 pub mod world;
 

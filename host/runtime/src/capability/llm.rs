@@ -51,7 +51,7 @@ pub struct LlmService {
 impl LlmService {
     /// A service for `endpoint` (`None`: not configured).
     pub fn new(endpoint: Option<LlmEndpoint>) -> Result<Self, reqwest::Error> {
-        crate::tls::install_crypto_provider();
+        dailyx_common::install_crypto_provider();
         let client = reqwest::Client::builder()
             .no_proxy()
             .connect_timeout(Duration::from_secs(10))

@@ -55,7 +55,7 @@ impl HttpService {
         exact_hosts: ExactHosts,
         credentials: Arc<dyn CredentialSource>,
     ) -> Result<Self, reqwest::Error> {
-        crate::tls::install_crypto_provider();
+        dailyx_common::install_crypto_provider();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()

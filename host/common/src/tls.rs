@@ -1,4 +1,4 @@
-//! TLS set-up shared by the outbound clients.
+//! TLS set-up shared by every outbound client (LLM, HTTP capability, X, SendGrid, Twilio).
 
 /// Installs ring as rustls' process-wide crypto provider (once).
 ///

@@ -45,15 +45,21 @@ impl Drop for Running {
 impl Host {
     /// `live_x`: the X API base to publish to for real (dry-run when `None`).
     fn new(live_x: Option<&str>, extra: &str) -> Host {
-        Host::with_database(live_x, extra, None)
+        Host::with_database(live_x, extra, None, "")
     }
 
     /// A host on the database `url` (another host may share it).
     fn on_postgres(url: &str) -> Host {
-        Host::with_database(None, "", Some(url.to_owned()))
+        Host::with_database(None, "", Some(url.to_owned()), "")
     }
 
-    fn with_database(live_x: Option<&str>, extra: &str, database_url: Option<String>) -> Host {
+    /// `publish`: more lines for the `[publish]` section.
+    fn with_database(
+        live_x: Option<&str>,
+        extra: &str,
+        database_url: Option<String>,
+        publish: &str,
+    ) -> Host {
         let dir = tempfile::tempdir().unwrap();
         let repo = project(dir.path());
         let (dry_run, x_base) = match live_x {
@@ -72,7 +78,7 @@ impl Host {
              public_url = \"http://review.example\"\ndry_run = {dry_run}\n\
              [server]\nworker_poll_secs = 1\npublish_poll_secs = 1\ntick_secs = 1\nschedule_catch_up_hours = 48\n\
              [publish]\nx_api_base = {x_base:?}\nlease_secs = 1\nretry_delay_ms = 50\ntimeout_secs = 1\n\
-             max_rate_limit_wait_secs = 10\n\
+             max_rate_limit_wait_secs = 10\n{publish}\n\
              [notify]\nretry_delay_ms = 20\n{extra}",
             data = dir.path().join("data"),
             plugins = root().join("plugins-registry"),
@@ -1301,4 +1307,160 @@ async fn with_two_hosts_on_one_postgres_only_the_lease_holder_schedules() {
     );
     drop(servers);
     db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thread_that_does_not_fit_the_daily_budget_is_not_started() {
+    let (x, x_addr) = FakeX::start().await;
+    let host = Host::with_database(
+        Some(&format!("http://{x_addr}")),
+        "",
+        None,
+        "daily_post_budget = 1",
+    );
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let (id, texts) = approve_first(&admin).await;
+    assert!(texts.len() >= 2, "the first draft is a thread: {texts:?}");
+    let failed = admin.wait_status(&id, &["error", "posted"]).await;
+    assert_eq!(failed["draft"]["status"], "error", "{failed}");
+    let message = failed["draft"]["last_error"].as_str().unwrap();
+    assert!(message.contains("daily post budget"), "{message}");
+    assert!(x.posts().is_empty(), "nothing posted: {:?}", x.posts());
+    drop(server);
+
+    // With room in the budget, resuming publishes the whole thread once.
+    let config = host.dir.path().join("dailyx.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("daily_post_budget = 1", "daily_post_budget = 17"),
+    )
+    .unwrap();
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let (status, body) = admin
+        .post(&format!("/api/drafts/{id}/resume"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let done = admin.wait_status(&id, &["posted", "error"]).await;
+    assert_eq!(done["draft"]["status"], "posted", "{done}");
+    assert_eq!(done["draft"]["last_error"], Value::Null);
+    assert_thread_posted_once(&x, &texts, &done);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_draft_past_its_review_window_expires_and_cannot_be_approved() {
+    let host = Host::new(None, "");
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let draft = admin.first_draft().await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    assert!(
+        draft["expires_at"].as_i64().is_some(),
+        "a review window is set"
+    );
+    // The window closes (the server's clock job runs every second here).
+    let store = host.store().await;
+    store
+        .execute_admin(&format!(
+            "UPDATE drafts SET expires_at = 1 WHERE id = '{id}'"
+        ))
+        .await
+        .unwrap();
+    let expired = admin.wait_status(&id, &["expired"]).await;
+    assert_eq!(expired["draft"]["status"], "expired");
+    let (status, err) = admin
+        .post(
+            &format!("/api/drafts/{id}/approve"),
+            json!({ "content_hash": draft["content_hash"] }),
+        )
+        .await;
+    assert_eq!(
+        (status, error_code(&err)),
+        (409, "illegal_transition"),
+        "{err}"
+    );
+    let (_, audit) = admin.get(&format!("/api/audit?draft_id={id}")).await;
+    assert!(
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "draft.expire" && e["user_id"].is_null()),
+        "{audit}"
+    );
+    assert!(store.posts(&id).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_channel_that_keeps_failing_is_recorded_and_the_others_still_deliver() {
+    let (smtp, smtp_addr) = SmtpSink::start().await;
+    let (sendgrid, sendgrid_addr) = Recorder::start().await;
+    let (twilio, twilio_addr) = Recorder::start().await;
+    // SendGrid is down for longer than the retries last; Twilio refuses the request (4xx:
+    // permanent, not retried).
+    sendgrid.statuses.lock().unwrap().extend([503; 20]);
+    twilio.statuses.lock().unwrap().push_back(400);
+    let host = Host::new(None, "");
+    let store = host.store().await;
+    store
+        .set_config_value(
+            "notify.channels",
+            &json!([
+                { "kind": "smtp", "host": "127.0.0.1", "port": smtp_addr.port(), "tls": "none", "from": "dailyx@example.com", "to": ["reviewer@example.com"] },
+                { "kind": "sendgrid", "api_base": format!("http://{sendgrid_addr}"), "from": "dailyx@example.com", "to": ["reviewer@example.com"] },
+                { "kind": "twilio_whatsapp", "api_base": format!("http://{twilio_addr}"), "account_sid": "AC123", "from": "+15550001111", "to": ["+15552223333"] },
+            ]),
+            None,
+        )
+        .await
+        .unwrap();
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let draft = admin.first_draft().await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let detail = admin
+        .wait_for("three deliveries", async |api| {
+            let d = api.draft(&id).await;
+            (d["deliveries"].as_array().unwrap().len() == 3).then_some(d)
+        })
+        .await;
+    let by_channel = |name: &str| {
+        detail["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["channel"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_channel("smtp")["status"], "sent");
+    let sg = by_channel("sendgrid");
+    assert_eq!(
+        (sg["status"].as_str(), sg["attempts"].as_i64()),
+        (Some("failed"), Some(4)),
+        "{sg}"
+    );
+    assert!(sg["error"].as_str().unwrap().contains("503"), "{sg}");
+    assert_eq!(sendgrid.bodies().len(), 4, "tried max_tries times");
+    let tw = by_channel("twilio_whatsapp");
+    assert_eq!(
+        (tw["status"].as_str(), tw["attempts"].as_i64()),
+        (Some("failed"), Some(1)),
+        "{tw}"
+    );
+    assert!(tw["error"].as_str().unwrap().contains("400"), "{tw}");
+    assert!(!smtp.messages.lock().unwrap().is_empty());
+    // The draft is still there to review, and the failures are counted.
+    assert_eq!(admin.draft(&id).await["draft"]["status"], draft["status"]);
+    let (_, metrics) = admin.get("/api/metrics").await;
+    let metrics = metrics.as_str().unwrap().to_owned();
+    assert!(
+        metrics.lines().any(|l| l.starts_with("notify_total")
+            && l.contains("channel=\"sendgrid\"")
+            && l.contains("outcome=\"failed\"")),
+        "{metrics}"
+    );
+    assert_no_secrets(&host, &[]);
 }

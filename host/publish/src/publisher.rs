@@ -155,6 +155,12 @@ impl Publisher {
             ));
         }
         let mut posts = self.store.posts(&draft.id).await?;
+        // A thread that does not fit in what is left of the budget is not started: half a
+        // thread on the timeline is worse than a thread a day late.
+        let unposted = draft.tweets.len().saturating_sub(posts.len());
+        if posts.is_empty() {
+            self.check_budget(unposted as i64).await?;
+        }
         for tweet in &draft.tweets {
             if let Some(done) = posts.iter().find(|p| p.position == tweet.position) {
                 if done.text != tweet.text {
@@ -243,7 +249,7 @@ impl Publisher {
                     self.settings.max_tries
                 )));
             }
-            self.check_budget().await?;
+            self.check_budget(1).await?;
             let body = CreatePost {
                 text: text.to_owned(),
                 reply: reply_to.clone().map(|id| Reply {
@@ -404,7 +410,8 @@ impl Publisher {
         }
     }
 
-    async fn check_budget(&self) -> Result<(), PublishError> {
+    /// Refuses unless `needed` more real posts fit in the rolling 24-hour budget.
+    async fn check_budget(&self, needed: i64) -> Result<(), PublishError> {
         let Some(budget) = self
             .settings
             .daily_post_budget
@@ -413,9 +420,11 @@ impl Publisher {
             return Ok(());
         };
         let used = self.store.posts_since(now_ms() - 24 * 3600 * 1000).await?;
-        if used >= i64::from(budget) {
+        let left = (i64::from(budget) - used).max(0);
+        if needed > left {
             return Err(PublishError::Failed(format!(
-                "the daily post budget of {budget} posts per 24 hours is used up; resume later"
+                "the daily post budget is {budget} posts per 24 hours and {left} are left, \
+                 {needed} needed; resume later"
             )));
         }
         Ok(())

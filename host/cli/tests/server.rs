@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::fakes::{FakeX, Recorder, SmtpSink, XFault};
+use common::fakes::{FakeX, OtlpSink, Recorder, SmtpSink, XFault};
 use common::{project, root};
 use dailyx_store::Store;
 use dailyx_tests::db::TestDb;
@@ -1463,4 +1463,53 @@ async fn a_channel_that_keeps_failing_is_recorded_and_the_others_still_deliver()
         "{metrics}"
     );
     assert_no_secrets(&host, &[]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn spans_are_exported_over_otlp_when_a_collector_is_configured() {
+    let (collector, collector_addr) = OtlpSink::start().await;
+    let host = Host::new(None, "");
+    let server = host.start(&[
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            &format!("http://{collector_addr}"),
+        ),
+        ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+    ]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let draft = admin.first_draft().await;
+    let run_id = draft["run_id"].as_str().unwrap().to_owned();
+    let spans = admin
+        .wait_for("the run's and the requests' spans", async |_| {
+            let spans = collector.spans();
+            let run = spans
+                .iter()
+                .any(|s| s.name == "run" && s.attributes.get("run_id") == Some(&run_id));
+            let request = spans.iter().any(|s| {
+                s.name == "request"
+                    && s.attributes.get("route").map(String::as_str) == Some("/api/drafts/{id}")
+                    && s.attributes
+                        .get("request_id")
+                        .is_some_and(|id| !id.is_empty())
+            });
+            (run && request).then_some(spans)
+        })
+        .await;
+    assert!(spans.iter().all(|s| s.service == "dailyx"), "{spans:?}");
+    // Nothing secret is exported.
+    let raw = collector.raw.lock().unwrap().concat();
+    let raw = String::from_utf8_lossy(&raw);
+    for secret in [
+        ADMIN_PASSWORD,
+        X_SECRET,
+        X_TOKEN_SECRET,
+        SENDGRID_KEY,
+        TWILIO_TOKEN,
+    ] {
+        assert!(!raw.contains(secret), "{secret} exported");
+    }
+    assert!(
+        !raw.contains(admin.cookie.as_deref().unwrap()),
+        "session id exported"
+    );
 }

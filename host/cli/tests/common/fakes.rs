@@ -268,3 +268,96 @@ impl SmtpSink {
         (sink, addr)
     }
 }
+
+/// A span as the fake OTLP collector received it.
+#[derive(Debug, Clone)]
+pub struct ReceivedSpan {
+    pub name: String,
+    /// String and integer attributes, as text.
+    pub attributes: HashMap<String, String>,
+    /// The `service.name` of the resource it came with.
+    pub service: String,
+}
+
+/// An OpenTelemetry collector's OTLP/HTTP traces endpoint (`POST /v1/traces`, protobuf).
+#[derive(Clone, Default)]
+pub struct OtlpSink {
+    pub spans: Arc<Mutex<Vec<ReceivedSpan>>>,
+    /// Every request body as received (to check that no secret is exported).
+    pub raw: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+impl OtlpSink {
+    pub async fn start() -> (OtlpSink, SocketAddr) {
+        let sink = OtlpSink::default();
+        let app = Router::new()
+            .route("/v1/traces", post(receive_traces))
+            .with_state(sink.clone());
+        (sink.clone(), serve(app).await)
+    }
+
+    pub fn spans(&self) -> Vec<ReceivedSpan> {
+        self.spans.lock().unwrap().clone()
+    }
+}
+
+async fn receive_traces(
+    State(sink): State<OtlpSink>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+    use prost::Message;
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if content_type != "application/x-protobuf" {
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, content_type.to_owned()).into_response();
+    }
+    let Ok(request) = ExportTraceServiceRequest::decode(body.as_ref()) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    sink.raw.lock().unwrap().push(body.to_vec());
+    let text = |v: &Option<opentelemetry_proto::tonic::common::v1::AnyValue>| match v
+        .as_ref()
+        .and_then(|v| v.value.as_ref())
+    {
+        Some(Any::StringValue(s)) => s.clone(),
+        Some(Any::IntValue(i)) => i.to_string(),
+        Some(Any::BoolValue(b)) => b.to_string(),
+        Some(other) => format!("{other:?}"),
+        None => String::new(),
+    };
+    let mut received = Vec::new();
+    for resource_spans in request.resource_spans {
+        let service = resource_spans
+            .resource
+            .iter()
+            .flat_map(|r| r.attributes.iter())
+            .find(|kv| kv.key == "service.name")
+            .map(|kv| text(&kv.value))
+            .unwrap_or_default();
+        for scope in resource_spans.scope_spans {
+            for span in scope.spans {
+                received.push(ReceivedSpan {
+                    name: span.name,
+                    attributes: span
+                        .attributes
+                        .iter()
+                        .map(|kv| (kv.key.clone(), text(&kv.value)))
+                        .collect(),
+                    service: service.clone(),
+                });
+            }
+        }
+    }
+    sink.spans.lock().unwrap().extend(received);
+    (
+        StatusCode::OK,
+        [("content-type", "application/x-protobuf")],
+        Vec::<u8>::new(),
+    )
+        .into_response()
+}

@@ -11,6 +11,9 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry};
 
+/// The registry behind the global filter: what the output layers see.
+type Filtered = tracing_subscriber::layer::Layered<EnvFilter, Registry>;
+
 /// Flushes the trace exporter when dropped (at the end of `main`).
 pub struct LogGuard {
     traces: Option<SdkTracerProvider>,
@@ -31,11 +34,11 @@ impl Drop for LogGuard {
 pub fn init(config: &LogConfig) -> LogGuard {
     let filter = EnvFilter::try_new(&config.filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
-    let fmt: Box<dyn Layer<Registry> + Send + Sync> = if config.json {
+    let mut layers: Vec<Box<dyn Layer<Filtered> + Send + Sync>> = vec![if config.json {
         fmt.json().flatten_event(true).boxed()
     } else {
         fmt.compact().boxed()
-    };
+    }];
     let traces = match otlp_endpoint() {
         Some(endpoint) => match tracer_provider(&endpoint) {
             Ok(provider) => Some(provider),
@@ -46,14 +49,19 @@ pub fn init(config: &LogConfig) -> LogGuard {
         },
         None => None,
     };
-    let otel = traces.as_ref().map(|provider| {
-        tracing_opentelemetry::layer()
-            .with_tracer(provider.tracer("dailyx"))
-            .boxed()
-    });
-    // The filter applies to both: what is not logged is not traced either.
+    if let Some(provider) = &traces {
+        layers.push(
+            tracing_opentelemetry::layer()
+                .with_tracer(provider.tracer("dailyx"))
+                .boxed(),
+        );
+    }
+    // One global filter in front of both: what is not logged is not traced either. (As a
+    // per-layer `with_filter` it silently dropped most events once a directive such as
+    // `sqlx=warn` had filtered one out on a thread.)
     let result = tracing_subscriber::registry()
-        .with(fmt.and_then(otel).with_filter(filter))
+        .with(filter)
+        .with(layers)
         .try_init();
     if let Err(e) = result {
         eprintln!("warning: logging already initialised: {e}");

@@ -74,6 +74,7 @@ pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeEr
         heartbeats: Default::default(),
         node_id: parts.node_id,
         draft_pages: Default::default(),
+        holds_scheduler_lease: Default::default(),
     })))
 }
 

@@ -7,6 +7,7 @@ use crate::state::{AppState, Heartbeats};
 use dailyx_store::{StoreError, now_ms};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
 use utoipa::ToSchema;
 
 /// The `app_config` key.
@@ -108,11 +109,18 @@ pub async fn load(state: &AppState) -> Result<Option<(Schedule, i64)>, StoreErro
 /// One scheduler pass: if this host holds the lease and a slot is due, queue its run.
 pub async fn tick(state: &AppState) -> Result<(), StoreError> {
     let lease_ms = (state.settings.tick.as_millis() as i64) * 3;
-    if !state
+    let held = state
         .store
         .acquire_lease(SCHEDULER_LEASE, &state.node_id, lease_ms)
-        .await?
-    {
+        .await?;
+    if state.holds_scheduler_lease.swap(held, Ordering::Relaxed) != held {
+        if held {
+            tracing::info!(node = %state.node_id, "this host now holds the scheduler lease");
+        } else {
+            tracing::info!(node = %state.node_id, "this host no longer holds the scheduler lease");
+        }
+    }
+    if !held {
         return Ok(());
     }
     Heartbeats::beat(&state.heartbeats.scheduler);

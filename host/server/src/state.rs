@@ -116,6 +116,8 @@ pub struct Inner {
     pub heartbeats: Heartbeats,
     /// This process, in leases and logs.
     pub node_id: String,
+    /// Whether this host held the scheduler lease at its last pass (to log the changes).
+    pub holds_scheduler_lease: std::sync::atomic::AtomicBool,
     /// Serialised pages of `GET /api/drafts` at the current revision.
     pub draft_pages: crate::api::page_cache::PageCache,
 }

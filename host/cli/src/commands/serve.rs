@@ -55,9 +55,11 @@ fn x_auth(config: &Config) -> Result<Option<XAuth>> {
 
 /// Creates the first admin when there is no user: name `admin`, password from
 /// `DAILYX_ADMIN_PASSWORD` or generated and printed once (on stdout, never in a log).
-async fn first_admin(store: &Store) -> Result<()> {
+/// Creates the first admin on an empty user table. Returns `false` when another host starting
+/// on the same database at the same moment created it first (not an error).
+async fn first_admin(store: &Store) -> Result<bool> {
     if store.user_count().await? > 0 {
-        return Ok(());
+        return Ok(true);
     }
     let (password, generated) = match std::env::var("DAILYX_ADMIN_PASSWORD")
         .ok()
@@ -70,7 +72,14 @@ async fn first_admin(store: &Store) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("DAILYX_ADMIN_PASSWORD: {e}"))?;
     let hash =
         password::hash(&password).map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
-    store.create_user("admin", &hash, Role::Admin).await?;
+    match store.create_user("admin", &hash, Role::Admin).await {
+        Ok(_) => {}
+        Err(dailyx_store::StoreError::Conflict { .. }) => {
+            println!("the first admin was created by another host starting on the same database");
+            return Ok(false);
+        }
+        Err(e) => return Err(e.into()),
+    }
     if generated {
         println!(
             "created the first admin: user `admin`, password `{password}` (shown once; change it with `dailyx users passwd admin`)"
@@ -78,7 +87,7 @@ async fn first_admin(store: &Store) -> Result<()> {
     } else {
         println!("created the first admin: user `admin`, password from DAILYX_ADMIN_PASSWORD");
     }
-    Ok(())
+    Ok(true)
 }
 
 pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
@@ -136,8 +145,9 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
         config.notify_settings(),
     );
 
-    first_admin(&store).await?;
-    let first_start = store.runs(1, 0).await?.is_empty();
+    // The host that lost the race for the first admin leaves the first run to the winner.
+    let won_first_admin = first_admin(&store).await?;
+    let first_start = won_first_admin && store.runs(1, 0).await?.is_empty();
     let pipeline = Arc::new(pipeline);
     let state = dailyx_server::state(
         Parts {

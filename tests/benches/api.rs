@@ -155,7 +155,7 @@ async fn session(store: &Store) -> String {
         .await
         .expect("user");
     let session = random_token();
-    let expires = jiff::Timestamp::now().as_millisecond() + 3_600_000;
+    let expires = dailyx_store::now_ms() + 3_600_000;
     store
         .create_session(&session, "unused", &user.id, None, None, expires)
         .await

@@ -1,9 +1,5 @@
-use dailyx_store::{NewAuditEntry, Role, Store, StoreError, sha256_hex};
+use dailyx_store::{NewAuditEntry, Role, Store, StoreError, now_ms, sha256_hex};
 use dailyx_tests::db::TestDb;
-
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
 
 async fn session_count(s: &Store) -> i64 {
     let rows = s

@@ -1165,11 +1165,8 @@ async fn notifications_carry_single_use_action_links() {
     assert_no_secrets(&host, &[&approve, &edit, &skip]);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_scheduler_runs_a_slot_once_across_restarts() {
-    let host = Host::new(None, "");
-    let store = host.store().await;
-    // Midnight UTC every day, set long ago, caught up for two days: today's midnight is due.
+/// Midnight UTC every day, set long ago (catch-up is two days here): today's midnight is due.
+async fn midnight_schedule_set_long_ago(store: &Store) {
     store
         .set_config_value(
             "schedule",
@@ -1182,6 +1179,13 @@ async fn the_scheduler_runs_a_slot_once_across_restarts() {
         .execute_admin("UPDATE app_config SET updated_at = 0 WHERE key = 'schedule'")
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scheduler_runs_a_slot_once_across_restarts() {
+    let host = Host::new(None, "");
+    let store = host.store().await;
+    midnight_schedule_set_long_ago(&store).await;
     let scheduled = async || {
         let runs = store.runs(100, 0).await.unwrap();
         runs.into_iter()
@@ -1214,28 +1218,15 @@ async fn with_two_hosts_on_one_postgres_only_the_lease_holder_schedules() {
         return;
     };
     let store = &db.store;
-    store
-        .set_config_value(
-            "schedule",
-            &json!({ "cron": "0 0 * * *", "timezone": "UTC" }),
-            None,
-        )
-        .await
-        .unwrap();
-    store
-        .execute_admin("UPDATE app_config SET updated_at = 0 WHERE key = 'schedule'")
-        .await
-        .unwrap();
+    midnight_schedule_set_long_ago(store).await;
     let hosts = [Host::on_postgres(&db.url), Host::on_postgres(&db.url)];
     let mut servers: Vec<Option<Running>> = hosts.iter().map(|h| Some(h.start(&[]))).collect();
-    let node = |r: &Running| {
-        let host = std::fs::read_to_string("/etc/hostname")
-            .map(|h| h.trim().to_owned())
-            .ok()
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| "host".into());
-        format!("{host}-{}", r.child.id())
-    };
+    // Each server's node id, as its health endpoint reports it (the id in the leases table).
+    let mut nodes = Vec::new();
+    for r in servers.iter().flatten() {
+        let (_, health) = Api::anonymous(&r.base).get("/api/health").await;
+        nodes.push(health["node_id"].as_str().unwrap().to_owned());
+    }
     let scheduled = async || {
         store
             .runs(100, 0)
@@ -1261,9 +1252,9 @@ async fn with_two_hosts_on_one_postgres_only_the_lease_holder_schedules() {
         .await
         .unwrap()
         .expect("held");
-    let holder_index = servers
+    let holder_index = nodes
         .iter()
-        .position(|s| s.as_ref().is_some_and(|r| node(r) == holder))
+        .position(|n| *n == holder)
         .expect("the holder is one of the two hosts");
     // Each host touched slots only while it held the lease (the lease may change hands
     // under load; the log says when), and one host queued the run.
@@ -1311,7 +1302,7 @@ async fn with_two_hosts_on_one_postgres_only_the_lease_holder_schedules() {
 
     // The holder dies: the other host takes the lease over once it expires (3 ticks).
     servers[holder_index].take();
-    let other_node = node(servers[other].as_ref().unwrap());
+    let other_node = &nodes[other];
     let started = Instant::now();
     while store.lease_holder("scheduler").await.unwrap().as_deref() != Some(other_node.as_str()) {
         assert!(

@@ -242,14 +242,7 @@ impl Store {
             .await?
             .rows_affected()
         });
-        if n == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::Conflict {
-                kind: "publish attempt",
-                id: id.to_owned(),
-            })
-        }
+        still_held(n, id)
     }
 
     /// Ends an attempt `owner` holds as `unconfirmed` (the call may or may not have reached X)
@@ -275,14 +268,7 @@ impl Store {
             .await?
             .rows_affected()
         });
-        if n == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::Conflict {
-                kind: "publish attempt",
-                id: id.to_owned(),
-            })
-        }
+        still_held(n, id)
     }
 
     /// Records a posted tweet and its attempt's success, atomically and only if `owner` still
@@ -361,5 +347,18 @@ impl AttemptEnd {
             AttemptEnd::Unconfirmed => "unconfirmed",
             AttemptEnd::Failed => "failed",
         }
+    }
+}
+
+/// An update fenced on the lease owner touched the attempt (`rows == 1`), or another publisher
+/// has taken it over (or it has ended): [`StoreError::Conflict`].
+fn still_held(rows: u64, id: &str) -> Result<(), StoreError> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict {
+            kind: "publish attempt",
+            id: id.to_owned(),
+        })
     }
 }

@@ -184,6 +184,8 @@ async fn serve_dailyx(store: Store, data: &std::path::Path) -> SocketAddr {
             publisher: Arc::new(publisher),
             notifier: Arc::new(notifier),
             node_id: "bench".into(),
+            vault: Arc::new(dailyx_common::Vault::from_key(&[0u8; 32])),
+            llm_from_file: None,
         },
         ServerSettings::default(),
     )

@@ -5,7 +5,7 @@ use crate::error::{PipelineError, RecheckError};
 use crate::heartbeat::Heartbeat;
 use crate::progress::{Progress, ProgressSink, Silent};
 use crate::retry::{backoff, is_transient};
-use crate::settings::PipelineSettings;
+use crate::settings::{LiveSettings, PipelineSettings};
 use crate::state::RunState;
 use crate::steps::Step;
 use backon::Retryable;
@@ -57,6 +57,7 @@ pub struct Pipeline {
     /// Component digests this process already recorded in `components` (one write each, not
     /// one per step).
     recorded: Mutex<HashSet<String>>,
+    live: LiveSettings,
 }
 
 impl Pipeline {
@@ -65,10 +66,16 @@ impl Pipeline {
         Pipeline {
             runtime,
             store,
+            live: LiveSettings::new(&settings),
             settings,
             progress: Arc::new(Silent),
             recorded: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// The settings an operator may change while the host runs (persona, dry-run).
+    pub fn live(&self) -> &LiveSettings {
+        &self.live
     }
 
     /// Reports progress to `sink`.
@@ -116,12 +123,7 @@ impl Pipeline {
     ) -> Result<Run, PipelineError> {
         let id = new_id();
         let previous = self.store.previous_success_started_at(&id).await?;
-        let ctx = new_context(
-            &id,
-            &self.settings.timezone,
-            previous,
-            self.settings.dry_run,
-        );
+        let ctx = new_context(&id, &self.settings.timezone, previous, self.live.dry_run());
         let run = NewRun {
             trigger: trigger.to_owned(),
             run_date: ctx.date.clone(),
@@ -150,7 +152,7 @@ impl Pipeline {
             &id,
             &self.settings.timezone,
             previous.previous_run_at_ms,
-            self.settings.dry_run,
+            self.live.dry_run(),
         );
         let run = NewRun {
             trigger: "regenerate".to_owned(),
@@ -480,7 +482,7 @@ impl Pipeline {
 
     fn component_name(&self, step: Step) -> String {
         match step {
-            Step::Persona => self.settings.persona.clone(),
+            Step::Persona => self.live.persona(),
             other => other.stage().to_owned(),
         }
     }

@@ -1,5 +1,7 @@
 //! How the pipeline runs: which components, leases, retries, review window.
 
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Pipeline settings (from the `[pipeline]` section of dailyx.toml).
@@ -79,4 +81,49 @@ pub fn default_worker_id() -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "host".into());
     format!("{host}-{}", std::process::id())
+}
+
+/// The pipeline settings an operator may change from the console while the host runs. They
+/// start as the file's values; a run reads them when it is queued (dry-run, recorded in its
+/// context) and when its persona step runs.
+#[derive(Debug)]
+pub struct LiveSettings {
+    persona: RwLock<String>,
+    dry_run: AtomicBool,
+}
+
+impl LiveSettings {
+    pub(crate) fn new(settings: &PipelineSettings) -> Self {
+        LiveSettings {
+            persona: RwLock::new(settings.persona.clone()),
+            dry_run: AtomicBool::new(settings.dry_run),
+        }
+    }
+
+    /// The persona component runs write as.
+    pub fn persona(&self) -> String {
+        self.persona
+            .read()
+            .map(|p| p.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Sets the persona component.
+    pub fn set_persona(&self, name: &str) {
+        let mut p = self
+            .persona
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *p = name.to_owned();
+    }
+
+    /// Whether new runs are dry-run.
+    pub fn dry_run(&self) -> bool {
+        self.dry_run.load(Ordering::Relaxed)
+    }
+
+    /// Sets dry-run for new runs.
+    pub fn set_dry_run(&self, on: bool) {
+        self.dry_run.store(on, Ordering::Relaxed);
+    }
 }

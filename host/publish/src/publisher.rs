@@ -20,6 +20,7 @@ use dailyx_store::{
     PublishAttempt, Store, StoreError, content_hash, now_ms,
 };
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
@@ -90,6 +91,8 @@ pub struct Publisher {
     store: Store,
     x: Option<Arc<XClient>>,
     settings: PublishSettings,
+    /// Dry-run for drafts not yet started (the console may switch it while the host runs).
+    dry_run: AtomicBool,
     owner: String,
     user_id: OnceCell<String>,
 }
@@ -105,6 +108,7 @@ impl Publisher {
         Publisher {
             store,
             x,
+            dry_run: AtomicBool::new(settings.dry_run),
             settings,
             owner: owner.into(),
             user_id: OnceCell::new(),
@@ -114,6 +118,27 @@ impl Publisher {
     /// The settings.
     pub fn settings(&self) -> &PublishSettings {
         &self.settings
+    }
+
+    /// Whether drafts not yet started are published in dry-run.
+    pub fn dry_run(&self) -> bool {
+        self.dry_run.load(Ordering::Relaxed)
+    }
+
+    /// Whether X credentials are configured (real publishing is possible).
+    pub fn can_publish(&self) -> bool {
+        self.x.is_some()
+    }
+
+    /// Switches dry-run for drafts not yet started. A draft keeps the mode its first position
+    /// was published in, so a thread is never half real and half dry-run. Turning dry-run off
+    /// without X credentials is refused.
+    pub fn set_dry_run(&self, on: bool) -> Result<(), PublishError> {
+        if !on && self.x.is_none() {
+            return Err(PublishError::NoCredentials);
+        }
+        self.dry_run.store(on, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Publishes draft `id` (in `publishing`), continuing at its first unposted position.
@@ -155,11 +180,13 @@ impl Publisher {
             ));
         }
         let mut posts = self.store.posts(&draft.id).await?;
+        // A draft keeps the mode it started in; a new one takes the current switch.
+        let dry_run = posts.first().map_or_else(|| self.dry_run(), |p| p.dry_run);
         // A thread that does not fit in what is left of the budget is not started: half a
         // thread on the timeline is worse than a thread a day late.
         let unposted = draft.tweets.len().saturating_sub(posts.len());
         if posts.is_empty() {
-            self.check_budget(unposted as i64).await?;
+            self.check_budget(unposted as i64, dry_run).await?;
         }
         for tweet in &draft.tweets {
             if let Some(done) = posts.iter().find(|p| p.position == tweet.position) {
@@ -182,7 +209,13 @@ impl Publisher {
                 )));
             }
             let post = self
-                .publish_position(&draft.id, tweet.position, &tweet.text, previous.flatten())
+                .publish_position(
+                    &draft.id,
+                    tweet.position,
+                    &tweet.text,
+                    previous.flatten(),
+                    dry_run,
+                )
                 .await?;
             crash_point("between", tweet.position);
             posts.push(post);
@@ -206,6 +239,7 @@ impl Publisher {
         position: i64,
         text: &str,
         reply_to: Option<String>,
+        dry_run: bool,
     ) -> Result<PostRecord, PublishError> {
         let mut last_error = String::new();
         let mut delay = self.settings.retry_delay;
@@ -249,7 +283,7 @@ impl Publisher {
                     self.settings.max_tries
                 )));
             }
-            self.check_budget(1).await?;
+            self.check_budget(1, dry_run).await?;
             let body = CreatePost {
                 text: text.to_owned(),
                 reply: reply_to.clone().map(|id| Reply {
@@ -266,7 +300,7 @@ impl Publisher {
                     try_number,
                     owner: &self.owner,
                     lease_ms: self.lease_ms(),
-                    dry_run: self.settings.dry_run,
+                    dry_run,
                     request: &request,
                 })
                 .await
@@ -278,7 +312,7 @@ impl Publisher {
                 Err(e) => return Err(e.into()),
             };
             crash_point("before_call", position);
-            if self.settings.dry_run {
+            if dry_run {
                 return self.record(&attempt, None, text).await;
             }
             let x = self.x.as_ref().ok_or(PublishError::NoCredentials)?;
@@ -411,12 +445,8 @@ impl Publisher {
     }
 
     /// Refuses unless `needed` more real posts fit in the rolling 24-hour budget.
-    async fn check_budget(&self, needed: i64) -> Result<(), PublishError> {
-        let Some(budget) = self
-            .settings
-            .daily_post_budget
-            .filter(|_| !self.settings.dry_run)
-        else {
+    async fn check_budget(&self, needed: i64, dry_run: bool) -> Result<(), PublishError> {
+        let Some(budget) = self.settings.daily_post_budget.filter(|_| !dry_run) else {
             return Ok(());
         };
         let used = self.store.posts_since(now_ms() - 24 * 3600 * 1000).await?;

@@ -35,6 +35,8 @@ pub use dailyx_world::types;
 pub use events::{CapabilityEvent, ComponentId, Outcome};
 pub use manifest::{Manifest, ManifestEntry};
 pub use registry::{LoadProblem, Registry};
-pub use runtime::{CallError, CallRecord, ComponentSummary, ReloadReport, Runtime, StartError};
+pub use runtime::{
+    CallError, CallRecord, ComponentSummary, LastReload, ReloadReport, Runtime, StartError,
+};
 pub use runtime_config::RuntimeConfig;
 pub use world::Stage;

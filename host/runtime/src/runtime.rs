@@ -12,13 +12,13 @@ use crate::registry::{
 };
 use crate::runtime_config::RuntimeConfig;
 use crate::world::Stage;
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use dailyx_world::types::AgentError;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use wasmtime::component::Linker;
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 
@@ -44,6 +44,15 @@ pub struct ReloadReport {
     pub problems: Vec<LoadProblem>,
     /// Set when the manifest could not be read; nothing changed.
     pub manifest_error: Option<String>,
+}
+
+/// The last (re)load: when it finished and what it changed.
+#[derive(Debug, Clone)]
+pub struct LastReload {
+    /// When it finished.
+    pub at: SystemTime,
+    /// What it changed.
+    pub report: ReloadReport,
 }
 
 /// Why a call failed on the host side (the agent's own error is `Agent`).
@@ -157,6 +166,7 @@ pub struct Runtime {
     cache_dir: Option<PathBuf>,
     registry: ArcSwap<Registry>,
     reload_lock: tokio::sync::Mutex<()>,
+    last_reload: ArcSwapOption<LastReload>,
     _ticker: EpochTicker,
 }
 
@@ -190,6 +200,7 @@ impl Runtime {
             cache_dir: config.cache_dir,
             registry: ArcSwap::from_pointee(Registry::default()),
             reload_lock: tokio::sync::Mutex::new(()),
+            last_reload: ArcSwapOption::empty(),
         });
         runtime.reload().await;
         Ok(runtime)
@@ -198,6 +209,11 @@ impl Runtime {
     /// The current registry (a snapshot; later reloads do not change it).
     pub fn registry(&self) -> Arc<Registry> {
         self.registry.load_full()
+    }
+
+    /// The last (re)load, by the watcher, the API or start-up.
+    pub fn last_reload(&self) -> Option<Arc<LastReload>> {
+        self.last_reload.load_full()
     }
 
     /// The plugins directory.
@@ -246,6 +262,10 @@ impl Runtime {
         if let Some(e) = &report.manifest_error {
             tracing::error!("{e}; the current components keep serving");
         }
+        self.last_reload.store(Some(Arc::new(LastReload {
+            at: SystemTime::now(),
+            report: report.clone(),
+        })));
         report
     }
 

@@ -15,6 +15,7 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
     let mut handles = vec![
         tokio::spawn(publisher(state.clone())),
         tokio::spawn(clock(state.clone())),
+        tokio::spawn(crate::api::live::watch_drafts(state.clone())),
     ];
     if state.settings.run_worker {
         handles.push(tokio::spawn(worker(state.clone())));
@@ -99,6 +100,10 @@ async fn clock(state: AppState) {
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
+        // Settings another host changed (persona, dry-run, LLM) apply here within a tick.
+        if let Err(e) = crate::live_settings::sync(&state).await {
+            tracing::error!(error = %e, "cannot read the runtime settings");
+        }
         if state.settings.run_scheduler
             && let Err(e) = scheduler::tick(&state).await
         {

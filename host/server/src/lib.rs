@@ -10,8 +10,10 @@ pub mod actions;
 pub mod api;
 mod audit;
 pub mod auth;
+pub mod console;
 pub mod error;
 pub mod jobs;
+pub mod live_settings;
 pub mod review;
 pub mod scheduler;
 pub mod state;
@@ -40,6 +42,10 @@ pub struct Parts {
     pub notifier: Arc<dailyx_notify::Notifier>,
     /// This process, in leases and logs.
     pub node_id: String,
+    /// Seals the credentials set at run time (the LLM key).
+    pub vault: Arc<dailyx_common::Vault>,
+    /// The LLM endpoint of the config file (the console's choices override it).
+    pub llm_from_file: Option<dailyx_runtime::capability::llm::LlmEndpoint>,
 }
 
 /// Why the server could not start.
@@ -75,6 +81,10 @@ pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeEr
         node_id: parts.node_id,
         draft_pages: Default::default(),
         holds_scheduler_lease: Default::default(),
+        vault: parts.vault,
+        llm_from_file: parts.llm_from_file,
+        settings_revision: Default::default(),
+        drafts_changed: tokio::sync::watch::Sender::new(Default::default()),
     })))
 }
 
@@ -95,6 +105,11 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    // Settings changed in the console on an earlier run (or on another host) apply before the
+    // first request.
+    if let Err(e) = live_settings::sync(&state).await {
+        tracing::error!(error = %e, "cannot read the runtime settings; the file's values apply");
+    }
     let jobs = jobs::spawn_all(&state);
     let app = api::router(state);
     let result = axum::serve(

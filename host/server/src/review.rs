@@ -111,6 +111,14 @@ async fn recheck(
         .map_err(recheck_error)
 }
 
+/// Runs the policy on proposed `texts` for draft `id` without changing anything: the
+/// console's live re-check while a reviewer edits.
+pub async fn check(state: &AppState, id: &str, texts: &[String]) -> Result<PolicyReport, ApiError> {
+    validate_texts(texts)?;
+    let draft = state.store.draft(id).await?;
+    recheck(state, &draft, texts).await
+}
+
 /// Replaces the draft's text with `texts` if it is still at `version`; the policy re-check's
 /// verdict and report are stored with it.
 pub async fn edit(

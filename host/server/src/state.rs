@@ -120,6 +120,14 @@ pub struct Inner {
     pub holds_scheduler_lease: std::sync::atomic::AtomicBool,
     /// Serialised pages of `GET /api/drafts` at the current revision.
     pub draft_pages: crate::api::page_cache::PageCache,
+    /// Seals the credentials set at run time.
+    pub vault: Arc<dailyx_common::Vault>,
+    /// The LLM endpoint of the config file (the console's choices override it).
+    pub llm_from_file: Option<dailyx_runtime::capability::llm::LlmEndpoint>,
+    /// The settings revision last applied (see `live_settings::sync`).
+    pub settings_revision: AtomicI64,
+    /// The drafts' latest revision and counts, for the live streams.
+    pub drafts_changed: tokio::sync::watch::Sender<crate::api::live::DraftsChanged>,
 }
 
 /// The shared state, cheap to clone.

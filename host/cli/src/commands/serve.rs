@@ -106,7 +106,15 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
                 bind.as_deref().unwrap_or(&config.bind)
             )
         })?;
-    let runtime = Runtime::start(config.runtime_config()?).await?;
+    let runtime_config = config.runtime_config()?;
+    let llm_from_file = runtime_config.llm.clone();
+    // Credentials set in the console are sealed under this key (DAILYX_MASTER_KEY, or a key
+    // file created 0600 in the data directory on first start).
+    let vault = Arc::new(
+        dailyx_common::Vault::open(&config.data_dir.join("master.key"))
+            .context("cannot open the credentials vault")?,
+    );
+    let runtime = Runtime::start(runtime_config).await?;
     for (name, problem) in &runtime.registry().problems {
         eprintln!(
             "warning: component `{name}` is not loaded: {}",
@@ -157,6 +165,8 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
             publisher: Arc::new(publisher),
             notifier: Arc::new(notifier),
             node_id,
+            vault,
+            llm_from_file,
         },
         config.server_settings(),
     )?;

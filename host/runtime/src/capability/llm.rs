@@ -68,6 +68,11 @@ impl LlmService {
         self.endpoint.store(endpoint.map(Arc::new));
     }
 
+    /// The endpoint in use (`None`: not configured).
+    pub fn endpoint(&self) -> Option<Arc<LlmEndpoint>> {
+        self.endpoint.load_full()
+    }
+
     /// Whether an endpoint is configured.
     pub fn is_configured(&self) -> bool {
         self.endpoint.load().is_some()

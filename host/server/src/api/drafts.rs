@@ -56,6 +56,44 @@ pub struct DraftDetail {
     /// Notification deliveries.
     #[schema(value_type = Vec<Object>)]
     pub deliveries: Vec<serde_json::Value>,
+    /// Provenance: the materials the run collected that the tweets cite (ids in each tweet's
+    /// `material_ids`), with their links.
+    #[schema(value_type = Vec<Object>)]
+    pub materials: Vec<dailyx_runtime::types::Material>,
+}
+
+/// `POST /api/drafts/{id}/check`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// The proposed tweets, in order.
+    pub tweets: Vec<String>,
+}
+
+/// A finding of the policy.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FindingView {
+    #[allow(missing_docs)]
+    pub code: String,
+    /// `info`, `warn` or `fail`.
+    pub severity: String,
+    #[allow(missing_docs)]
+    pub message: String,
+    /// The tweet it is pinned to (0-based), if any.
+    pub tweet_position: Option<u32>,
+}
+
+/// The policy's verdict on proposed text.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckResult {
+    /// `pass`, `warn` or `fail`.
+    pub verdict: String,
+    #[allow(missing_docs)]
+    pub findings: Vec<FindingView>,
+    /// X's weighted length of each tweet.
+    pub weighted_lengths: Vec<u32>,
+    /// The limit per tweet.
+    pub max_weighted_length: u32,
 }
 
 /// `POST /api/drafts/{id}/edit`.
@@ -199,6 +237,15 @@ pub async fn get(
         state.store.capability_events(&draft.run_id),
         state.store.deliveries(&id),
     )?;
+    let cited: std::collections::HashSet<&str> = draft
+        .tweets
+        .iter()
+        .flat_map(|t| t.material_ids.0.iter().map(String::as_str))
+        .collect();
+    let materials = dailyx_pipeline::collected_materials(&steps)
+        .into_iter()
+        .filter(|m| cited.contains(m.id.as_str()))
+        .collect();
     Ok(Json(DraftDetail {
         draft: draft.into(),
         posts: posts.into_iter().map(PostView::from).collect(),
@@ -211,6 +258,35 @@ pub async fn get(
             .into_iter()
             .filter_map(|d| serde_json::to_value(d).ok())
             .collect(),
+        materials,
+    }))
+}
+
+/// Runs the policy on proposed text without saving it (the live re-check while editing).
+#[utoipa::path(post, path = "/api/drafts/{id}/check", tag = "drafts", params(("id" = String, Path)), request_body = CheckRequest,
+    responses((status = 200, body = CheckResult), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn check(
+    State(state): State<AppState>,
+    _auth: Reviewer,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CheckRequest>,
+) -> Result<Json<CheckResult>, ApiError> {
+    let report = review::check(&state, &id, &body.tweets).await?;
+    Ok(Json(CheckResult {
+        verdict: dailyx_pipeline::verdict_name(report.verdict).to_owned(),
+        findings: report
+            .findings
+            .into_iter()
+            .map(|f| FindingView {
+                code: f.code,
+                severity: format!("{:?}", f.severity).to_lowercase(),
+                message: f.message,
+                tweet_position: f.tweet_position,
+            })
+            .collect(),
+        weighted_lengths: report.weighted_lengths,
+        max_weighted_length: state.pipeline.settings().max_weighted_length,
     }))
 }
 

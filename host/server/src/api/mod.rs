@@ -2,22 +2,26 @@
 //! annotations.
 
 pub mod drafts;
+pub mod live;
 pub mod page_cache;
+pub mod plugins;
 pub mod runs;
+pub mod runtime_settings;
 pub mod settings;
 pub mod system;
 pub mod views;
 
-use crate::actions;
 use crate::auth::routes as auth;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::telemetry::{self, REQUEST_ID};
+use crate::{actions, console};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
@@ -29,7 +33,10 @@ use utoipa::OpenApi;
     info(title = "Daily X Agent API", description = "Review, approve and publish daily X posts drafted from developer material. Mutating routes need the session cookie and the X-CSRF-Token header."),
     paths(
         auth::csrf, auth::login, auth::logout, auth::me,
-        drafts::list, drafts::get, drafts::edit, drafts::approve, drafts::skip, drafts::regenerate, drafts::resume,
+        drafts::list, drafts::get, drafts::check, drafts::edit, drafts::approve, drafts::skip, drafts::regenerate, drafts::resume,
+        live::drafts_events,
+        plugins::list, plugins::reload,
+        runtime_settings::get, runtime_settings::put,
         runs::list, runs::get, runs::trigger,
         settings::get_schedule, settings::put_schedule, settings::get_blocked_terms, settings::put_blocked_terms,
         settings::get_channels, settings::put_channels,
@@ -40,6 +47,7 @@ use utoipa::OpenApi;
         (name = "drafts", description = "Review and act on drafts"),
         (name = "runs", description = "Pipeline runs"),
         (name = "config", description = "Runtime settings"),
+        (name = "plugins", description = "The loaded components"),
         (name = "system", description = "Health, metrics, audit"),
     )
 )]
@@ -61,17 +69,6 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-async fn index() -> impl IntoResponse {
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        Html(
-            "<!doctype html><meta charset=utf-8><title>Daily X Agent</title>\
-             <h1>Daily X Agent</h1><p>The API is at <a href=\"/api/openapi.json\">/api/openapi.json</a>; \
-             health at <a href=\"/api/health\">/api/health</a>.</p>",
-        ),
-    )
-}
-
 /// Largest request body (a thread of 25 long tweets fits many times over).
 const BODY_LIMIT: usize = 256 * 1024;
 
@@ -84,7 +81,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/auth/logout", post(auth::logout))
         .route("/api/auth/me", get(auth::me))
         .route("/api/drafts", get(drafts::list))
+        .route("/api/drafts/events", get(live::drafts_events))
         .route("/api/drafts/{id}", get(drafts::get))
+        .route("/api/drafts/{id}/check", post(drafts::check))
         .route("/api/drafts/{id}/edit", post(drafts::edit))
         .route("/api/drafts/{id}/approve", post(drafts::approve))
         .route("/api/drafts/{id}/skip", post(drafts::skip))
@@ -104,6 +103,12 @@ pub fn router(state: AppState) -> Router {
             "/api/config/notifications",
             get(settings::get_channels).put(settings::put_channels),
         )
+        .route(
+            "/api/config/runtime",
+            get(runtime_settings::get).put(runtime_settings::put),
+        )
+        .route("/api/plugins", get(plugins::list))
+        .route("/api/plugins/reload", post(plugins::reload))
         .route("/api/health", get(system::health))
         .route("/api/metrics", get(system::metrics))
         .route("/api/audit", get(system::audit_log))
@@ -112,7 +117,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .route("/actions/{token}", get(actions::confirm).post(actions::act))
-        .route("/", get(index))
+        // Everything else is the console (its files, or index.html for its own routes).
+        .fallback(get(console::serve))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(telemetry::track))
         .layer(axum::middleware::from_fn(move |req, next| {
@@ -132,5 +138,7 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("x-csrf-token"),
         ]))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Gzip for clients that ask (not for the event stream: the default predicate skips it).
+        .layer(CompressionLayer::new())
         .with_state(state)
 }

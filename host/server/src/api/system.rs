@@ -79,7 +79,7 @@ pub async fn health(State(state): State<AppState>) -> Response {
         worker_idle_ms,
         publisher_idle_ms,
         scheduler_idle_ms,
-        dry_run: state.publisher.settings().dry_run,
+        dry_run: state.publisher.dry_run(),
     };
     let status = if ok {
         StatusCode::OK

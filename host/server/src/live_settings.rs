@@ -1,0 +1,112 @@
+//! Settings an admin changes from the console while the host runs: the persona, the dry-run
+//! switch, the LLM endpoint and model, and the LLM key (write-only, encrypted at rest by the
+//! vault). They are stored in `app_config` / `credentials` and applied to the running pipeline,
+//! publisher and LLM service at once; every host polls the settings revision, so a change made
+//! on one host reaches the others within a tick. Unset values fall back to the config file.
+
+use crate::state::AppState;
+use dailyx_common::Secret;
+use dailyx_runtime::capability::llm::LlmEndpoint;
+use dailyx_store::StoreError;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// `app_config` key of the persona component's name.
+pub const PERSONA_KEY: &str = "persona";
+/// `app_config` key of the dry-run switch (a JSON boolean).
+pub const DRY_RUN_KEY: &str = "dry_run";
+/// `app_config` key of the LLM endpoint and model ([`LlmChoice`]).
+pub const LLM_KEY: &str = "llm";
+/// `credentials` name of the LLM key.
+pub const LLM_API_KEY: &str = "llm.api_key";
+
+/// The LLM endpoint and default model chosen in the console.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LlmChoice {
+    /// OpenAI-compatible base URL (`/chat/completions` is appended).
+    pub base_url: String,
+    /// Default model.
+    pub model: String,
+}
+
+/// Reads the stored settings and applies them to this host's pipeline, publisher and LLM
+/// service.
+pub async fn apply(state: &AppState) -> Result<(), StoreError> {
+    if let Some(persona) = state
+        .store
+        .config_value(PERSONA_KEY)
+        .await?
+        .and_then(|v| v.as_str().map(str::to_owned))
+    {
+        state.pipeline.live().set_persona(&persona);
+    }
+    if let Some(on) = state
+        .store
+        .config_value(DRY_RUN_KEY)
+        .await?
+        .and_then(|v| v.as_bool())
+    {
+        match state.publisher.set_dry_run(on) {
+            Ok(()) => state.pipeline.live().set_dry_run(on),
+            Err(e) => {
+                // Another host without X credentials: it keeps publishing nothing.
+                tracing::warn!(error = %e, "dry-run stays on for this host");
+                state.pipeline.live().set_dry_run(true);
+            }
+        }
+    }
+    state.runtime.llm().set_endpoint(llm_endpoint(state).await?);
+    Ok(())
+}
+
+/// The endpoint the LLM service should use now: the console's choice (or the file's), with the
+/// console's key (or the file's).
+async fn llm_endpoint(state: &AppState) -> Result<Option<LlmEndpoint>, StoreError> {
+    let choice = state
+        .store
+        .config_value(LLM_KEY)
+        .await?
+        .and_then(|v| serde_json::from_value::<LlmChoice>(v).ok());
+    let file = state.llm_from_file.as_ref();
+    let key = stored_llm_key(state).await?;
+    Ok(match (choice, file) {
+        (Some(c), file) => Some(LlmEndpoint {
+            base_url: c.base_url,
+            model: c.model,
+            api_key: key.or_else(|| file.and_then(|f| f.api_key.clone())),
+            timeout: file.map_or(Duration::from_secs(60), |f| f.timeout),
+        }),
+        (None, Some(f)) => Some(LlmEndpoint {
+            api_key: key.or_else(|| f.api_key.clone()),
+            ..f.clone()
+        }),
+        (None, None) => None,
+    })
+}
+
+/// The LLM key set in the console, decrypted; `None` when unset or when it cannot be opened
+/// with this host's master key (logged without the value).
+async fn stored_llm_key(state: &AppState) -> Result<Option<Secret>, StoreError> {
+    let Some(stored) = state.store.credential(LLM_API_KEY).await? else {
+        return Ok(None);
+    };
+    match state.vault.unseal(LLM_API_KEY, &stored.ciphertext) {
+        Ok(key) => Ok(Some(key)),
+        Err(e) => {
+            tracing::error!(error = %e, "the stored LLM key is ignored");
+            Ok(None)
+        }
+    }
+}
+
+/// Applies the stored settings when they changed since the last look (another host, or this
+/// one). Called by the clock loop.
+pub async fn sync(state: &AppState) -> Result<(), StoreError> {
+    let revision = state.store.settings_revision().await?;
+    if state.settings_revision.swap(revision, Ordering::Relaxed) != revision {
+        apply(state).await?;
+    }
+    Ok(())
+}

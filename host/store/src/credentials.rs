@@ -1,0 +1,88 @@
+//! Credentials set at run time (`credentials`). The store only keeps what the host hands it:
+//! ciphertext (encrypted by `dailyx_common::Vault`) and the last four characters for display.
+//! Plaintext never reaches this module.
+
+use crate::{Store, StoreError, now_ms, on_pool};
+use serde::Serialize;
+
+/// One stored credential, still encrypted.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct StoredCredential {
+    /// What it is for, e.g. `llm.api_key`.
+    pub name: String,
+    /// The vault's sealed form.
+    #[serde(skip)]
+    pub ciphertext: String,
+    /// The last four characters of the plaintext (what the console shows).
+    pub last4: String,
+    #[allow(missing_docs)]
+    pub updated_at: i64,
+    #[allow(missing_docs)]
+    pub updated_by: Option<String>,
+}
+
+impl Store {
+    /// The credential `name`, if set.
+    pub async fn credential(&self, name: &str) -> Result<Option<StoredCredential>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, StoredCredential>(
+                "SELECT name, ciphertext, last4, updated_at, updated_by FROM credentials WHERE name = $1",
+            )
+            .bind(name)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// Sets (or replaces) the credential `name`.
+    pub async fn set_credential(
+        &self,
+        name: &str,
+        ciphertext: &str,
+        last4: &str,
+        by: Option<&str>,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO credentials (name, ciphertext, last4, updated_at, updated_by) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET \
+                 ciphertext = excluded.ciphertext, last4 = excluded.last4, \
+                 updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            )
+            .bind(name)
+            .bind(ciphertext)
+            .bind(last4)
+            .bind(now_ms())
+            .bind(by)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Removes the credential `name`; whether there was one.
+    pub async fn delete_credential(&self, name: &str) -> Result<bool, StoreError> {
+        let n = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM credentials WHERE name = $1")
+                .bind(name)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(n > 0)
+    }
+
+    /// When runtime settings last changed: the newest `updated_at` over `app_config` and
+    /// `credentials` (0 when neither has rows). Hosts poll it to apply each other's changes.
+    pub async fn settings_revision(&self) -> Result<i64, StoreError> {
+        let v: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT MAX(t) FROM (SELECT MAX(updated_at) AS t FROM app_config \
+                 UNION ALL SELECT MAX(updated_at) AS t FROM credentials) AS changes",
+            )
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(v.unwrap_or(0))
+    }
+}

@@ -23,6 +23,6 @@ mod steps;
 pub use error::{PipelineError, RecheckError};
 pub use orchestrator::{Pipeline, RunOutcome, verdict_name};
 pub use progress::{Progress, ProgressSink};
-pub use provenance::collected_materials;
+pub use provenance::{collected_materials, generated_texts};
 pub use settings::{LiveSettings, PipelineSettings, RetryPolicy};
 pub use steps::Step;

@@ -2,7 +2,7 @@
 //! collector output (the only place the full materials, with their links, are kept).
 
 use crate::steps::Step;
-use dailyx_runtime::StageOutput;
+use dailyx_runtime::{StageInput, StageOutput};
 use dailyx_runtime::types::Material;
 use dailyx_store::StepLog;
 
@@ -19,4 +19,19 @@ pub fn collected_materials(steps: &[StepLog]) -> Vec<Material> {
             _ => Vec::new(),
         })
         .collect()
+}
+
+/// The tweets as the pipeline generated them (the text the policy step checked), for the
+/// console's diff against an edit; `None` when the run has no recorded policy step.
+pub fn generated_texts(steps: &[StepLog]) -> Option<Vec<String>> {
+    steps
+        .iter()
+        .rev()
+        .filter(|s| Step::at(s.step) == Some(Step::Check) && s.status == "succeeded")
+        .find_map(|s| match serde_json::from_value::<StageInput>(s.input.0.clone()) {
+            Ok(StageInput::Check { draft, .. }) => {
+                Some(draft.tweets.into_iter().map(|t| t.text).collect())
+            }
+            _ => None,
+        })
 }

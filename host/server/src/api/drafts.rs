@@ -60,6 +60,10 @@ pub struct DraftDetail {
     /// `material_ids`), with their links.
     #[schema(value_type = Vec<Object>)]
     pub materials: Vec<dailyx_runtime::types::Material>,
+    /// The tweets as the pipeline generated them (before any human edit).
+    pub generated: Option<Vec<String>>,
+    /// X's limit per tweet (weighted length).
+    pub max_weighted_length: u32,
 }
 
 /// `POST /api/drafts/{id}/check`.
@@ -246,6 +250,7 @@ pub async fn get(
         .into_iter()
         .filter(|m| cited.contains(m.id.as_str()))
         .collect();
+    let generated = dailyx_pipeline::generated_texts(&steps);
     Ok(Json(DraftDetail {
         draft: draft.into(),
         posts: posts.into_iter().map(PostView::from).collect(),
@@ -259,6 +264,8 @@ pub async fn get(
             .filter_map(|d| serde_json::to_value(d).ok())
             .collect(),
         materials,
+        generated,
+        max_weighted_length: state.pipeline.settings().max_weighted_length,
     }))
 }
 

@@ -1,0 +1,133 @@
+// Starts the real host (`dailyx serve`) on loopback with SQLite in a temporary directory, over
+// a small git repository the test can add commits to. Dry-run publishing, no keys.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync, createWriteStream, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+
+const here = new URL(".", import.meta.url).pathname;
+export const repoRoot = resolve(here, "../..");
+
+/** The dailyx binary: $DAILYX_BIN, else the workspace's debug build. */
+export function dailyxBin() {
+  if (process.env.DAILYX_BIN) return process.env.DAILYX_BIN;
+  const target = process.env.CARGO_TARGET_DIR ?? join(repoRoot, "target");
+  return join(target, "debug", "dailyx");
+}
+
+const git = (cwd, ...args) =>
+  execFileSync("git", args, {
+    cwd,
+    stdio: "pipe",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "Ann Dev",
+      GIT_AUTHOR_EMAIL: "ann@example.com",
+      GIT_COMMITTER_NAME: "Ann Dev",
+      GIT_COMMITTER_EMAIL: "ann@example.com",
+    },
+  });
+
+/** Adds commits (`[file, message, content]`) to the project repository. */
+export function commit(project, commits) {
+  for (const [file, message, content] of commits) {
+    const full = join(project, file);
+    mkdirSync(join(full, ".."), { recursive: true });
+    writeFileSync(full, content);
+    git(project, "add", file);
+    git(project, "commit", "-q", "-m", message);
+  }
+}
+
+export const ADMIN_PASSWORD = "admin-e2e-password-0451";
+export const REVIEWER_PASSWORD = "reviewer-e2e-password-9312";
+
+/** A running host: `base` URL, `stop()`, `cli(args, env)` against the same config. */
+export async function startHost() {
+  const dir = mkdtempSync(join(tmpdir(), "dailyx-e2e-"));
+  const project = join(dir, "project");
+  mkdirSync(project);
+  git(project, "init", "-q", "-b", "main");
+  commit(project, [
+    ["src/cache.rs", "feat(cache): persistent compile cache cuts cold starts from 2.1 s to 26 ms", "pub fn cache() {}\n"],
+    ["src/limits.rs", "fix: enforce the memory limit when a component grows its table", "pub fn limits() {}\n"],
+    ["CHANGELOG.md", "docs: changelog for 0.2.0", "# Changelog\n\n## 0.2.0\n\n- Persistent compile cache.\n"],
+  ]);
+  const config = [
+    `data_dir = ${JSON.stringify(join(dir, "data"))}`,
+    `plugins_dir = ${JSON.stringify(join(repoRoot, "plugins-registry"))}`,
+    "[repositories]",
+    `project = ${JSON.stringify(project)}`,
+    "[runtime]",
+    `cache_dir = ${JSON.stringify(join(dailyxBin(), "..", "..", "dailyx-test-cache"))}`,
+    "[pipeline]",
+    'timezone = "UTC"',
+    "dry_run = true",
+    "[server]",
+    "worker_poll_secs = 1",
+    "publish_poll_secs = 1",
+    "tick_secs = 1",
+  ].join("\n");
+  writeFileSync(join(dir, "dailyx.toml"), config + "\n");
+  const env = {
+    ...process.env,
+    DAILYX_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    DAILYX_LOG: "info,sqlx=warn",
+  };
+  delete env.DAILYX_CONFIG;
+  delete env.DATABASE_URL;
+  const log = createWriteStream(join(dir, "server.log"));
+  const child = spawn(dailyxBin(), ["serve", "--bind", "127.0.0.1:0"], {
+    cwd: dir,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stderr.pipe(log);
+  const base = await new Promise((resolveBase, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the host did not start:\n${safeRead(join(dir, "server.log"))}`)), 120_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the host exited with ${code}:\n${safeRead(join(dir, "server.log"))}`));
+    });
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      log.write(`[stdout] ${line}\n`);
+      const m = line.match(/^dailyx serving on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolveBase(m[1]);
+      }
+    });
+  });
+  return {
+    base,
+    dir,
+    project,
+    logs: () => safeRead(join(dir, "server.log")),
+    cli(args, extraEnv = {}) {
+      return execFileSync(dailyxBin(), args, { cwd: dir, env: { ...env, ...extraEnv }, stdio: "pipe" }).toString();
+    },
+    async stop() {
+      child.removeAllListeners("exit");
+      child.kill("SIGTERM");
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          child.kill("SIGKILL");
+          r();
+        }, 10_000);
+        child.once("exit", () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    },
+  };
+}
+
+function safeRead(path) {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}

@@ -1,0 +1,86 @@
+import { NavLink, Navigate, Route, Routes, useLocation } from "react-router";
+import { useAuth } from "./auth";
+import { AuditPage } from "./pages/Audit";
+import { DraftReview } from "./pages/DraftReview";
+import { Inbox } from "./pages/Inbox";
+import { LoginPage } from "./pages/Login";
+import { PluginsPage } from "./pages/Plugins";
+import { RunsPage } from "./pages/Runs";
+import { SettingsPage } from "./pages/Settings";
+
+export function App() {
+  const { user, loading, logout } = useAuth();
+  const location = useLocation();
+
+  if (loading) {
+    return (
+      <p className="centered" role="status">
+        Loading…
+      </p>
+    );
+  }
+  if (!user) {
+    return <LoginPage from={location.pathname + location.search} />;
+  }
+  const admin = user.role === "admin";
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">Daily X Agent</span>
+        <nav aria-label="Main">
+          <NavLink to="/drafts">Drafts</NavLink>
+          <NavLink to="/runs">Runs</NavLink>
+          <NavLink to="/plugins">Plugins</NavLink>
+          {admin && <NavLink to="/settings">Settings</NavLink>}
+          {admin && <NavLink to="/audit">Audit log</NavLink>}
+        </nav>
+        <div className="whoami">
+          <span data-testid="current-user">
+            {user.username} <span className="muted">({user.role})</span>
+          </span>
+          <button type="button" onClick={() => void logout()}>
+            Log out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Routes>
+          <Route path="/" element={<Navigate to="/drafts" replace />} />
+          <Route path="/login" element={<Navigate to="/drafts" replace />} />
+          <Route path="/drafts" element={<Inbox />} />
+          <Route path="/drafts/:id" element={<DraftReview />} />
+          <Route path="/runs" element={<RunsPage admin={admin} />} />
+          <Route path="/plugins" element={<PluginsPage admin={admin} />} />
+          <Route path="/settings" element={admin ? <SettingsPage /> : <Forbidden what="Settings" />} />
+          <Route path="/audit" element={admin ? <AuditPage /> : <Forbidden what="The audit log" />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </main>
+    </>
+  );
+}
+
+function Forbidden({ what }: { what: string }) {
+  return (
+    <section className="page">
+      <h1>Not allowed</h1>
+      <p role="alert" className="error-banner">
+        {what} is for admins only. Ask an admin if something here needs changing.
+      </p>
+    </section>
+  );
+}
+
+function NotFound() {
+  return (
+    <section className="page">
+      <h1>Not found</h1>
+      <p>
+        There is no page here. <NavLink to="/drafts">Go to the drafts</NavLink>.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,52 @@
+// Small formatting helpers.
+
+export function dateTime(ms: number | null | undefined): string {
+  if (!ms) return "—";
+  return new Date(ms).toLocaleString(undefined, {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+}
+
+/** "in 3 h", "5 min ago". */
+export function relative(ms: number | null | undefined, now = Date.now()): string {
+  if (!ms) return "";
+  const diff = ms - now;
+  const abs = Math.abs(diff);
+  const fmt = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  if (abs < 60_000) return fmt.format(Math.round(diff / 1000), "second");
+  if (abs < 3_600_000) return fmt.format(Math.round(diff / 60_000), "minute");
+  if (abs < 86_400_000) return fmt.format(Math.round(diff / 3_600_000), "hour");
+  return fmt.format(Math.round(diff / 86_400_000), "day");
+}
+
+export function duration(ms: number | null | undefined): string {
+  if (ms == null) return "—";
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export function micros(us: number): string {
+  return us < 1000 ? `${us} µs` : duration(Math.round(us / 1000));
+}
+
+export function shortDigest(d: string | null | undefined): string {
+  if (!d) return "—";
+  return d.replace(/^sha256:/, "").slice(0, 12);
+}
+
+export function bytes(n: number): string {
+  if (n >= 1 << 20) return `${Math.round(n / (1 << 20))} MiB`;
+  if (n >= 1 << 10) return `${Math.round(n / (1 << 10))} KiB`;
+  return `${n} B`;
+}
+
+/** Severity names from a report (`Fail`, `fail`) in one form. */
+export function severity(s: string): "info" | "warn" | "fail" {
+  const v = s.toLowerCase();
+  return v === "fail" || v === "warn" ? v : "info";
+}

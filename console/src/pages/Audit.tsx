@@ -1,0 +1,87 @@
+import { useEffect, useState } from "react";
+import type { FormEvent } from "react";
+import { Link } from "react-router";
+import { api } from "../api";
+import { ErrorBanner } from "../components/ErrorBanner";
+import { dateTime } from "../format";
+import type { AuditEntry } from "../types";
+
+const PAGE = 100;
+
+/** The audit log, newest first, optionally for one draft. */
+export function AuditPage() {
+  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
+  const [offset, setOffset] = useState(0);
+  const [draftId, setDraftId] = useState("");
+  const [filter, setFilter] = useState("");
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    const q = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
+    if (filter) q.set("draft_id", filter);
+    api.get<{ entries: AuditEntry[] }>(`/api/audit?${q}`).then(
+      (r) => {
+        setEntries(r.entries);
+        setError(null);
+      },
+      (e) => setError(e),
+    );
+  }, [offset, filter]);
+
+  function applyFilter(e: FormEvent) {
+    e.preventDefault();
+    setOffset(0);
+    setFilter(draftId.trim());
+  }
+
+  return (
+    <section className="page" aria-labelledby="audit-title">
+      <h1 id="audit-title">Audit log</h1>
+      <form className="inline-form" onSubmit={applyFilter}>
+        <label htmlFor="audit-draft">Draft id</label>
+        <input id="audit-draft" value={draftId} onChange={(e) => setDraftId(e.target.value)} />
+        <button type="submit">Filter</button>
+      </form>
+      <ErrorBanner error={error} />
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">Action</th>
+              <th scope="col">Draft</th>
+              <th scope="col">From</th>
+              <th scope="col">Detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries?.map((a) => (
+              <tr key={a.id}>
+                <td>{dateTime(a.at)}</td>
+                <td>{a.username ?? (a.user_id ? a.user_id : "system")}</td>
+                <td>
+                  <code>{a.action}</code>
+                </td>
+                <td>{a.draft_id ? <Link to={`/drafts/${a.draft_id}`}>{a.draft_id.slice(0, 8)}</Link> : "—"}</td>
+                <td>{a.ip ?? "—"}</td>
+                <td className="break">
+                  <code>{JSON.stringify(a.detail)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {entries && entries.length === 0 && <p className="empty">No entries.</p>}
+      <nav className="pager" aria-label="Pages">
+        <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+          Newer
+        </button>
+        <button type="button" disabled={!entries || entries.length < PAGE} onClick={() => setOffset(offset + PAGE)}>
+          Older
+        </button>
+      </nav>
+    </section>
+  );
+}

@@ -1,0 +1,248 @@
+// The API's shapes (see /api/openapi.json). Only what the console reads.
+
+export type Role = "admin" | "reviewer";
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+}
+
+export const DRAFT_STATUSES = [
+  "pending",
+  "needs_human_attention",
+  "publishing",
+  "posted",
+  "dry_run_posted",
+  "error",
+  "skipped",
+  "expired",
+] as const;
+export type DraftStatus = (typeof DRAFT_STATUSES)[number];
+
+export interface Tweet {
+  position: number;
+  text: string;
+  material_ids: string[];
+  weighted_length: number;
+}
+
+/** A policy finding as stored in a report (serde's names: `Info`/`Warn`/`Fail`). */
+export interface RawFinding {
+  code: string;
+  severity: string;
+  message: string;
+  tweet_position: number | null;
+}
+
+export interface PolicyReport {
+  verdict: string;
+  findings: RawFinding[];
+  weighted_lengths: number[];
+}
+
+export interface Critique {
+  score: number;
+  summary: string;
+  findings: RawFinding[];
+  model_used: string;
+}
+
+export interface Draft {
+  id: string;
+  run_id: string;
+  status: DraftStatus;
+  format: string;
+  content_hash: string;
+  verdict: string;
+  policy_report: PolicyReport;
+  critique: Critique | null;
+  model_used: string;
+  approved_by: string | null;
+  approved_at: number | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  expires_at: number | null;
+  last_error: string | null;
+  tweets: Tweet[];
+}
+
+export interface DraftPage {
+  drafts: Draft[];
+  counts: Record<string, number>;
+  limit: number;
+  offset: number;
+}
+
+export interface Post {
+  position: number;
+  x_post_id: string | null;
+  text: string;
+  payload: string;
+  dry_run: boolean;
+  posted_at: number;
+}
+
+export interface Step {
+  step: number;
+  stage: string;
+  status: string;
+  component_name: string;
+  component_version: string | null;
+  component_digest: string | null;
+  summary: string;
+  warnings: string[];
+  error: string | null;
+  model_used: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  attempts: number;
+  duration_us: number;
+}
+
+export interface CapabilityEvent {
+  component_name: string;
+  component_digest: string;
+  capability: string;
+  target: string;
+  outcome: string;
+  detail: string;
+  at: number;
+}
+
+export interface Material {
+  id: string;
+  kind: string;
+  source: string;
+  title: string;
+  body: string;
+  url: string | null;
+  author: string | null;
+  timestamp_ms: number;
+}
+
+export interface Delivery {
+  channel: string;
+  status: string;
+  attempts: number;
+  error: string | null;
+}
+
+export interface DraftDetail {
+  draft: Draft;
+  posts: Post[];
+  steps: Step[];
+  capability_events: CapabilityEvent[];
+  deliveries: Delivery[];
+  materials: Material[];
+  generated: string[] | null;
+  max_weighted_length: number;
+}
+
+export interface Finding {
+  code: string;
+  severity: "info" | "warn" | "fail";
+  message: string;
+  tweet_position: number | null;
+}
+
+export interface CheckResult {
+  verdict: "pass" | "warn" | "fail";
+  findings: Finding[];
+  weighted_lengths: number[];
+  max_weighted_length: number;
+}
+
+export interface Run {
+  id: string;
+  trigger: string;
+  status: string;
+  run_date: string;
+  next_step: number;
+  claims: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  last_error: string | null;
+  draft_id: string | null;
+  scheduled_slot: string | null;
+}
+
+export interface Plugin {
+  name: string;
+  version: string;
+  world: string;
+  digest: string;
+  grants: {
+    http?: {
+      allow: { origin: string; methods: string[]; path_prefixes: string[] }[];
+      max_requests_per_run: number;
+    } | null;
+    llm?: { max_tokens_per_run: number; models: string[] } | null;
+    repo?: { repositories: string[] } | null;
+    config?: { keys: string[] } | null;
+  };
+  limits: {
+    memory_bytes: number;
+    wall_clock_ms: number;
+    fuel: number | null;
+    max_output_bytes: number;
+  } | null;
+  imports_wasi: boolean;
+  loaded_at: number;
+  compile_source: string;
+  status: "loaded" | "loaded_old_version" | "failed";
+  problem: string | null;
+}
+
+export interface PluginsPage {
+  plugins: Plugin[];
+  last_reload: {
+    at: number | null;
+    activated: string[];
+    removed: string[];
+    problems: string[];
+    manifest_error: string | null;
+  };
+}
+
+export interface Schedule {
+  cron: string;
+  timezone: string;
+  enabled: boolean;
+}
+
+export interface ScheduleView {
+  schedule: Schedule | null;
+  next: string[];
+  scheduler_node: string | null;
+}
+
+export interface RuntimeSettings {
+  persona: string;
+  personas: string[];
+  dry_run: boolean;
+  can_publish: boolean;
+  llm: {
+    configured: boolean;
+    base_url: string | null;
+    model: string | null;
+    api_key_set: boolean;
+    api_key_last4: string | null;
+  };
+}
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  user_id: string | null;
+  username: string | null;
+  action: string;
+  draft_id: string | null;
+  before_hash: string | null;
+  after_hash: string | null;
+  ip: string | null;
+  detail: Record<string, unknown>;
+}

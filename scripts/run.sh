@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults (SQLite in ./data, dry-run publishing, no keys): builds the
-# guests and the host, validates every component, then starts the server. On its first start the
-# server creates the admin (password from DAILYX_ADMIN_PASSWORD, or generated and printed once),
-# runs the pipeline over this repository's own history and prints the URL to review the draft at.
+# guests, the console and the host, validates every component, then starts the server. On its
+# first start the server creates the admin (password from DAILYX_ADMIN_PASSWORD, or generated and
+# printed once), runs the pipeline over this repository's own history and prints the URL to
+# review the draft at (the console, at /).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -10,6 +11,8 @@ source scripts/lib.sh
 ensure_rustup_cargo
 
 bash scripts/build-guests.sh
+# Before the host: its build embeds the console.
+bash scripts/build-console.sh
 echo "==> building the host"
 cargo build --locked --release -p dailyx
 dailyx=${CARGO_TARGET_DIR:-$root/target}/release/dailyx

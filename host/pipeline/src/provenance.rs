@@ -2,8 +2,8 @@
 //! collector output (the only place the full materials, with their links, are kept).
 
 use crate::steps::Step;
-use dailyx_runtime::{StageInput, StageOutput};
 use dailyx_runtime::types::Material;
+use dailyx_runtime::{StageInput, StageOutput};
 use dailyx_store::StepLog;
 
 /// The materials the collector step of `steps` returned (empty when it did not succeed or its
@@ -28,10 +28,12 @@ pub fn generated_texts(steps: &[StepLog]) -> Option<Vec<String>> {
         .iter()
         .rev()
         .filter(|s| Step::at(s.step) == Some(Step::Check) && s.status == "succeeded")
-        .find_map(|s| match serde_json::from_value::<StageInput>(s.input.0.clone()) {
-            Ok(StageInput::Check { draft, .. }) => {
-                Some(draft.tweets.into_iter().map(|t| t.text).collect())
-            }
-            _ => None,
-        })
+        .find_map(
+            |s| match serde_json::from_value::<StageInput>(s.input.0.clone()) {
+                Ok(StageInput::Check { draft, .. }) => {
+                    Some(draft.tweets.into_iter().map(|t| t.text).collect())
+                }
+                _ => None,
+            },
+        )
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fakes;
+pub mod host;
 
 use git2::{Repository, Signature};
 use std::path::{Path, PathBuf};
@@ -63,4 +64,21 @@ pub fn project(dir: &Path) -> PathBuf {
         );
     }
     path
+}
+
+/// Adds a commit (one file) on top of HEAD of the repository at `path`, dated now: new
+/// material for the next run.
+pub fn add_commit(path: &Path, file: &str, message: &str) {
+    let repo = Repository::open(path).expect("open the project");
+    let full = path.join(file);
+    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+    std::fs::write(&full, format!("// {message}\n")).unwrap();
+    let mut index = repo.index().unwrap();
+    index.add_path(Path::new(file)).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = Signature::now("Ann Dev", "ann@example.com").unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &[&head])
+        .unwrap();
 }

@@ -212,6 +212,15 @@ pub async fn list(
     })
 }
 
+fn severity_name(s: dailyx_runtime::types::Severity) -> &'static str {
+    use dailyx_runtime::types::Severity;
+    match s {
+        Severity::Info => "info",
+        Severity::Warn => "warn",
+        Severity::Fail => "fail",
+    }
+}
+
 /// A weak validator for the page `key` at `revision`.
 fn page_etag(revision: &str, key: &PageKey) -> String {
     let tag = dailyx_store::sha256_hex(
@@ -287,7 +296,7 @@ pub async fn check(
             .into_iter()
             .map(|f| FindingView {
                 code: f.code,
-                severity: format!("{:?}", f.severity).to_lowercase(),
+                severity: severity_name(f.severity).to_owned(),
                 message: f.message,
                 tweet_position: f.tweet_position,
             })

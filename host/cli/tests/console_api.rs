@@ -1,0 +1,490 @@
+//! What the console stands on, through the real binary over HTTP: the embedded app served with
+//! a strict policy, the live draft events (SSE), the policy re-check of proposed text,
+//! provenance, the plugins page and reload, and the runtime settings — persona, dry-run, the
+//! LLM endpoint and a write-only key that is encrypted at rest, applied at once and after a
+//! restart, and never shown, logged or audited.
+
+mod common;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use common::add_commit;
+use common::fakes::serve;
+use common::host::*;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+async fn add_reviewer(host: &Host, base: &str) -> Api {
+    let out = host
+        .command(&["users", "add", "rev", "--role", "reviewer"])
+        .env("DAILYX_NEW_PASSWORD", REVIEWER_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Api::login(base, "rev", REVIEWER_PASSWORD).await
+}
+
+fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
+    let host = Host::new(None, "");
+    let server = host.start(&[]);
+    let http = reqwest::Client::new();
+    let get = |path: &str| http.get(format!("{}{path}", server.base)).send();
+
+    let index = get("/").await.unwrap();
+    assert_eq!(index.status(), 200);
+    assert!(header(&index, "content-type").starts_with("text/html"));
+    let csp = header(&index, "content-security-policy").to_owned();
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(directive), "CSP {csp} lacks {directive}");
+    }
+    assert_eq!(header(&index, "x-frame-options"), "DENY");
+    assert_eq!(header(&index, "cache-control"), "no-cache");
+    let html = index.text().await.unwrap();
+    assert!(
+        html.contains("id=\"root\""),
+        "the built console is embedded (scripts/build-console.sh runs before cargo): {html}"
+    );
+    let script = html
+        .split("src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a script tag")
+        .to_owned();
+    assert!(script.starts_with("/assets/"), "{script}");
+
+    // Hashed assets: typed, cached for a year, revalidated by ETag.
+    let js = get(&script).await.unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(header(&js, "content-type").contains("javascript"));
+    assert!(header(&js, "cache-control").contains("immutable"));
+    let etag = header(&js, "etag").to_owned();
+    let again = http
+        .get(format!("{}{script}", server.base))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    // The app's own routes get index.html; a missing file is a 404, not the app.
+    let route = get("/drafts/0192-some-draft").await.unwrap();
+    assert_eq!(route.status(), 200);
+    assert!(route.text().await.unwrap().contains("id=\"root\""));
+    assert_eq!(get("/assets/missing-1234.js").await.unwrap().status(), 404);
+    // The API keeps its JSON errors.
+    let api = get("/api/nope").await.unwrap();
+    assert_eq!(api.status(), 404);
+    assert_eq!(
+        api.json::<Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
+    let post = http.post(format!("{}/", server.base)).send().await.unwrap();
+    assert_eq!(post.status(), 405);
+}
+
+/// Reads SSE events from `response` until `want` accepts one's data (or the deadline passes).
+async fn next_event(
+    response: &mut reqwest::Response,
+    buffer: &mut String,
+    want: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        while let Some(end) = buffer.find("\n\n") {
+            let event: String = buffer.drain(..end + 2).collect();
+            let is_drafts = event.lines().any(|l| l == "event: drafts");
+            let data = event.lines().find_map(|l| l.strip_prefix("data: "));
+            if let (true, Some(data)) = (is_drafts, data) {
+                let v: Value = serde_json::from_str(data).unwrap();
+                if want(&v) {
+                    return v;
+                }
+            }
+        }
+        let chunk = tokio::time::timeout_at(deadline, response.chunk())
+            .await
+            .expect("timed out waiting for an event")
+            .unwrap()
+            .expect("the stream ended");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_draft_stream_reports_every_change_with_counts() {
+    let host = Host::new(None, "");
+    let server = host.start(&[]);
+    let anon = Api::anonymous(&server.base);
+    let (status, _) = anon.get("/api/drafts/events").await;
+    assert_eq!(status, 401);
+
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let mut stream = admin
+        .http
+        .get(format!("{}/api/drafts/events", server.base))
+        .header(
+            "cookie",
+            format!("dailyx_session={}", admin.cookie.clone().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(header(&stream, "content-type").starts_with("text/event-stream"));
+    let mut buffer = String::new();
+    // The first run's draft appears on the stream without asking.
+    let created = next_event(&mut stream, &mut buffer, |v| {
+        v["counts"].as_object().is_some_and(|c| !c.is_empty())
+    })
+    .await;
+    let draft = admin.first_draft().await;
+    let status = draft["status"].as_str().unwrap().to_owned();
+    assert_eq!(created["counts"][&status], 1, "{created}");
+
+    let id = draft["id"].as_str().unwrap();
+    let (code, body) = admin
+        .post(&format!("/api/drafts/{id}/skip"), json!({}))
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let skipped = next_event(&mut stream, &mut buffer, |v| v["counts"]["skipped"] == 1).await;
+    assert_ne!(skipped["revision"], created["revision"]);
+    assert!(
+        skipped["counts"].get(&status).is_none_or(|n| n == 0),
+        "{skipped}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_re_runs_the_policy_on_proposed_text_without_saving_it() {
+    let host = Host::new(None, "");
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let draft = admin.first_draft().await;
+    let id = draft["id"].as_str().unwrap();
+    let detail = admin.draft(id).await;
+
+    // Provenance: every material a tweet cites is in the detail; the generated text is kept.
+    let materials: Vec<&str> = detail["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(!materials.is_empty());
+    for tweet in draft["tweets"].as_array().unwrap() {
+        for cited in tweet["material_ids"].as_array().unwrap() {
+            assert!(
+                materials.contains(&cited.as_str().unwrap()),
+                "{cited} missing"
+            );
+        }
+    }
+    assert_eq!(detail["generated"], json!(texts(&draft)));
+    assert_eq!(detail["max_weighted_length"], 280);
+
+    let long = format!(
+        "{} {}",
+        "a".repeat(290),
+        "https://example.com/a/very/long/link"
+    );
+    let (status, check) = admin
+        .post(
+            &format!("/api/drafts/{id}/check"),
+            json!({ "tweets": [long, "Short and fine."] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{check}");
+    assert_eq!(check["verdict"], "fail");
+    assert_eq!(check["max_weighted_length"], 280);
+    // 290 letters, a space, and a link counted as 23.
+    assert_eq!(check["weighted_lengths"], json!([314, 15]));
+    let pinned = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["severity"] == "fail")
+        .unwrap_or_else(|| panic!("a failing finding: {check}"));
+    assert_eq!(pinned["tweet_position"], 0, "{check}");
+
+    // Nothing was saved.
+    let after = admin.draft(id).await;
+    assert_eq!(after["draft"]["version"], detail["draft"]["version"]);
+    assert_eq!(texts(&after["draft"]), texts(&draft));
+
+    let (status, err) = admin
+        .post(&format!("/api/drafts/{id}/check"), json!({ "tweets": [] }))
+        .await;
+    assert_eq!(
+        (status, error_code(&err)),
+        (422, "invalid_request"),
+        "{err}"
+    );
+    let (status, _) = admin
+        .post(
+            "/api/drafts/no-such-draft/check",
+            json!({ "tweets": ["x"] }),
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plugins_are_listed_for_reviewers_and_reloaded_by_admins() {
+    let host = Host::new(None, "");
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let reviewer = add_reviewer(&host, &server.base).await;
+
+    let (status, page) = reviewer.get("/api/plugins").await;
+    assert_eq!(status, 200, "{page}");
+    let plugins = page["plugins"].as_array().unwrap();
+    let names: Vec<&str> = plugins
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "collector",
+        "writer",
+        "policy",
+        "dev-advocate",
+        "jasmine-salmon",
+    ] {
+        assert!(names.contains(&name), "{name} not listed: {names:?}");
+    }
+    for p in plugins {
+        assert_eq!(p["status"], "loaded", "{p}");
+        assert!(p["digest"].as_str().unwrap().starts_with("sha256:"));
+        assert!(p["limits"]["memory_bytes"].as_u64().unwrap() > 0);
+    }
+    let writer = plugins.iter().find(|p| p["name"] == "writer").unwrap();
+    assert_eq!(writer["world"], "writer");
+    assert_eq!(writer["grants"]["llm"]["max_tokens_per_run"], 6000);
+    assert!(
+        writer["grants"]["http"].is_null(),
+        "the writer has no http grant"
+    );
+    assert!(page["last_reload"]["at"].as_i64().unwrap() > 0);
+
+    let (status, err) = reviewer.post("/api/plugins/reload", json!({})).await;
+    assert_eq!((status, error_code(&err)), (403, "forbidden"));
+    let (status, reloaded) = admin.post("/api/plugins/reload", json!({})).await;
+    assert_eq!(status, 200, "{reloaded}");
+    assert!(reloaded["last_reload"]["at"].as_i64() >= page["last_reload"]["at"].as_i64());
+    assert_eq!(reloaded["plugins"].as_array().unwrap().len(), plugins.len());
+    let (_, audit) = admin.get("/api/audit").await;
+    assert!(
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "plugins.reload"),
+        "{audit}"
+    );
+}
+
+/// An OpenAI-compatible endpoint that records what reaches it and answers 503.
+#[derive(Clone, Default)]
+struct FakeLlm {
+    seen: Arc<Mutex<Vec<(String, Value)>>>,
+}
+
+async fn completions(State(llm): State<FakeLlm>, headers: HeaderMap, body: String) -> StatusCode {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = serde_json::from_str(&body).unwrap_or(Value::Null);
+    llm.seen.lock().unwrap().push((auth, body));
+    StatusCode::SERVICE_UNAVAILABLE
+}
+
+const LLM_KEY: &str = "sk-or-v1-console-set-key-5e1f9c2d";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runtime_settings_apply_at_once_and_the_llm_key_stays_secret() {
+    let llm = FakeLlm::default();
+    let addr = serve(
+        Router::new()
+            .route("/v1/chat/completions", post(completions))
+            .with_state(llm.clone()),
+    )
+    .await;
+    let host = Host::new(None, "");
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    admin.first_draft().await;
+    let reviewer = add_reviewer(&host, &server.base).await;
+    assert_eq!(reviewer.get("/api/config/runtime").await.0, 403);
+    assert_eq!(
+        reviewer
+            .put("/api/config/runtime", json!({ "dry_run": true }))
+            .await
+            .0,
+        403
+    );
+
+    let (status, before) = admin.get("/api/config/runtime").await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(before["persona"], "dev-advocate");
+    assert_eq!(before["dry_run"], true);
+    assert_eq!(before["llm"]["configured"], false);
+    let personas = before["personas"].as_array().unwrap();
+    assert!(personas.contains(&json!("jasmine-salmon")), "{before}");
+
+    // Refused, each with a reason, and nothing changed; the key is never echoed.
+    for (body, code) in [
+        (json!({ "persona": "writer" }), 422),
+        (
+            json!({ "llm": { "base_url": "ftp://x/v1", "model": "m" } }),
+            422,
+        ),
+        (
+            json!({ "llm": { "base_url": "http://127.0.0.1:1/v1", "model": "two words" } }),
+            422,
+        ),
+        (json!({ "llm_api_key": "has a space-5e1f9c2d" }), 422),
+        (json!({ "unknown": 1 }), 422),
+        (json!({}), 422),
+    ] {
+        let (status, err) = admin.put("/api/config/runtime", body.clone()).await;
+        assert_eq!(status, code, "{body} → {err}");
+        assert!(!err.to_string().contains("5e1f9c2d"), "{err}");
+    }
+
+    let (status, set) = admin
+        .put(
+            "/api/config/runtime",
+            json!({
+                "persona": "jasmine-salmon",
+                "dry_run": false,
+                "llm": { "base_url": format!("http://{addr}/v1"), "model": "test/model-1" },
+                "llm_api_key": LLM_KEY,
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{set}");
+    assert_eq!(set["persona"], "jasmine-salmon");
+    assert_eq!(set["dry_run"], false);
+    assert_eq!(set["llm"]["configured"], true);
+    assert_eq!(set["llm"]["model"], "test/model-1");
+    assert_eq!(set["llm"]["api_key_set"], true);
+    assert_eq!(set["llm"]["api_key_last4"], "9c2d");
+    assert!(!set.to_string().contains(LLM_KEY));
+    let (_, health) = admin.get("/api/health").await;
+    assert_eq!(health["dry_run"], false, "the publisher switched at once");
+    // Back to dry-run: nothing in this test may reach X.
+    let (status, _) = admin
+        .put("/api/config/runtime", json!({ "dry_run": true }))
+        .await;
+    assert_eq!(status, 200);
+
+    // A run now calls the new endpoint with the key, and writes as the new persona.
+    let project = host.dir.path().join("project");
+    let mut commits = 0;
+    let mut run_with_key = async |api: &Api| {
+        // New material, so the run gets as far as the writer. Commit times have whole seconds
+        // and the collector takes commits after the previous run's start: wait a second.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        commits += 1;
+        add_commit(
+            &project,
+            &format!("src/feature_{commits}.rs"),
+            &format!("feat: feature number {commits} for the console"),
+        );
+        let before = llm.seen.lock().unwrap().len();
+        let (status, run) = api.post("/api/runs", json!({})).await;
+        assert_eq!(status, 202, "{run}");
+        let id = run["id"].as_str().unwrap().to_owned();
+        let finished = api
+            .wait_for("the run to finish", async |api| {
+                let (_, r) = api.get(&format!("/api/runs/{id}")).await;
+                matches!(r["run"]["status"].as_str(), Some("succeeded" | "failed")).then_some(r)
+            })
+            .await;
+        let seen = llm.seen.lock().unwrap();
+        assert!(
+            seen.len() > before,
+            "the LLM endpoint was not called: {finished}"
+        );
+        let (auth, body) = &seen[seen.len() - 1];
+        assert_eq!(auth, &format!("Bearer {LLM_KEY}"));
+        assert_eq!(body["model"], "test/model-1");
+        id
+    };
+    let run_id = run_with_key(&admin).await;
+    let (_, run) = admin.get(&format!("/api/runs/{run_id}")).await;
+    let persona_step = run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "persona");
+    assert_eq!(
+        persona_step.unwrap()["component_name"],
+        "jasmine-salmon",
+        "{run}"
+    );
+
+    // At rest: only ciphertext and the last four; the master key file is 0600.
+    let store = host.store().await;
+    let stored = store.credential("llm.api_key").await.unwrap().unwrap();
+    assert!(!stored.ciphertext.contains(LLM_KEY) && !stored.ciphertext.contains("5e1f9c2d"));
+    assert_eq!(stored.last4, "9c2d");
+    let key_file = host.dir.path().join("data").join("master.key");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // After a restart the settings and the key still apply.
+    drop(server);
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let (_, after) = admin.get("/api/config/runtime").await;
+    assert_eq!(after["persona"], "jasmine-salmon");
+    assert_eq!(after["llm"]["model"], "test/model-1");
+    run_with_key(&admin).await;
+
+    // Removing the key: the endpoint stays, without a key.
+    let (status, removed) = admin
+        .put("/api/config/runtime", json!({ "llm_api_key": "" }))
+        .await;
+    assert_eq!(status, 200, "{removed}");
+    assert_eq!(removed["llm"]["api_key_set"], false);
+    assert!(store.credential("llm.api_key").await.unwrap().is_none());
+
+    // The audit says what changed, never the key.
+    let (_, audit) = admin.get("/api/audit").await;
+    let changes: Vec<&Value> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "config.runtime")
+        .collect();
+    assert!(
+        changes.iter().any(|e| e["detail"]["llm_api_key"] == "set"),
+        "{audit}"
+    );
+    assert!(!audit.to_string().contains(LLM_KEY));
+    assert_no_secrets(&host, &[LLM_KEY, "5e1f9c2d"]);
+}

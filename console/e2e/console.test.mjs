@@ -162,13 +162,20 @@ test("review, edit with diff and live count, approve to dry_run_posted; skip ano
   await nav(page).getByRole("link", { name: "Settings" }).click();
   await page.getByLabel("Cron (minute hour day month weekday)").fill("30 9 * * 1-5");
   await page.getByLabel("Timezone (IANA name)").fill("Asia/Bangkok");
-  await page.locator("form:has(#schedule-title)").getByRole("button", { name: "Save" }).click();
-  await page.getByTestId("next-runs").locator("li").nth(4).waitFor();
+  // The next five times preview what is typed, in its timezone, before saving.
+  await page.getByTestId("next-runs").filter({ hasText: /GMT\+7|ICT/ }).waitFor();
   assert.equal(await page.getByTestId("next-runs").locator("li").count(), 5);
+  // Weekdays only, at 09:30.
+  assert.doesNotMatch(await page.getByTestId("next-runs").innerText(), /Sat|Sun/);
+  assert.match(await page.getByTestId("next-runs").innerText(), /09:30/);
+  await page.locator("form:has(#schedule-title)").getByRole("button", { name: "Save" }).click();
+  await page.locator("form:has(#schedule-title)").getByRole("status").filter({ hasText: "Saved" }).waitFor();
   // A bad cron is refused with the server's reason, shown.
   await page.getByLabel("Cron (minute hour day month weekday)").fill("every day");
   await page.locator("form:has(#schedule-title)").getByRole("button", { name: "Save" }).click();
   assert.match(await page.locator("form:has(#schedule-title) [role=alert]").innerText(), /five-field cron/);
+  // ...and the preview shows no times for it.
+  await page.getByTestId("next-runs").waitFor({ state: "detached" });
   await shot(page, "07-settings");
 
   // The audit log has the approval and the skip.

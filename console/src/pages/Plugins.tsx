@@ -1,26 +1,14 @@
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { api } from "../api";
+import { useResource } from "../resource";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { bytes, dateTime, shortDigest } from "../format";
 import type { Plugin, PluginsPage as Page } from "../types";
 
 /** The loaded components with their grants and limits; admins can reload them. */
 export function PluginsPage({ admin }: { admin: boolean }) {
-  const [page, setPage] = useState<Page | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { data: page, error, set: setPage, setError } = useResource<Page>("/api/plugins");
   const [busy, setBusy] = useState(false);
-
-  const load = useCallback(async () => {
-    try {
-      setPage(await api.get<Page>("/api/plugins"));
-      setError(null);
-    } catch (e) {
-      setError(e);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   async function reload() {
     setBusy(true);

@@ -1,28 +1,17 @@
-import { useCallback, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { api } from "../api";
+import { useResource } from "../resource";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { dateTime, duration } from "../format";
 import type { Run } from "../types";
 
 /** Recent runs; admins can queue one. Refreshes every few seconds while a run is active. */
 export function RunsPage({ admin }: { admin: boolean }) {
-  const [runs, setRuns] = useState<Run[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { data, error, reload: load, setError } = useResource<{ runs: Run[] }>("/api/runs?limit=50");
+  const runs = data?.runs ?? null;
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  const load = useCallback(async () => {
-    try {
-      setRuns((await api.get<{ runs: Run[] }>("/api/runs?limit=50")).runs);
-      setError(null);
-    } catch (e) {
-      setError(e);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
   const active = runs?.some((r) => r.status === "queued" || r.status === "running") ?? false;
   useEffect(() => {
     if (!active) return;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import type { FormEvent, ReactNode } from "react";
-import { api } from "../api";
+import { api, errorMessage } from "../api";
 import { ErrorBanner } from "../components/ErrorBanner";
 import type { RuntimeSettings, ScheduleView } from "../types";
 
@@ -67,6 +67,23 @@ function ScheduleSection() {
   const [timezone, setTimezone] = useState(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
   const [enabled, setEnabled] = useState(true);
   const [error, setError] = useState<unknown>(null);
+  // The next five times of what is typed, before it is saved (debounced; stale answers dropped).
+  const [preview, setPreview] = useState<{ next: string[] } | { error: string } | null>(null);
+  useEffect(() => {
+    let current = true;
+    const t = window.setTimeout(() => {
+      api
+        .post<{ next: string[] }>("/api/config/schedule/preview", { cron, timezone, enabled: true })
+        .then(
+          (p) => current && setPreview(p),
+          (e) => current && setPreview({ error: errorMessage(e) }),
+        );
+    }, 300);
+    return () => {
+      current = false;
+      window.clearTimeout(t);
+    };
+  }, [cron, timezone]);
   const show = (v: ScheduleView) => {
     setView(v);
     if (v.schedule) {
@@ -95,16 +112,24 @@ function ScheduleSection() {
         schedule
       </label>
       <h3>Next runs</h3>
-      {view && view.next.length > 0 ? (
-        <ol className="next-runs" data-testid="next-runs">
-          {view.next.map((t) => (
-            <li key={t}>
-              <time dateTime={t}>{formatIn(t, view.schedule?.timezone)}</time>
-            </li>
-          ))}
-        </ol>
-      ) : (
-        <p className="muted">{view?.schedule ? "The schedule is off." : "No schedule: runs only when started."}</p>
+      {!view?.schedule && <p className="muted">No schedule saved: runs only when started.</p>}
+      {view?.schedule && !view.schedule.enabled && <p className="muted">The saved schedule is off.</p>}
+      {preview && "error" in preview && (
+        <p className="error-text" role="status">
+          {preview.error}
+        </p>
+      )}
+      {preview && "next" in preview && (
+        <>
+          {!enabled && <p className="muted">When turned on, this schedule would run:</p>}
+          <ol className="next-runs" data-testid="next-runs" aria-live="polite">
+            {preview.next.map((t) => (
+              <li key={t}>
+                <time dateTime={t}>{formatIn(t, timezone)}</time>
+              </li>
+            ))}
+          </ol>
+        </>
       )}
       {view?.scheduler_node && <p className="muted">Scheduler: {view.scheduler_node}</p>}
     </Section>

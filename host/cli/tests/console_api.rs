@@ -17,20 +17,6 @@ use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-async fn add_reviewer(host: &Host, base: &str) -> Api {
-    let out = host
-        .command(&["users", "add", "rev", "--role", "reviewer"])
-        .env("DAILYX_NEW_PASSWORD", REVIEWER_PASSWORD)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Api::login(base, "rev", REVIEWER_PASSWORD).await
-}
-
 fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
     r.headers()
         .get(name)
@@ -171,6 +157,38 @@ async fn the_draft_stream_reports_every_change_with_counts() {
         skipped["counts"].get(&status).is_none_or(|n| n == 0),
         "{skipped}"
     );
+
+    // A graceful shutdown does not wait for open streams: they end, and the server exits.
+    let mut server = server;
+    let pid = server.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the event stream stayed open after SIGTERM");
+    let exited = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        exited.is_some_and(|s| s.success()),
+        "the server did not stop cleanly: {exited:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -252,7 +270,7 @@ async fn plugins_are_listed_for_reviewers_and_reloaded_by_admins() {
     let host = Host::new(None, "");
     let server = host.start(&[]);
     let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
-    let reviewer = add_reviewer(&host, &server.base).await;
+    let reviewer = host.add_reviewer(&server.base).await;
 
     let (status, page) = reviewer.get("/api/plugins").await;
     assert_eq!(status, 200, "{page}");
@@ -333,7 +351,7 @@ async fn runtime_settings_apply_at_once_and_the_llm_key_stays_secret() {
     let server = host.start(&[]);
     let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
     admin.first_draft().await;
-    let reviewer = add_reviewer(&host, &server.base).await;
+    let reviewer = host.add_reviewer(&server.base).await;
     assert_eq!(reviewer.get("/api/config/runtime").await.0, 403);
     assert_eq!(
         reviewer

@@ -24,17 +24,7 @@ async fn every_route_refuses_bad_requests_with_the_error_shape() {
     let hash = draft["content_hash"].as_str().unwrap().to_owned();
 
     // A reviewer, added with the CLI while the server runs.
-    let out = host
-        .command(&["users", "add", "rev", "--role", "reviewer"])
-        .env("DAILYX_NEW_PASSWORD", REVIEWER_PASSWORD)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let reviewer = Api::login(&server.base, "rev", REVIEWER_PASSWORD).await;
+    let reviewer = host.add_reviewer(&server.base).await;
     let (status, me) = reviewer.get("/api/auth/me").await;
     assert_eq!((status, me["role"].as_str()), (200, Some("reviewer")));
 

@@ -85,6 +85,7 @@ pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeEr
         llm_from_file: parts.llm_from_file,
         settings_revision: Default::default(),
         drafts_changed: tokio::sync::watch::Sender::new(Default::default()),
+        shutting_down: tokio::sync::watch::Sender::new(false),
     })))
 }
 
@@ -111,6 +112,11 @@ pub async fn serve(
         tracing::error!(error = %e, "cannot read the runtime settings; the file's values apply");
     }
     let jobs = jobs::spawn_all(&state);
+    let signal = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        signal.shutting_down.send_replace(true);
+    };
     let app = api::router(state);
     let result = axum::serve(
         listener,

@@ -128,6 +128,9 @@ pub struct Inner {
     pub settings_revision: AtomicI64,
     /// The drafts' latest revision and counts, for the live streams.
     pub drafts_changed: tokio::sync::watch::Sender<crate::api::live::DraftsChanged>,
+    /// Set when the server begins to shut down: endless responses (event streams) end, so a
+    /// graceful shutdown does not wait for open consoles.
+    pub shutting_down: tokio::sync::watch::Sender<bool>,
 }
 
 /// The shared state, cheap to clone.

@@ -209,7 +209,7 @@ async fn report_first_run(store: Store, run_id: String, public_url: String) {
         match (run.status.as_str(), &run.draft_id) {
             ("succeeded", Some(draft)) => {
                 println!(
-                    "first run finished: draft {draft} waits for review ({public_url}/api/drafts/{draft})"
+                    "first run finished: draft {draft} waits for review at {public_url}/drafts/{draft}"
                 );
                 return;
             }

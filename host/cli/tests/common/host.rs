@@ -171,6 +171,21 @@ impl Host {
         }
     }
 
+    /// Adds the reviewer `rev` with the CLI (a server may be running) and logs in as them.
+    pub async fn add_reviewer(&self, base: &str) -> Api {
+        let out = self
+            .command(&["users", "add", "rev", "--role", "reviewer"])
+            .env("DAILYX_NEW_PASSWORD", REVIEWER_PASSWORD)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Api::login(base, "rev", REVIEWER_PASSWORD).await
+    }
+
     pub fn logs(&self) -> String {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()
     }

@@ -74,5 +74,11 @@ pub async fn drafts_events(
                 .json_data(&change)
                 .unwrap_or_else(|_| Event::default().event("drafts")))
         });
+    // Ends when the server shuts down (graceful shutdown waits for open responses).
+    let mut stopping = state.shutting_down.subscribe();
+    let stopped = async move {
+        let _ = stopping.wait_for(|s| *s).await;
+    };
+    let stream = futures_util::StreamExt::take_until(stream, stopped);
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

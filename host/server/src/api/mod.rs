@@ -38,7 +38,7 @@ use utoipa::OpenApi;
         plugins::list, plugins::reload,
         runtime_settings::get, runtime_settings::put,
         runs::list, runs::get, runs::trigger,
-        settings::get_schedule, settings::put_schedule, settings::get_blocked_terms, settings::put_blocked_terms,
+        settings::get_schedule, settings::put_schedule, settings::preview_schedule, settings::get_blocked_terms, settings::put_blocked_terms,
         settings::get_channels, settings::put_channels,
         system::health, system::metrics, system::audit_log,
     ),
@@ -94,6 +94,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/config/schedule",
             get(settings::get_schedule).put(settings::put_schedule),
+        )
+        .route(
+            "/api/config/schedule/preview",
+            post(settings::preview_schedule),
         )
         .route(
             "/api/config/blocked-terms",

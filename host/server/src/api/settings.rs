@@ -70,6 +70,33 @@ pub async fn put_schedule(
     Ok(Json(schedule_view(&state).await?))
 }
 
+/// The next slots of a schedule.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SchedulePreview {
+    /// The next five slots (RFC 3339, UTC).
+    pub next: Vec<String>,
+}
+
+/// The next five slots of a schedule that is not saved (the console's preview while typing).
+#[utoipa::path(post, path = "/api/config/schedule/preview", tag = "config", request_body = Schedule,
+    responses((status = 200, body = SchedulePreview), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn preview_schedule(
+    _auth: Admin,
+    ApiJson(schedule): ApiJson<Schedule>,
+) -> Result<Json<SchedulePreview>, ApiError> {
+    schedule
+        .validate()
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let next = schedule
+        .next(jiff::Timestamp::now(), 5)
+        .map_err(|e| ApiError::invalid(e.to_string()))?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Ok(Json(SchedulePreview { next }))
+}
+
 /// Blocked terms.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

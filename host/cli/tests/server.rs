@@ -657,6 +657,11 @@ async fn notifications_carry_single_use_action_links() {
         !sendgrid.contains("__DAILYX_TOKEN_"),
         "placeholders were replaced"
     );
+    // And a link to the draft in the console.
+    assert!(
+        sendgrid.contains(&format!("http://review.example/drafts/{id}")),
+        "{sendgrid}"
+    );
     let found = links(sendgrid);
     assert_eq!(
         found.len(),

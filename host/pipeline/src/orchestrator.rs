@@ -560,6 +560,11 @@ impl Pipeline {
                                 token_placeholder(action)
                             ),
                         })
+                        // The draft in the console (needs a login; no token).
+                        .chain(std::iter::once(ActionLink {
+                            action: "review".to_owned(),
+                            url: format!("{base}/drafts/{draft_id}"),
+                        }))
                         .collect(),
                 }
             }

@@ -90,9 +90,9 @@ test("review, edit with diff and live count, approve to dry_run_posted; skip ano
 
   // The review page: the thread, lengths, the agent timeline, provenance, capability events.
   await page.getByRole("heading", { name: "Agent timeline" }).waitFor();
-  const rows = page.getByRole("region", { name: "Agent timeline" }).locator("tbody tr");
+  const rows = page.getByRole("region", { name: "Agent timeline", exact: true }).locator("tbody tr");
   assert.ok((await rows.count()) >= 8, "every step of the run is on the timeline");
-  const timeline = await page.getByRole("region", { name: "Agent timeline" }).innerText();
+  const timeline = await page.getByRole("region", { name: "Agent timeline", exact: true }).innerText();
   for (const component of ["collector", "curator", "writer", "critic", "policy"]) {
     assert.match(timeline, new RegExp(component));
   }
@@ -127,7 +127,7 @@ test("review, edit with diff and live count, approve to dry_run_posted; skip ano
   assert.match(await dialog.innerText(), /Dry-run is on/);
   await dialog.getByRole("button", { name: "Approve" }).click();
   await page.locator(".page-head .badge[data-status='dry_run_posted']").waitFor({ timeout: 30_000 });
-  assert.match(await page.getByRole("region", { name: "Published" }).innerText(), /dry-run/);
+  assert.match(await page.getByRole("region", { name: "Published", exact: true }).innerText(), /dry-run/);
   assert.match(await page.locator(".tweet").first().innerText(), /Reviewed by a human\./);
   await shot(page, "05-dry-run-posted");
 

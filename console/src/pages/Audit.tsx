@@ -3,6 +3,7 @@ import type { FormEvent } from "react";
 import { Link } from "react-router";
 import { api } from "../api";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { TableWrap } from "../components/TableWrap";
 import { dateTime } from "../format";
 import type { AuditEntry } from "../types";
 
@@ -43,7 +44,7 @@ export function AuditPage() {
         <button type="submit">Filter</button>
       </form>
       <ErrorBanner error={error} />
-      <div className="table-wrap">
+      <TableWrap label="Audit log table">
         <table>
           <thead>
             <tr>
@@ -72,7 +73,7 @@ export function AuditPage() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {entries && entries.length === 0 && <p className="empty">No entries.</p>}
       <nav className="pager" aria-label="Pages">
         <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>

@@ -4,6 +4,7 @@ import { ApiError, api } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Diff } from "../components/Diff";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { TableWrap } from "../components/TableWrap";
 import { StatusBadge, VerdictBadge } from "../components/StatusBadge";
 import { LengthMeter, TweetText } from "../components/TweetText";
 import { dateTime, micros, relative, severity, shortDigest } from "../format";
@@ -381,7 +382,7 @@ export function DraftReview() {
 
       <section className="card" aria-labelledby="timeline-title">
         <h2 id="timeline-title">Agent timeline</h2>
-        <div className="table-wrap">
+        <TableWrap label="Agent timeline table">
           <table>
             <thead>
               <tr>
@@ -423,7 +424,7 @@ export function DraftReview() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       </section>
 
       <section className="card" aria-labelledby="cap-title">
@@ -432,7 +433,7 @@ export function DraftReview() {
           {capAllowed} grant{capAllowed === 1 ? "" : "s"} used, {capDenied} denial{capDenied === 1 ? "" : "s"}.
         </p>
         {detail.capability_events.length > 0 && (
-          <div className="table-wrap">
+          <TableWrap label="Capability events table">
             <table>
               <thead>
                 <tr>
@@ -457,7 +458,7 @@ export function DraftReview() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
 

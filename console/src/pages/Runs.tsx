@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { api } from "../api";
 import { useResource } from "../resource";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { TableWrap } from "../components/TableWrap";
 import { dateTime, duration } from "../format";
 import type { Run } from "../types";
 
@@ -45,7 +46,7 @@ export function RunsPage({ admin }: { admin: boolean }) {
       </div>
       {notice && <p className="notice" role="status">{notice}</p>}
       <ErrorBanner error={error} />
-      <div className="table-wrap">
+      <TableWrap label="Runs table">
         <table>
           <thead>
             <tr>
@@ -76,7 +77,7 @@ export function RunsPage({ admin }: { admin: boolean }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {runs && runs.length === 0 && <p className="empty">No runs yet.</p>}
     </section>
   );

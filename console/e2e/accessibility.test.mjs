@@ -1,0 +1,96 @@
+// Every page checked with axe-core (WCAG 2 A/AA rules) in Debian's Chromium against the real
+// host: no serious or critical violation. axe is injected into the page, so this context
+// bypasses the host's CSP (the other tests keep it and check it is never violated).
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+import { ADMIN_PASSWORD, startHost } from "./host.mjs";
+
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+let host;
+let browser;
+
+before(async () => {
+  host = await startHost();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await host?.stop();
+});
+
+/** The serious and critical violations on the page as it is now. */
+async function violations(page) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+for (const [label, viewport, colorScheme] of [
+  ["desktop, light", { width: 1280, height: 900 }, "light"],
+  ["375 px, light", { width: 375, height: 812 }, "light"],
+  ["desktop, dark", { width: 1280, height: 900 }, "dark"],
+]) {
+  test(`every page passes axe's WCAG 2.1 A/AA checks (${label})`, async () => {
+    const context = await browser.newContext({ viewport, bypassCSP: true, colorScheme });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    const found = {};
+    const check = async (name) => {
+      const v = await violations(page);
+      if (v.length) found[name] = v;
+    };
+
+    await page.goto(`${host.base}/`);
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await check("login");
+    await page.getByLabel("User name").fill("admin");
+    await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(".draft-row").first().waitFor({ timeout: 90_000 });
+    await check("inbox");
+    await page.locator("a.draft-link").first().click();
+    await page.getByRole("heading", { name: "Agent timeline" }).waitFor();
+    await check("review");
+    await page.getByRole("button", { name: "Edit" }).click();
+    await page.getByLabel("Tweet 1").fill("An edited first tweet for the accessibility check.");
+    await page.locator(".diff ins").first().waitFor();
+    await check("review while editing");
+    await page.getByRole("button", { name: /^Approve/ }).click();
+    await page.getByRole("dialog").waitFor();
+    await check("approval dialog");
+    await page.keyboard.press("Escape");
+    for (const [path, ready] of [
+      ["/runs", "Runs"],
+      ["/plugins", "Plugins"],
+      ["/settings", "Settings"],
+      ["/audit", "Audit log"],
+    ]) {
+      await page.goto(`${host.base}${path}`);
+      await page.getByRole("heading", { name: ready, level: 1 }).waitFor();
+      await page.waitForLoadState("networkidle");
+      await check(path);
+    }
+    await context.close();
+    assert.deepEqual(found, {}, JSON.stringify(found, null, 2));
+  });
+}

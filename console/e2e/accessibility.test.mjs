@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { launchBrowser, signIn } from "./browser.mjs";
 import { ADMIN_PASSWORD, startHost } from "./host.mjs";
 
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
@@ -13,19 +13,7 @@ let browser;
 
 before(async () => {
   host = await startHost();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -63,9 +51,7 @@ for (const [label, viewport, colorScheme] of [
     await page.goto(`${host.base}/`);
     await page.getByRole("button", { name: "Sign in" }).waitFor();
     await check("login");
-    await page.getByLabel("User name").fill("admin");
-    await page.getByLabel("Password").fill(ADMIN_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signIn(page, host.base, "admin", ADMIN_PASSWORD);
     await page.locator(".draft-row").first().waitFor({ timeout: 90_000 });
     await check("inbox");
     await page.locator("a.draft-link").first().click();

@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchBrowser, signIn } from "./browser.mjs";
 import { ADMIN_PASSWORD, REVIEWER_PASSWORD, commit, repoRoot, startHost } from "./host.mjs";
 
 const artifacts = join(repoRoot, "console", "e2e-artifacts");
@@ -18,19 +18,7 @@ const pageProblems = [];
 
 before(async () => {
   host = await startHost();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -52,10 +40,7 @@ async function newPage({ width = 1280, height = 900 } = {}) {
 }
 
 async function login(page, username, password) {
-  await page.goto(`${host.base}/`);
-  await page.getByLabel("User name").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, host.base, username, password);
   await page.getByTestId("current-user").waitFor();
 }
 

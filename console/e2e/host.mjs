@@ -109,6 +109,7 @@ export async function startHost() {
     },
     async stop() {
       child.removeAllListeners("exit");
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
       await new Promise((r) => {
         const t = setTimeout(() => {

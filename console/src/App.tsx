@@ -1,4 +1,4 @@
-import { NavLink, Navigate, Route, Routes, useLocation } from "react-router";
+import { NavLink, Navigate, Route, Routes } from "react-router";
 import { useAuth } from "./auth";
 import { AuditPage } from "./pages/Audit";
 import { DraftReview } from "./pages/DraftReview";
@@ -10,7 +10,6 @@ import { SettingsPage } from "./pages/Settings";
 
 export function App() {
   const { user, loading, logout } = useAuth();
-  const location = useLocation();
 
   if (loading) {
     return (
@@ -20,7 +19,7 @@ export function App() {
     );
   }
   if (!user) {
-    return <LoginPage from={location.pathname + location.search} />;
+    return <LoginPage />;
   }
   const admin = user.role === "admin";
   return (

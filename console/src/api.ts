@@ -71,7 +71,6 @@ export const api = {
 
 /** A readable message for anything thrown. */
 export function errorMessage(e: unknown): string {
-  if (e instanceof ApiError) return e.message;
   if (e instanceof Error) return e.message;
   return String(e);
 }

@@ -1,12 +1,11 @@
 import { useState } from "react";
 import type { FormEvent } from "react";
-import { useNavigate } from "react-router";
 import { useAuth } from "../auth";
 import { ErrorBanner } from "../components/ErrorBanner";
 
-export function LoginPage({ from }: { from: string }) {
+/** Shown in place of any page while nobody is logged in; after login that page renders. */
+export function LoginPage() {
   const { login } = useAuth();
-  const navigate = useNavigate();
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<unknown>(null);
@@ -18,7 +17,6 @@ export function LoginPage({ from }: { from: string }) {
     setError(null);
     try {
       await login(username, password);
-      navigate(from === "/" || from.startsWith("/login") ? "/drafts" : from, { replace: true });
     } catch (err) {
       setError(err);
       setPassword("");

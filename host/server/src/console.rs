@@ -41,11 +41,7 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
     } else {
         "no-cache"
     };
-    let mut response = if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-    {
+    let mut response = if crate::api::etag_matches(&headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let mut r = Response::new(Body::from(file.data.into_owned()));

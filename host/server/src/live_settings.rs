@@ -32,8 +32,27 @@ pub struct LlmChoice {
 }
 
 /// Reads the stored settings and applies them to this host's pipeline, publisher and LLM
-/// service.
+/// service, now (after this host changed them).
 pub async fn apply(state: &AppState) -> Result<(), StoreError> {
+    // The revision first: a change made while applying is seen by the next `sync`.
+    let revision = state.store.settings_revision().await?;
+    apply_stored(state).await?;
+    state.settings_revision.store(revision, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Applies the stored settings when they changed since this host last applied them (another
+/// host changed them, or this host is starting). Called by the clock loop and at start-up.
+pub async fn sync(state: &AppState) -> Result<(), StoreError> {
+    let revision = state.store.settings_revision().await?;
+    if state.settings_revision.load(Ordering::Relaxed) != revision {
+        apply_stored(state).await?;
+        state.settings_revision.store(revision, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+async fn apply_stored(state: &AppState) -> Result<(), StoreError> {
     if let Some(persona) = state
         .store
         .config_value(PERSONA_KEY)
@@ -99,14 +118,4 @@ async fn stored_llm_key(state: &AppState) -> Result<Option<Secret>, StoreError> 
             Ok(None)
         }
     }
-}
-
-/// Applies the stored settings when they changed since the last look (another host, or this
-/// one). Called by the clock loop.
-pub async fn sync(state: &AppState) -> Result<(), StoreError> {
-    let revision = state.store.settings_revision().await?;
-    if state.settings_revision.swap(revision, Ordering::Relaxed) != revision {
-        apply(state).await?;
-    }
-    Ok(())
 }

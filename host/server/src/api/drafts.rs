@@ -170,14 +170,7 @@ pub async fn list(
     // cached under (see `PageCache::put`).
     let summary = state.store.draft_summary().await?;
     let etag = page_etag(&summary.revision, &key);
-    let not_modified = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|tag| tag.trim() == etag || tag.trim() == "*")
-        });
-    let body = if not_modified {
+    let body = if crate::api::etag_matches(&headers, &etag) {
         None
     } else if let Some(body) = state.draft_pages.get(&summary.revision, &key) {
         Some(body)

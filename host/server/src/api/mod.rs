@@ -69,6 +69,17 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
+/// Whether the request's `If-None-Match` names `etag` (or `*`): the client's copy is current.
+pub(crate) fn etag_matches(headers: &axum::http::HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        })
+}
+
 /// Largest request body (a thread of 25 long tweets fits many times over).
 const BODY_LIMIT: usize = 256 * 1024;
 

@@ -26,8 +26,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     });
     (async () => {
       try {
-        const me = await api.get<User>("/api/auth/me");
-        const { csrf_token } = await api.get<{ csrf_token: string }>("/api/auth/csrf");
+        const [me, { csrf_token }] = await Promise.all([
+          api.get<User>("/api/auth/me"),
+          api.get<{ csrf_token: string }>("/api/auth/csrf"),
+        ]);
         setCsrf(csrf_token);
         setUser(me);
       } catch {

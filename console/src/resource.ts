@@ -1,5 +1,7 @@
-// Loads one API resource for a page: the data, the error to show, and a reload.
-import { useCallback, useEffect, useState } from "react";
+// Loads one API resource for a page: the data, the error to show, and a reload. Answers to an
+// older path (the filter changed while a request was out) are dropped, so a slow answer never
+// shows under a newer choice.
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "./api";
 
 export interface Resource<T> {
@@ -14,12 +16,17 @@ export interface Resource<T> {
 export function useResource<T>(path: string): Resource<T> {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const latest = useRef(0);
   const reload = useCallback(async () => {
+    const mine = ++latest.current;
     try {
-      setData(await api.get<T>(path));
-      setError(null);
+      const value = await api.get<T>(path);
+      if (mine === latest.current) {
+        setData(value);
+        setError(null);
+      }
     } catch (e) {
-      setError(e);
+      if (mine === latest.current) setError(e);
     }
   }, [path]);
   useEffect(() => {

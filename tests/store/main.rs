@@ -6,4 +6,5 @@ mod publishing;
 mod review;
 mod runs;
 mod schema;
+mod settings;
 mod tokens;

@@ -1,33 +1,23 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import type { FormEvent } from "react";
 import { Link } from "react-router";
-import { api } from "../api";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { TableWrap } from "../components/TableWrap";
 import { dateTime } from "../format";
+import { useResource } from "../resource";
 import type { AuditEntry } from "../types";
 
 const PAGE = 100;
 
 /** The audit log, newest first, optionally for one draft. */
 export function AuditPage() {
-  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
   const [offset, setOffset] = useState(0);
   const [draftId, setDraftId] = useState("");
   const [filter, setFilter] = useState("");
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    const q = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
-    if (filter) q.set("draft_id", filter);
-    api.get<{ entries: AuditEntry[] }>(`/api/audit?${q}`).then(
-      (r) => {
-        setEntries(r.entries);
-        setError(null);
-      },
-      (e) => setError(e),
-    );
-  }, [offset, filter]);
+  const q = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
+  if (filter) q.set("draft_id", filter);
+  const { data, error } = useResource<{ entries: AuditEntry[] }>(`/api/audit?${q}`);
+  const entries = data?.entries ?? null;
 
   function applyFilter(e: FormEvent) {
     e.preventDefault();

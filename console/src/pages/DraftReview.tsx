@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { ApiError, api } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
@@ -9,6 +9,7 @@ import { StatusBadge, VerdictBadge } from "../components/StatusBadge";
 import { LengthMeter, TweetText } from "../components/TweetText";
 import { dateTime, micros, relative, severity, shortDigest } from "../format";
 import { useDraftEvents } from "../live";
+import { useResource } from "../resource";
 import type { CheckResult, DraftDetail, Finding, Material, Run } from "../types";
 
 type Action = "approve" | "skip" | "regenerate" | "resume";
@@ -19,8 +20,11 @@ const EDITABLE = new Set(["pending", "needs_human_attention"]);
  * timeline and capability events; edit with a diff and live re-check; act on it. */
 export function DraftReview() {
   const { id = "" } = useParams();
-  const [detail, setDetail] = useState<DraftDetail | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
+  const {
+    data: detail,
+    error: loadError,
+    reload: load,
+  } = useResource<DraftDetail>(`/api/drafts/${encodeURIComponent(id)}`);
   const [editing, setEditing] = useState<string[] | null>(null);
   const [check, setCheck] = useState<CheckResult | null>(null);
   const [checking, setChecking] = useState(false);
@@ -31,22 +35,12 @@ export function DraftReview() {
   const [notice, setNotice] = useState<string | null>(null);
   const [dryRun, setDryRun] = useState<boolean | null>(null);
 
-  const load = useCallback(async () => {
-    try {
-      setDetail(await api.get<DraftDetail>(`/api/drafts/${encodeURIComponent(id)}`));
-      setLoadError(null);
-    } catch (e) {
-      setLoadError(e);
-    }
-  }, [id]);
-
   useEffect(() => {
-    void load();
     api
       .get<{ dry_run: boolean }>("/api/health")
       .then((h) => setDryRun(h.dry_run))
       .catch(() => setDryRun(null));
-  }, [load]);
+  }, []);
 
   // Another reviewer (or the publisher) changed a draft: reload, unless this one is being
   // edited here (the edit would be refused as stale anyway; the reviewer decides).
@@ -67,8 +61,11 @@ export function DraftReview() {
   const seq = useRef(0);
   useEffect(() => {
     if (!editing) {
+      // An answer still on its way is about text thrown away.
+      seq.current++;
       setCheck(null);
       setCheckError(null);
+      setChecking(false);
       return;
     }
     const mine = ++seq.current;
@@ -111,7 +108,13 @@ export function DraftReview() {
     try {
       if (a === "approve") {
         await api.post(path, changed ? { tweets: editing, version: draft.version } : { content_hash: draft.content_hash });
-        setNotice(dryRun ? "Approved. Publishing in dry-run: nothing is sent to X." : "Approved. Publishing now.");
+        setNotice(
+          dryRun === true
+            ? "Approved. Publishing in dry-run: nothing is sent to X."
+            : dryRun === false
+              ? "Approved. Publishing now."
+              : "Approved.",
+        );
       } else if (a === "regenerate") {
         const run = await api.post<Run>(path);
         setNotice(`Skipped; a new draft is being written (run ${run.id}).`);
@@ -125,6 +128,8 @@ export function DraftReview() {
     } catch (e) {
       setActionError(e);
       setAction(null);
+      // The draft changed elsewhere: show it as it is now (the edit stays for another try).
+      if (e instanceof ApiError && e.status === 409) await load();
     } finally {
       setBusy(false);
     }

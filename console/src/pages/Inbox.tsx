@@ -1,10 +1,9 @@
-import { useCallback, useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { api } from "../api";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { StatusBadge, VerdictBadge, statusLabel } from "../components/StatusBadge";
 import { dateTime, relative } from "../format";
 import { useDraftEvents } from "../live";
+import { useResource } from "../resource";
 import { DRAFT_STATUSES } from "../types";
 import type { DraftPage } from "../types";
 
@@ -15,25 +14,11 @@ export function Inbox() {
   const [params, setParams] = useSearchParams();
   const status = params.get("status") ?? "";
   const offset = Number(params.get("offset") ?? 0) || 0;
-  const [page, setPage] = useState<DraftPage | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  const load = useCallback(async () => {
-    const q = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
-    if (status) q.set("status", status);
-    try {
-      // The browser revalidates with the page's ETag: an unchanged list costs a 304.
-      setPage(await api.get<DraftPage>(`/api/drafts?${q}`));
-      setError(null);
-    } catch (e) {
-      setError(e);
-    }
-  }, [status, offset]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const live = useDraftEvents(() => void load());
+  const q = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
+  if (status) q.set("status", status);
+  // The browser revalidates with the page's ETag: an unchanged list costs a 304.
+  const { data: page, error, reload } = useResource<DraftPage>(`/api/drafts?${q}`);
+  const live = useDraftEvents(() => void reload());
 
   const counts = page?.counts ?? {};
   const total = Object.values(counts).reduce((a, b) => a + b, 0);

@@ -70,6 +70,8 @@ function ScheduleSection() {
   // The next five times of what is typed, before it is saved (debounced; stale answers dropped).
   const [preview, setPreview] = useState<{ next: string[] } | { error: string } | null>(null);
   useEffect(() => {
+    // Not before the saved schedule is in the fields (no preview of the placeholder values).
+    if (!view) return;
     let current = true;
     const t = window.setTimeout(() => {
       api
@@ -83,7 +85,7 @@ function ScheduleSection() {
       current = false;
       window.clearTimeout(t);
     };
-  }, [cron, timezone]);
+  }, [cron, timezone, view]);
   const show = (v: ScheduleView) => {
     setView(v);
     if (v.schedule) {

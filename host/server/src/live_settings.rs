@@ -7,9 +7,8 @@
 use crate::state::AppState;
 use dailyx_common::Secret;
 use dailyx_runtime::capability::llm::LlmEndpoint;
-use dailyx_store::StoreError;
+use dailyx_store::{SettingsRevision, StoreError};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// `app_config` key of the persona component's name.
@@ -37,7 +36,7 @@ pub async fn apply(state: &AppState) -> Result<(), StoreError> {
     // The revision first: a change made while applying is seen by the next `sync`.
     let revision = state.store.settings_revision().await?;
     apply_stored(state).await?;
-    state.settings_revision.store(revision, Ordering::Relaxed);
+    set_applied(state, revision);
     Ok(())
 }
 
@@ -45,11 +44,25 @@ pub async fn apply(state: &AppState) -> Result<(), StoreError> {
 /// host changed them, or this host is starting). Called by the clock loop and at start-up.
 pub async fn sync(state: &AppState) -> Result<(), StoreError> {
     let revision = state.store.settings_revision().await?;
-    if state.settings_revision.load(Ordering::Relaxed) != revision {
+    if applied(state) != revision {
         apply_stored(state).await?;
-        state.settings_revision.store(revision, Ordering::Relaxed);
+        set_applied(state, revision);
     }
     Ok(())
+}
+
+fn applied(state: &AppState) -> SettingsRevision {
+    *state
+        .settings_revision
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn set_applied(state: &AppState, revision: SettingsRevision) {
+    *state
+        .settings_revision
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = revision;
 }
 
 async fn apply_stored(state: &AppState) -> Result<(), StoreError> {

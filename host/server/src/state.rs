@@ -125,7 +125,7 @@ pub struct Inner {
     /// The LLM endpoint of the config file (the console's choices override it).
     pub llm_from_file: Option<dailyx_runtime::capability::llm::LlmEndpoint>,
     /// The settings revision last applied (see `live_settings::sync`).
-    pub settings_revision: AtomicI64,
+    pub settings_revision: std::sync::Mutex<dailyx_store::SettingsRevision>,
     /// The drafts' latest revision and counts, for the live streams.
     pub drafts_changed: tokio::sync::watch::Sender<crate::api::live::DraftsChanged>,
     /// Set when the server begins to shut down: endless responses (event streams) end, so a

@@ -72,17 +72,31 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// When runtime settings last changed: the newest `updated_at` over `app_config` and
-    /// `credentials` (0 when neither has rows). Hosts poll it to apply each other's changes.
-    pub async fn settings_revision(&self) -> Result<i64, StoreError> {
-        let v: Option<i64> = on_pool!(self, pool => {
-            sqlx::query_scalar(
-                "SELECT MAX(t) FROM (SELECT MAX(updated_at) AS t FROM app_config \
-                 UNION ALL SELECT MAX(updated_at) AS t FROM credentials) AS changes",
+    /// A value that changes whenever a runtime setting is set or removed: the newest
+    /// `updated_at` and the number of rows over `app_config` and `credentials` (a removal
+    /// lowers the count). Hosts poll it to apply each other's changes.
+    pub async fn settings_revision(&self) -> Result<SettingsRevision, StoreError> {
+        let (newest, entries): (Option<i64>, i64) = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT MAX(t), CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM \
+                 (SELECT MAX(updated_at) AS t, COUNT(*) AS n FROM app_config \
+                 UNION ALL SELECT MAX(updated_at) AS t, COUNT(*) AS n FROM credentials) AS changes",
             )
             .fetch_one(pool)
             .await?
         });
-        Ok(v.unwrap_or(0))
+        Ok(SettingsRevision {
+            newest: newest.unwrap_or(0),
+            entries,
+        })
     }
+}
+
+/// See [`Store::settings_revision`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SettingsRevision {
+    /// The newest change (Unix ms; 0 without settings).
+    pub newest: i64,
+    /// Settings and credentials stored.
+    pub entries: i64,
 }

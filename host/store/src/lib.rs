@@ -32,7 +32,7 @@ pub use audit::{AuditEntry, NewAuditEntry};
 pub use auth::{Role, Session, User};
 pub use components::ComponentVersion;
 pub use content::{content_hash, sha256_hex};
-pub use credentials::StoredCredential;
+pub use credentials::{SettingsRevision, StoredCredential};
 pub use deliveries::Delivery;
 pub use draft_state::{DraftEvent, DraftStatus, IllegalTransition};
 pub use drafts::{Draft, DraftSummary, DraftTweet, NewDraft};

@@ -56,7 +56,12 @@ for target in $targets; do
     --target-dir "$target_dir" $pkgs
 done
 
-echo "==> writing components and digests"
+echo "==> writing components, digests and signatures"
+# Stage every component first, with its digest; sign the staged bytes (the signature covers the
+# digest and the manifest entry, grants and limits included) with the local build key, created on
+# the first build; then rename each component into place. A running host's watcher so never sees
+# a half-written file, and finds the new digest and signature already there when a component lands.
+staged=()
 while IFS=$'\t' read -r name pkg target out; do
   built="$target_dir/$target/guest/${pkg//-/_}.wasm"
   magic=$(head -c 8 "$built" | od -An -tx1 | tr -d ' \n')
@@ -64,9 +69,17 @@ while IFS=$'\t' read -r name pkg target out; do
   tmp="$out.tmp.$$"
   cp "$built" "$tmp"
   digest=$(sha256sum "$tmp" | cut -d' ' -f1)
-  # digest first, then an atomic rename of the component: a running host's watcher never sees a
-  # half-written file, and a digest that does not match yet just defers the swap.
   echo "$digest" > "$out.sha256.tmp.$$" && mv "$out.sha256.tmp.$$" "$out.sha256"
-  mv "$tmp" "$out"
-  printf '    %-16s %8s bytes  sha256:%s\n' "$name" "$(stat -c %s "$out")" "${digest:0:16}"
+  # Fixtures are not in the manifest: the tests sign them under their own entries and keys.
+  case "$out" in plugins-registry/fixtures/*) ;; *) staged+=("$name=$tmp") ;; esac
+done <<<"$plan"
+
+signing_key=${DAILYX_SIGNING_KEY:-$root/keys/local-build.key}
+source scripts/lib.sh
+ensure_rustup_cargo
+cargo run --quiet --locked -p dailyx-signing --bin dailyx-sign -- "$signing_key" "$registry" "${staged[@]}"
+
+while IFS=$'\t' read -r name pkg target out; do
+  mv "$out.tmp.$$" "$out"
+  printf '    %-16s %8s bytes  sha256:%s\n' "$name" "$(stat -c %s "$out")" "$(cut -c1-16 "$out.sha256")"
 done <<<"$plan"

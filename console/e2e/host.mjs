@@ -57,6 +57,8 @@ export async function startHost() {
   const config = [
     `data_dir = ${JSON.stringify(join(dir, "data"))}`,
     `plugins_dir = ${JSON.stringify(join(repoRoot, "plugins-registry"))}`,
+    `[signing]`,
+    `trusted_key_files = [${JSON.stringify(join(repoRoot, "keys", "local-build.pub"))}]`,
     "[repositories]",
     `project = ${JSON.stringify(project)}`,
     "[runtime]",

@@ -15,12 +15,12 @@ use axum::routing::get;
 use dailyx_notify::{ChannelSecrets, Notifier, NotifySettings};
 use dailyx_pipeline::{Pipeline, PipelineSettings};
 use dailyx_publish::{PublishSettings, Publisher};
-use dailyx_runtime::{Runtime, RuntimeConfig};
+use dailyx_runtime::Runtime;
 use dailyx_server::auth::session::{SESSION_COOKIE, random_token};
 use dailyx_server::{Parts, ServerSettings};
 use dailyx_store::{Role, Store};
 use dailyx_tests::fixtures::seed_draft;
-use dailyx_tests::shipped_plugins;
+use dailyx_tests::shipped_config;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -166,7 +166,7 @@ async fn session(store: &Store) -> String {
 /// The real router with the real state (runtime, pipeline, dry-run publisher), without the
 /// background jobs (nothing is queued, so they would only sleep).
 async fn serve_dailyx(store: Store, data: &std::path::Path) -> SocketAddr {
-    let mut config = RuntimeConfig::new(shipped_plugins());
+    let mut config = shipped_config();
     config.cache_dir = Some(data.join("cache"));
     let runtime = Runtime::start(config).await.expect("runtime");
     let pipeline = Pipeline::new(runtime.clone(), store.clone(), PipelineSettings::default());

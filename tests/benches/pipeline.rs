@@ -12,14 +12,14 @@
 
 use dailyx_model::{self as m};
 use dailyx_pipeline::{Pipeline, PipelineSettings, RunOutcome};
+use dailyx_runtime::Runtime;
 use dailyx_runtime::capability::llm::LlmEndpoint;
 use dailyx_runtime::capability::repo::{Repositories, read_log};
 use dailyx_runtime::secret::Secret;
-use dailyx_runtime::{Runtime, RuntimeConfig};
 use dailyx_sdk::llm_client::ScriptedLlm;
 use dailyx_sdk::repo::{Commit, FileChange, LogQuery};
 use dailyx_store::Store;
-use dailyx_tests::{sample_repo, serve, shipped_plugins};
+use dailyx_tests::{sample_repo, serve, shipped_config};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -46,7 +46,7 @@ async fn bench(runs: usize) {
     let data = tempfile::tempdir().expect("tempdir");
     let llm = fake_llm().await;
 
-    let mut config = RuntimeConfig::new(shipped_plugins());
+    let mut config = shipped_config();
     config.cache_dir = Some(data.path().join("cache"));
     config.repositories = Repositories(BTreeMap::from([(
         "project".to_string(),

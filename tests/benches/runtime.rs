@@ -13,7 +13,7 @@
 use dailyx_runtime::capability::repo::Repositories;
 use dailyx_runtime::types::{ActionLink, PolicyRules};
 use dailyx_runtime::{Runtime, RuntimeConfig, StageInput, StageOutput};
-use dailyx_tests::{ctx, shipped_plugins};
+use dailyx_tests::{ctx, shipped_config};
 use std::time::{Duration, Instant};
 
 fn now_ms() -> i64 {
@@ -212,7 +212,7 @@ fn main() {
     rt.block_on(async {
         let repo = tempfile::tempdir().expect("repo dir");
         dailyx_tests::sample_repo(repo.path());
-        let mut config = RuntimeConfig::new(shipped_plugins());
+        let mut config = shipped_config();
         config.repositories =
             Repositories([("self".to_string(), repo.path().to_path_buf())].into());
         let runtime = Runtime::start(config.clone()).await.expect("runtime");

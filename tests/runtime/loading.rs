@@ -2,14 +2,12 @@
 //! mismatches and missing files are refused by name while the rest serve.
 
 use dailyx_runtime::types::{Draft, PolicyRules, TokenUsage, Tweet, Verdict};
-use dailyx_runtime::{Runtime, RuntimeConfig, Stage, StageInput, StageOutput};
+use dailyx_runtime::{Runtime, Stage, StageInput, StageOutput};
 use dailyx_tests::*;
 
 #[tokio::test]
 async fn every_shipped_component_loads_and_fits_its_world() {
-    let runtime = Runtime::start(RuntimeConfig::new(shipped_plugins()))
-        .await
-        .unwrap();
+    let runtime = Runtime::start(shipped_config()).await.unwrap();
     let registry = runtime.registry();
     assert!(
         registry.problems.is_empty(),
@@ -41,9 +39,7 @@ async fn every_shipped_component_loads_and_fits_its_world() {
 
 #[tokio::test]
 async fn shipped_personas_and_policy_answer() {
-    let runtime = Runtime::start(RuntimeConfig::new(shipped_plugins()))
-        .await
-        .unwrap();
+    let runtime = Runtime::start(shipped_config()).await.unwrap();
     for name in ["dev-advocate", "jasmine-salmon"] {
         let record = runtime.call(name, StageInput::Profile).await;
         let Ok(StageOutput::Persona(p)) = &record.result else {

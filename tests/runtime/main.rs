@@ -8,6 +8,7 @@ mod llm;
 mod loading;
 mod reload;
 mod repo;
+mod signing;
 mod wasi;
 
 use dailyx_runtime::types::Draft;

@@ -8,7 +8,8 @@ pub mod db;
 pub mod fixtures;
 
 use dailyx_runtime::types::{Beat, BeatKind, PostFormat, RunContext, StyleGuide, ThreadPlan};
-use dailyx_runtime::{Runtime, RuntimeConfig, StageInput};
+use dailyx_runtime::{Runtime, RuntimeConfig, StageInput, TrustedKey};
+use dailyx_signing::SigningKeyFile;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -37,17 +38,40 @@ pub fn component_bytes(name: &str) -> Vec<u8> {
     })
 }
 
-/// A plugins directory in a temporary folder.
+/// The shipped plugins directory's runtime config, trusting the local build key the build
+/// signed them with (`keys/local-build.pub`).
+pub fn shipped_config() -> RuntimeConfig {
+    let mut config = RuntimeConfig::new(shipped_plugins());
+    let pub_file = workspace_root().join("keys/local-build.pub");
+    let key = dailyx_signing::PublicKey::read(&pub_file).unwrap_or_else(|e| {
+        panic!("{e}; build the guests first (they are signed): bash scripts/build-guests.sh")
+    });
+    config.trust.keys.push(TrustedKey {
+        name: pub_file.display().to_string(),
+        key,
+    });
+    config
+}
+
+/// A plugins directory in a temporary folder whose components are signed with a key of its
+/// own, which [`TestRegistry::config`] trusts.
 pub struct TestRegistry {
     /// Keeps the folder alive.
     pub dir: tempfile::TempDir,
+    /// The signing key (kept outside the plugins folder, as a real one would be).
+    pub key: SigningKeyFile,
+    _key_dir: tempfile::TempDir,
 }
 
 impl TestRegistry {
-    /// An empty registry folder.
+    /// An empty registry folder and a fresh signing key.
     pub fn new() -> Self {
+        let key_dir = tempfile::tempdir().expect("temp dir");
+        let key = SigningKeyFile::generate(&key_dir.path().join("test.key")).expect("key");
         TestRegistry {
             dir: tempfile::tempdir().expect("temp dir"),
+            key,
+            _key_dir: key_dir,
         }
     }
 
@@ -56,24 +80,78 @@ impl TestRegistry {
         self.dir.path()
     }
 
-    /// Writes `bytes` as `file` with a matching `.sha256` beside it.
+    /// Writes `bytes` as `file` with a matching `.sha256` and (when the manifest names the
+    /// file) its signature beside it, then renames the file into place, as the build does.
     pub fn put(&self, file: &str, bytes: &[u8]) {
+        self.put_file(file, bytes, true);
+    }
+
+    /// Like [`TestRegistry::put`], but without signing it (a stale `.sig` is removed).
+    pub fn put_unsigned(&self, file: &str, bytes: &[u8]) {
+        // Whatever entries use this file lose their signatures.
+        if let Ok(text) = std::fs::read_to_string(self.path().join("registry.toml")) {
+            for e in dailyx_signing::signed_entries(&text).unwrap_or_default() {
+                if e.file == file {
+                    let _ = std::fs::remove_file(self.path().join(format!("{}.sig", e.name)));
+                }
+            }
+        }
+        self.put_file(file, bytes, false);
+    }
+
+    fn put_file(&self, file: &str, bytes: &[u8], sign: bool) {
         let digest = dailyx_runtime::engine::digest_of(bytes);
         let sidecar = self.path().join(format!("{file}.sha256"));
         std::fs::write(sidecar, digest).expect("write digest");
         let tmp = self.path().join(format!("{file}.tmp"));
         std::fs::write(&tmp, bytes).expect("write component");
+        if sign {
+            self.sign_entries(Some((file, &tmp)));
+        }
         std::fs::rename(tmp, self.path().join(file)).expect("rename component");
     }
 
-    /// Writes the manifest.
+    /// Signs every manifest entry whose file exists (`staged`: the bytes of `file` are still
+    /// in a temporary file).
+    pub fn sign_entries(&self, staged: Option<(&str, &Path)>) {
+        let Ok(text) = std::fs::read_to_string(self.path().join("registry.toml")) else {
+            return;
+        };
+        let Ok(entries) = dailyx_signing::signed_entries(&text) else {
+            return;
+        };
+        let targets: Vec<(String, Option<PathBuf>)> = entries
+            .into_iter()
+            .filter_map(|e| match staged {
+                Some((file, tmp)) if e.file == file => Some((e.name, Some(tmp.to_owned()))),
+                _ if self.path().join(&e.file).exists() => Some((e.name, None)),
+                _ => None,
+            })
+            .collect();
+        if !targets.is_empty() {
+            dailyx_signing::sign_staged(self.path(), &self.key, &targets).expect("sign");
+        }
+    }
+
+    /// Writes the manifest and signs the entries whose files are in place.
     pub fn manifest(&self, toml: &str) {
+        self.manifest_unsigned(toml);
+        self.sign_entries(None);
+    }
+
+    /// Writes the manifest without (re-)signing anything.
+    pub fn manifest_unsigned(&self, toml: &str) {
         std::fs::write(self.path().join("registry.toml"), toml).expect("write manifest");
     }
 
-    /// A runtime config for this folder (no compile cache unless set).
+    /// A runtime config for this folder trusting its key (no compile cache unless set).
     pub fn config(&self) -> RuntimeConfig {
-        RuntimeConfig::new(self.path())
+        let mut config = RuntimeConfig::new(self.path());
+        config.trust.keys.push(TrustedKey {
+            name: "test key".into(),
+            key: self.key.public_key(),
+        });
+        config
     }
 
     /// Starts a runtime with default config.

@@ -131,6 +131,21 @@ pub enum PluginsCommand {
     },
     /// Load and validate every component; exit non-zero on any problem.
     Check,
+    /// Create an ed25519 signing key (PKCS#8 PEM, mode 0600) and its `.pub` beside it.
+    Keygen {
+        /// Where the private key goes (never overwritten).
+        #[arg(long, default_value = "keys/signing.key")]
+        out: PathBuf,
+    },
+    /// Sign components: writes `<name>.sig` over each file's digest and its manifest entry
+    /// (grants and limits included). Re-sign after changing an entry.
+    Sign {
+        /// The private key.
+        #[arg(long, default_value = crate::config::LOCAL_BUILD_KEY)]
+        key: PathBuf,
+        /// Components to sign (default: every component in the manifest).
+        components: Vec<String>,
+    },
 }
 
 /// `dailyx agent ...`

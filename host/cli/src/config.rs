@@ -5,11 +5,12 @@
 
 use anyhow::{Context, Result, bail};
 use dailyx_pipeline::{PipelineSettings, RetryPolicy};
-use dailyx_runtime::RuntimeConfig;
 use dailyx_runtime::capability::llm::LlmEndpoint;
 use dailyx_runtime::capability::repo::Repositories;
 use dailyx_runtime::engine::EngineOptions;
 use dailyx_runtime::secret::{CredentialConfig, Secret, StaticCredentials};
+use dailyx_runtime::{RuntimeConfig, TrustPolicy, TrustedKey};
+use dailyx_signing::{PublicKey, public_key_path};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -48,6 +49,58 @@ pub struct Config {
     pub publish: PublishSection,
     /// Notification delivery.
     pub notify: NotifySection,
+    /// Which component signatures are trusted.
+    pub signing: SigningSection,
+}
+
+/// `[signing]`: the keys whose component signatures this host accepts.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SigningSection {
+    /// Public keys, `ed25519:<base64>` (what `dailyx plugins keygen` prints).
+    pub trusted_keys: Vec<String>,
+    /// `.pub` files holding trusted keys. Default: `keys/local-build.pub`, the key the build
+    /// signs first-party components with (skipped with a warning when it does not exist).
+    pub trusted_key_files: Option<Vec<PathBuf>>,
+    /// Development only: load components that carry no signature (warned on every load).
+    pub dev_allow_unsigned: bool,
+}
+
+/// Where the build keeps the key it signs first-party components with.
+pub const LOCAL_BUILD_KEY: &str = "keys/local-build.key";
+
+impl SigningSection {
+    /// The trust policy: every configured key, read and checked now (a bad key is an error).
+    pub fn trust_policy(&self) -> Result<TrustPolicy> {
+        let mut keys = Vec::new();
+        for (i, text) in self.trusted_keys.iter().enumerate() {
+            let what = format!("signing.trusted_keys[{i}]");
+            let key = PublicKey::parse(text, &what)?;
+            keys.push(TrustedKey { name: what, key });
+        }
+        let (files, defaulted) = match &self.trusted_key_files {
+            Some(files) => (files.clone(), false),
+            None => (vec![public_key_path(Path::new(LOCAL_BUILD_KEY))], true),
+        };
+        for file in files {
+            if defaulted && !file.exists() {
+                tracing::warn!(
+                    "no {} yet (the build creates it when it signs the components); only signing.trusted_keys are trusted",
+                    file.display()
+                );
+                continue;
+            }
+            let key = PublicKey::read(&file)?;
+            keys.push(TrustedKey {
+                name: file.display().to_string(),
+                key,
+            });
+        }
+        Ok(TrustPolicy {
+            keys,
+            allow_unsigned: self.dev_allow_unsigned,
+        })
+    }
 }
 
 /// `[server]`.
@@ -310,6 +363,7 @@ impl Default for Config {
             server: ServerSection::default(),
             publish: PublishSection::default(),
             notify: NotifySection::default(),
+            signing: SigningSection::default(),
         }
     }
 }
@@ -384,6 +438,24 @@ impl Config {
         }
         if let Some(v) = get("DAILYX_X_API_BASE") {
             self.publish.x_api_base = v;
+        }
+        if let Some(v) = get("DAILYX_TRUSTED_KEYS") {
+            // Comma-separated `ed25519:<base64>` keys, added to the file's.
+            self.signing.trusted_keys.extend(
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+        if let Some(v) = get("DAILYX_DEV_ALLOW_UNSIGNED") {
+            self.signing.dev_allow_unsigned = match v.as_str() {
+                "1" | "true" => true,
+                "0" | "false" => false,
+                other => {
+                    bail!("DAILYX_DEV_ALLOW_UNSIGNED must be `true` or `false`, not `{other}`")
+                }
+            };
         }
         if let Some(v) = get("DAILYX_MAX_INSTANCES") {
             self.runtime.max_instances =
@@ -522,6 +594,7 @@ impl Config {
             StaticCredentials::from_config(&self.http.credentials).map_err(anyhow::Error::msg)?,
         );
         rc.repositories = Repositories(self.repositories.clone());
+        rc.trust = self.signing.trust_policy()?;
         rc.plugin_config = self
             .plugins
             .iter()

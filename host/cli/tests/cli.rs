@@ -14,6 +14,7 @@ fn dailyx(dir: &Path, plugins: &Path, args: &[&str], stdin: Option<&str>) -> Out
         .args(args)
         .env_remove("DAILYX_CONFIG")
         .env("DAILYX_PLUGINS_DIR", plugins)
+        .env("DAILYX_TRUSTED_KEYS", local_build_key())
         .env("DAILYX_DATA_DIR", dir.join("data"));
     if let Some(input) = stdin {
         use std::io::Write;
@@ -30,6 +31,16 @@ fn dailyx(dir: &Path, plugins: &Path, args: &[&str], stdin: Option<&str>) -> Out
         return child.wait_with_output().expect("dailyx output");
     }
     cmd.output().expect("run dailyx")
+}
+
+/// The public key the build signed the shipped components with.
+fn local_build_key() -> String {
+    let text = std::fs::read_to_string(root().join("keys/local-build.pub"))
+        .expect("keys/local-build.pub: build the guests first (bash scripts/build-guests.sh)");
+    text.lines()
+        .find(|l| l.starts_with("ed25519:"))
+        .expect("a key line")
+        .to_owned()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -52,6 +63,108 @@ fn plugins_check_passes_on_the_shipped_registry() {
         "{stdout}"
     );
     assert!(stdout.contains("ok    writer"), "{stdout}");
+}
+
+#[test]
+fn keygen_sign_and_trust_a_key_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    let shipped = root().join("plugins-registry");
+    std::fs::copy(shipped.join("writer.wasm"), plugins.join("writer.wasm")).unwrap();
+    std::fs::copy(
+        shipped.join("writer.wasm.sha256"),
+        plugins.join("writer.wasm.sha256"),
+    )
+    .unwrap();
+    std::fs::write(
+        plugins.join("registry.toml"),
+        "[[component]]\nname = \"writer\"\nversion = \"1.0.0\"\nworld = \"writer\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str], keys: &str| {
+        Command::new(env!("CARGO_BIN_EXE_dailyx"))
+            .current_dir(dir.path())
+            .args(args)
+            .env_remove("DAILYX_CONFIG")
+            .env("DAILYX_PLUGINS_DIR", &plugins)
+            .env("DAILYX_DATA_DIR", dir.path().join("data"))
+            .env("DAILYX_TRUSTED_KEYS", keys)
+            .output()
+            .unwrap()
+    };
+
+    // Unsigned: refused, and the error says what to do.
+    let out = run(&["plugins", "check"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("writer.wasm is not signed"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = run(&["plugins", "keygen", "--out", "vendor/team.key"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    let key = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("trusted_keys = [\"")?.strip_suffix("\"]"))
+        .unwrap_or_else(|| panic!("no config line in {printed}"))
+        .to_owned();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("vendor/team.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // keygen never overwrites a key.
+    let again = run(&["plugins", "keygen", "--out", "vendor/team.key"], "");
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("exists already"));
+
+    let out = run(&["plugins", "sign", "--key", "vendor/team.key"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("signed writer"));
+    assert!(text(&out.stdout).contains("is not in this host's trusted keys"));
+
+    // Signed, but by a key this host does not trust.
+    let out = run(&["plugins", "check"], "");
+    assert!(
+        text(&out.stdout).contains("which is not trusted"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Trusted: it loads and says by whom.
+    let out = run(&["plugins", "check"], &key);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("signed by"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // The development switch: an unsigned component loads, with a warning.
+    std::fs::remove_file(plugins.join("writer.sig")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dailyx"))
+        .current_dir(dir.path())
+        .args(["plugins", "check"])
+        .env_remove("DAILYX_CONFIG")
+        .env("DAILYX_PLUGINS_DIR", &plugins)
+        .env("DAILYX_DATA_DIR", dir.path().join("data"))
+        .env("DAILYX_DEV_ALLOW_UNSIGNED", "1")
+        .env("DAILYX_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("UNSIGNED, allowed for development"));
+    assert!(
+        text(&out.stderr).contains("loading UNSIGNED component"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

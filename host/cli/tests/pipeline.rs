@@ -29,8 +29,10 @@ impl Setup {
             "data_dir = {data:?}\nplugins_dir = {plugins:?}\ndatabase_url = {database_url:?}\n\
              [repositories]\nproject = {repo:?}\n\
              [runtime]\ncache_dir = {cache:?}\n\
-             [pipeline]\nlease_secs = 2\nretry_delay_ms = 10\ntimezone = \"UTC\"\n{extra}",
+             [pipeline]\nlease_secs = 2\nretry_delay_ms = 10\ntimezone = \"UTC\"\n\
+             [signing]\ntrusted_key_files = [{key:?}]\n{extra}",
             data = dir.path().join("data"),
+            key = root().join("keys/local-build.pub"),
             cache = root().join("target").join("dailyx-test-cache"),
         );
         std::fs::write(dir.path().join("dailyx.toml"), config).unwrap();
@@ -343,7 +345,7 @@ fn plugins_allowing(dir: &Path, origin: &str) -> PathBuf {
         let path = entry.unwrap().path();
         if matches!(
             path.extension().and_then(|e| e.to_str()),
-            Some("wasm" | "sha256")
+            Some("wasm" | "sha256" | "sig")
         ) {
             std::fs::copy(&path, plugins.join(path.file_name().unwrap())).unwrap();
         }
@@ -363,6 +365,17 @@ fn plugins_allowing(dir: &Path, origin: &str) -> PathBuf {
         manifest.replacen(anchor, &format!("{rule}{anchor}"), 1),
     )
     .unwrap();
+    // A widened grant needs a new signature, as it would for an operator.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dailyx"))
+        .current_dir(dir)
+        .env_remove("DAILYX_CONFIG")
+        .env("DAILYX_PLUGINS_DIR", &plugins)
+        .args(["plugins", "sign", "collector", "--key"])
+        .arg(root().join("keys/local-build.key"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("signed collector"));
     plugins
 }
 

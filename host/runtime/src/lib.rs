@@ -26,6 +26,7 @@ pub mod registry;
 pub mod runtime;
 pub mod runtime_config;
 pub mod secret;
+pub mod trust;
 pub use dailyx_common::install_crypto_provider;
 pub mod watch;
 pub mod world;
@@ -39,4 +40,5 @@ pub use runtime::{
     CallError, CallRecord, ComponentSummary, LastReload, ReloadReport, Runtime, StartError,
 };
 pub use runtime_config::RuntimeConfig;
+pub use trust::{Signer, TrustPolicy, TrustedKey};
 pub use world::Stage;

@@ -43,6 +43,9 @@ pub struct ManifestEntry {
     pub limits: Limits,
     /// Default values of config keys (the operator's config overrides them).
     pub config: BTreeMap<String, String>,
+    /// The entry as its signature covers it (see `dailyx_signing::signed_entries`).
+    #[serde(skip)]
+    pub signed_form: String,
 }
 
 /// Everything a component is granted. `None` means not granted at all.
@@ -175,15 +178,21 @@ impl Manifest {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
+        // The same text read as plain TOML, in the same order: what signatures cover.
+        let signed = dailyx_signing::signed_entries(text).map_err(|e| ManifestError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
         let mut components = BTreeMap::new();
-        for entry in raw.component {
+        for (entry, signed) in raw.component.into_iter().zip(signed) {
             let name = entry.name.clone();
-            let entry =
+            let mut entry =
                 validate(entry, &raw.defaults.limits).map_err(|message| ManifestError::Entry {
                     path: path.to_owned(),
                     component: name,
                     message,
                 })?;
+            entry.signed_form = signed.form;
             if components.contains_key(&entry.name) {
                 return Err(ManifestError::Entry {
                     path: path.to_owned(),
@@ -295,6 +304,7 @@ fn validate(raw: RawEntry, defaults: &RawLimits) -> Result<ManifestEntry, String
         grants: raw.grants,
         limits,
         config,
+        signed_form: String::new(),
     })
 }
 

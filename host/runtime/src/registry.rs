@@ -16,6 +16,7 @@ use crate::capability::repo::{RepoGrant, Repositories};
 use crate::engine::{CompileSource, compile_cached, digest_of};
 use crate::events::ComponentId;
 use crate::manifest::ManifestEntry;
+use crate::trust::{Signer, TrustError, TrustPolicy};
 use crate::world::{StagePre, check_fit};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -60,6 +61,8 @@ pub struct LoadedComponent {
     pub compile_source: CompileSource,
     /// Whether it imports WASI (a third-party build).
     pub imports_wasi: bool,
+    /// Who signed it.
+    pub signer: Signer,
 }
 
 /// Why an entry is not loaded (or why its new version was refused).
@@ -131,6 +134,14 @@ pub enum LoadError {
         #[allow(missing_docs)]
         message: String,
     },
+    /// Its signature is missing, untrusted or does not match.
+    #[error("component `{component}`: {source}")]
+    Trust {
+        #[allow(missing_docs)]
+        component: String,
+        #[allow(missing_docs)]
+        source: TrustError,
+    },
     /// It does not fit the world its entry names.
     #[error("component `{component}` does not fit world `{world}`: {message}")]
     WorldMismatch {
@@ -169,11 +180,19 @@ fn expected_digest(entry: &ManifestEntry, path: &Path) -> Result<String, LoadErr
     }
 }
 
-/// Reads an entry's file and verifies its digest: `(bytes, digest)`.
+/// A component file whose digest and signature have been checked.
+pub(crate) struct VerifiedFile {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) digest: String,
+    pub(crate) signer: Signer,
+}
+
+/// Reads an entry's file and verifies its digest, then its signature.
 pub(crate) fn read_verified(
     plugins_dir: &Path,
     entry: &ManifestEntry,
-) -> Result<(Vec<u8>, String), LoadError> {
+    trust: &TrustPolicy,
+) -> Result<VerifiedFile, LoadError> {
     let path = plugins_dir.join(&entry.file);
     let bytes = std::fs::read(&path).map_err(|source| LoadError::Read {
         component: entry.name.clone(),
@@ -190,7 +209,17 @@ pub(crate) fn read_verified(
             actual,
         });
     }
-    Ok((bytes, actual))
+    let signer = trust
+        .check(plugins_dir, entry, &path, &actual)
+        .map_err(|source| LoadError::Trust {
+            component: entry.name.clone(),
+            source,
+        })?;
+    Ok(VerifiedFile {
+        bytes,
+        digest: actual,
+        signer,
+    })
 }
 
 /// What loading a component needs from the runtime.
@@ -207,12 +236,16 @@ impl Loader<'_> {
     pub(crate) fn load(
         &self,
         entry: &ManifestEntry,
-        bytes: &[u8],
-        digest: String,
+        file: VerifiedFile,
     ) -> Result<LoadedComponent, LoadError> {
+        let VerifiedFile {
+            bytes,
+            digest,
+            signer,
+        } = file;
         let path = self.plugins_dir.join(&entry.file);
         let (component, compile_source) =
-            compile_cached(self.engine, self.cache_dir, &digest, bytes).map_err(|e| {
+            compile_cached(self.engine, self.cache_dir, &digest, &bytes).map_err(|e| {
                 LoadError::Compile {
                     component: entry.name.clone(),
                     path: path.clone(),
@@ -262,6 +295,7 @@ impl Loader<'_> {
             loaded_at: SystemTime::now(),
             compile_source,
             imports_wasi,
+            signer,
         })
     }
 }

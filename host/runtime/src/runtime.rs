@@ -11,6 +11,7 @@ use crate::registry::{
     HostServices, LoadProblem, LoadedComponent, Loader, Registry, read_verified,
 };
 use crate::runtime_config::RuntimeConfig;
+use crate::trust::{Signer, TrustPolicy};
 use crate::world::Stage;
 use arc_swap::{ArcSwap, ArcSwapOption};
 use dailyx_world::types::AgentError;
@@ -167,6 +168,7 @@ pub struct Runtime {
     registry: ArcSwap<Registry>,
     reload_lock: tokio::sync::Mutex<()>,
     last_reload: ArcSwapOption<LastReload>,
+    trust: TrustPolicy,
     _ticker: EpochTicker,
 }
 
@@ -201,6 +203,7 @@ impl Runtime {
             registry: ArcSwap::from_pointee(Registry::default()),
             reload_lock: tokio::sync::Mutex::new(()),
             last_reload: ArcSwapOption::empty(),
+            trust: config.trust,
         });
         runtime.reload().await;
         Ok(runtime)
@@ -295,12 +298,12 @@ impl Runtime {
         let mut next = Registry::default();
         for (name, entry) in &manifest.components {
             let old = current.components.get(name);
-            let verified = read_verified(&self.plugins_dir, entry);
-            let loaded = verified.and_then(|(bytes, digest)| {
-                if let Some(old) = old.filter(|o| o.entry == *entry && o.id.digest == digest) {
+            let verified = read_verified(&self.plugins_dir, entry, &self.trust);
+            let loaded = verified.and_then(|file| {
+                if let Some(old) = old.filter(|o| o.entry == *entry && o.id.digest == file.digest) {
                     return Ok(old.clone());
                 }
-                let component = loader.load(entry, &bytes, digest)?;
+                let component = loader.load(entry, file)?;
                 let component = Arc::new(component);
                 report.activated.push((*component.id).clone());
                 Ok(component)
@@ -576,6 +579,8 @@ pub struct ComponentSummary {
     pub imports_wasi: bool,
     /// Config values it will see.
     pub config: BTreeMap<String, String>,
+    /// Who signed it.
+    pub signer: Signer,
 }
 
 impl Registry {
@@ -590,6 +595,7 @@ impl Registry {
                 limits: c.entry.limits,
                 imports_wasi: c.imports_wasi,
                 config: (*c.grants.config_values).clone(),
+                signer: c.signer.clone(),
             })
             .collect()
     }

@@ -10,6 +10,7 @@ use crate::capability::llm::LlmEndpoint;
 use crate::capability::repo::Repositories;
 use crate::engine::EngineOptions;
 use crate::secret::{CredentialSource, StaticCredentials};
+use crate::trust::TrustPolicy;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,6 +34,9 @@ pub struct RuntimeConfig {
     pub engine: EngineOptions,
     /// The clock given to components.
     pub clock: Arc<dyn Clock>,
+    /// Which signatures are accepted (by default: none, so nothing loads until keys are
+    /// trusted or unsigned components are allowed for development).
+    pub trust: TrustPolicy,
 }
 
 impl RuntimeConfig {
@@ -47,6 +51,7 @@ impl RuntimeConfig {
             plugin_config: BTreeMap::new(),
             engine: EngineOptions::default(),
             clock: Arc::new(SystemClock::default()),
+            trust: TrustPolicy::default(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Hot reload: watch the plugins directory and reload when the manifest, a
-//! `.wasm` or a digest file changes.
+//! `.wasm`, a digest or a signature file changes.
 //!
 //! Events are debounced (a build writes a digest then renames a component
 //! into place; one reload should see both). The reload itself compiles off
@@ -27,7 +27,7 @@ pub struct PluginWatcher {
 fn relevant(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
-        Some("wasm" | "sha256" | "toml")
+        Some("wasm" | "sha256" | "sig" | "toml")
     )
 }
 

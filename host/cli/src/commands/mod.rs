@@ -16,6 +16,10 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode> {
     match command {
         Command::Plugins(PluginsCommand::List { json }) => plugins::list(&config, json).await,
         Command::Plugins(PluginsCommand::Check) => plugins::check(&config).await,
+        Command::Plugins(PluginsCommand::Keygen { out }) => plugins::keygen(&out),
+        Command::Plugins(PluginsCommand::Sign { key, components }) => {
+            plugins::sign(&config, &key, &components)
+        }
         Command::Agent(AgentCommand::Call { name, input, json }) => {
             agent::call(&config, &name, input.as_deref(), json).await
         }

@@ -1,10 +1,11 @@
-//! `dailyx plugins list` and `dailyx plugins check`.
+//! `dailyx plugins ...`: list, check, keygen, sign.
 
 use crate::config::Config;
 use anyhow::Result;
-use dailyx_runtime::Runtime;
 use dailyx_runtime::engine::CompileSource;
 use dailyx_runtime::manifest::Grants;
+use dailyx_runtime::{Runtime, Signer};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -88,8 +89,12 @@ pub async fn check(config: &Config) -> Result<ExitCode> {
             CompileSource::Cache => "cached",
             CompileSource::Compiled => "compiled",
         };
+        let signer = match &c.signer {
+            Signer::Key { key_id, .. } => format!("signed by {key_id}"),
+            Signer::UnsignedAllowed => "UNSIGNED, allowed for development".into(),
+        };
         println!(
-            "ok    {:<16} {:<8} {:<15} {} ({source})",
+            "ok    {:<16} {:<8} {:<15} {} ({source}, {signer})",
             c.id.name,
             c.id.version,
             c.entry.stage.world(),
@@ -114,4 +119,43 @@ pub async fn check(config: &Config) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Creates a signing key and prints how to trust it.
+pub fn keygen(out: &Path) -> Result<ExitCode> {
+    let key = dailyx_signing::SigningKeyFile::generate(out)?;
+    let public = key.public_key();
+    println!("created {} (keep it private)", out.display());
+    println!(
+        "public key {} written to {}",
+        public.id(),
+        dailyx_signing::public_key_path(out).display()
+    );
+    println!(
+        "to trust it, add to dailyx.toml:\n\n[signing]\ntrusted_keys = [\"{}\"]",
+        public.to_text()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Signs components in the plugins directory with `key`.
+pub fn sign(config: &Config, key: &Path, components: &[String]) -> Result<ExitCode> {
+    let key = dailyx_signing::SigningKeyFile::load(key)?;
+    let signed = dailyx_signing::sign_plugins(&config.plugins_dir, &key, components)?;
+    for (name, key_id) in &signed {
+        println!("signed {name:<16} with key {key_id}");
+    }
+    if !config
+        .signing
+        .trust_policy()?
+        .keys
+        .iter()
+        .any(|k| k.key.id() == key.public_key().id())
+    {
+        println!(
+            "note: key {} is not in this host's trusted keys; the host will refuse these until it is",
+            key.public_key().id()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

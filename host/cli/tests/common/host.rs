@@ -74,8 +74,10 @@ impl Host {
              [server]\nworker_poll_secs = 1\npublish_poll_secs = 1\ntick_secs = 1\nschedule_catch_up_hours = 48\n\
              [publish]\nx_api_base = {x_base:?}\nlease_secs = 1\nretry_delay_ms = 50\ntimeout_secs = 1\n\
              max_rate_limit_wait_secs = 10\n{publish}\n\
-             [notify]\nretry_delay_ms = 20\n{extra}",
+             [notify]\nretry_delay_ms = 20\n\
+             [signing]\ntrusted_key_files = [{key:?}]\n{extra}",
             data = dir.path().join("data"),
+            key = root().join("keys/local-build.pub"),
             plugins = root().join("plugins-registry"),
             cache = root().join("target").join("dailyx-test-cache"),
         );

@@ -1,0 +1,129 @@
+//! Which components the host trusts: ed25519 signatures over the digest and the manifest
+//! entry, checked at every (re)load before anything is compiled.
+//!
+//! By default a component must carry a `<file>.sig` made by a key in [`TrustPolicy::keys`].
+//! The development switch [`TrustPolicy::allow_unsigned`] lets components without a signature
+//! load, with a warning on every load; a signature that is present must still verify and come
+//! from a trusted key (a tampered file is refused even in development).
+
+use crate::manifest::ManifestEntry;
+use dailyx_signing::{PublicKey, SignatureFile, signature_path};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// A public key the operator trusts, with the name it was configured under.
+#[derive(Debug, Clone)]
+pub struct TrustedKey {
+    /// Where it came from (a config name or the `.pub` file), for messages.
+    pub name: String,
+    /// The key.
+    pub key: PublicKey,
+}
+
+/// The operator's trust settings.
+#[derive(Debug, Clone, Default)]
+pub struct TrustPolicy {
+    /// Keys whose signatures are accepted.
+    pub keys: Vec<TrustedKey>,
+    /// Development only: load components that have no signature at all.
+    pub allow_unsigned: bool,
+}
+
+/// Who vouched for a loaded component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Signer {
+    /// Signed by a trusted key.
+    Key {
+        /// The key's id.
+        key_id: String,
+        /// The name it is trusted under.
+        key_name: String,
+    },
+    /// Loaded without a signature because `allow_unsigned` is on.
+    UnsignedAllowed,
+}
+
+/// Why a component's signature is not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    /// No `.sig` file and unsigned components are not allowed.
+    #[error(
+        "{path} is not signed (no {sig}); sign it with `dailyx plugins sign {component}` and a trusted key, or, for development only, set signing.dev_allow_unsigned"
+    )]
+    Unsigned {
+        #[allow(missing_docs)]
+        component: String,
+        #[allow(missing_docs)]
+        path: PathBuf,
+        #[allow(missing_docs)]
+        sig: PathBuf,
+    },
+    /// Signed, by a key the operator does not trust.
+    #[error(
+        "{path} is signed by key {key_id}, which is not trusted (add its public key to signing.trusted_keys)"
+    )]
+    UntrustedKey {
+        #[allow(missing_docs)]
+        path: PathBuf,
+        #[allow(missing_docs)]
+        key_id: String,
+    },
+    /// The signature does not match the file and the entry.
+    #[error(
+        "the signature of {path} by key {key_id} does not match the file and its manifest entry (the component or its grants and limits changed since it was signed)"
+    )]
+    BadSignature {
+        #[allow(missing_docs)]
+        path: PathBuf,
+        #[allow(missing_docs)]
+        key_id: String,
+    },
+    /// The `.sig` file could not be read.
+    #[error("{0}")]
+    Unreadable(#[from] dailyx_signing::SigningError),
+}
+
+impl TrustPolicy {
+    /// Checks the signature of `entry`'s file (at `path`, with `digest`).
+    pub fn check(
+        &self,
+        plugins_dir: &Path,
+        entry: &ManifestEntry,
+        path: &Path,
+        digest: &str,
+    ) -> Result<Signer, TrustError> {
+        let sig_path = signature_path(plugins_dir, &entry.name);
+        let Some(signature) = SignatureFile::read(&sig_path)? else {
+            if self.allow_unsigned {
+                tracing::warn!(
+                    component = %entry.name,
+                    "loading UNSIGNED component {} because signing.dev_allow_unsigned is on (development only)",
+                    path.display()
+                );
+                return Ok(Signer::UnsignedAllowed);
+            }
+            return Err(TrustError::Unsigned {
+                component: entry.name.clone(),
+                path: path.to_owned(),
+                sig: sig_path,
+            });
+        };
+        let Some(trusted) = self.keys.iter().find(|k| k.key.id() == signature.key_id) else {
+            return Err(TrustError::UntrustedKey {
+                path: path.to_owned(),
+                key_id: signature.key_id,
+            });
+        };
+        if !trusted.key.verifies(digest, &entry.signed_form, &signature) {
+            return Err(TrustError::BadSignature {
+                path: path.to_owned(),
+                key_id: signature.key_id,
+            });
+        }
+        Ok(Signer::Key {
+            key_id: signature.key_id,
+            key_name: trusted.name.clone(),
+        })
+    }
+}

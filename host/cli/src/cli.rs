@@ -137,6 +137,23 @@ pub enum PluginsCommand {
         #[arg(long, default_value = "keys/signing.key")]
         out: PathBuf,
     },
+    /// Every version of a component ever activated: who, when, how (newest first).
+    History {
+        /// The component.
+        name: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a recorded version exactly (bytes, signature, manifest entry) into the plugins
+    /// directory; a running host's watcher activates it. Audited.
+    Rollback {
+        /// The component.
+        name: String,
+        /// A recorded version or digest (default: the newest version other than the current).
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// Sign components: writes `<name>.sig` over each file's digest and its manifest entry
     /// (grants and limits included). Re-sign after changing an entry.
     Sign {

@@ -10,9 +10,9 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use common::add_commit;
 use common::fakes::serve;
 use common::host::*;
+use common::{add_commit, root};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -505,4 +505,160 @@ async fn runtime_settings_apply_at_once_and_the_llm_key_stays_secret() {
     );
     assert!(!audit.to_string().contains(LLM_KEY));
     assert_no_secrets(&host, &[LLM_KEY, "5e1f9c2d"]);
+}
+
+/// The shipped components in a private plugins directory the test may change.
+fn private_plugins() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = root().join("plugins-registry");
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "registry.toml"
+            || name.ends_with(".wasm")
+            || name.ends_with(".sha256")
+            || name.ends_with(".sig")
+        {
+            std::fs::copy(&path, dir.path().join(&name)).unwrap();
+        }
+    }
+    dir
+}
+
+/// A new build of the shipped writer: the same code with a custom section appended (so a new
+/// digest), as version 0.2.0, signed with the build key and installed as a build would.
+fn install_writer_v2(plugins: &std::path::Path) -> String {
+    let mut bytes = std::fs::read(plugins.join("writer.wasm")).unwrap();
+    let name = b"dailyx-test";
+    let payload = b"v2";
+    bytes.push(0); // custom section
+    bytes.push((1 + name.len() + payload.len()) as u8);
+    bytes.push(name.len() as u8);
+    bytes.extend_from_slice(name);
+    bytes.extend_from_slice(payload);
+    let manifest = std::fs::read_to_string(plugins.join("registry.toml")).unwrap();
+    let old = "name = \"writer\"\nversion = \"0.1.0\"";
+    assert!(
+        manifest.contains(old),
+        "the writer's entry changed; update this test"
+    );
+    std::fs::write(
+        plugins.join("registry.toml"),
+        manifest.replace(old, "name = \"writer\"\nversion = \"0.2.0\""),
+    )
+    .unwrap();
+    let digest = dailyx_signing::sha256_digest(&bytes);
+    let staged = plugins.join("writer.wasm.staged");
+    std::fs::write(&staged, &bytes).unwrap();
+    std::fs::write(plugins.join("writer.wasm.sha256"), format!("{digest}\n")).unwrap();
+    let key = dailyx_signing::SigningKeyFile::load(&root().join("keys/local-build.key")).unwrap();
+    dailyx_signing::sign_staged(plugins, &key, &[("writer".into(), Some(staged.clone()))]).unwrap();
+    std::fs::rename(staged, plugins.join("writer.wasm")).unwrap();
+    digest
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plugin_history_is_recorded_and_rollback_restores_the_exact_version() {
+    let plugins = private_plugins();
+    let host = Host::new(None, "");
+    let dir = plugins.path().to_string_lossy().into_owned();
+    let server = host.start(&[("DAILYX_PLUGINS_DIR", &dir)]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let reviewer = host.add_reviewer(&server.base).await;
+
+    let (status, history) = reviewer.get("/api/plugins/writer/history").await;
+    assert_eq!(status, 200, "{history}");
+    let versions = history["versions"].as_array().unwrap().clone();
+    assert_eq!(versions.len(), 1, "{history}");
+    assert_eq!(versions[0]["actor"], "system (start)");
+    assert_eq!(versions[0]["active"], true);
+    assert_eq!(versions[0]["signed"], true);
+    assert_eq!(
+        versions[0]["entry"]["grants"]["llm"]["max_tokens_per_run"],
+        6000
+    );
+    let v1 = versions[0]["digest"].as_str().unwrap().to_owned();
+    let v1_bytes = std::fs::read(plugins.path().join("writer.wasm")).unwrap();
+
+    // A new version lands; the watcher activates it and the history records it.
+    let v2 = install_writer_v2(plugins.path());
+    let page = admin
+        .wait_for("writer 0.2.0 to serve", async |a| {
+            let (_, page) = a.get("/api/plugins/writer/history").await;
+            (page["active_digest"] == v2.as_str() && page["versions"].as_array()?.len() == 2)
+                .then_some(page)
+        })
+        .await;
+    assert_eq!(page["versions"][0]["version"], "0.2.0");
+    assert_eq!(page["versions"][0]["actor"], "system (file watcher)");
+    assert_eq!(page["versions"][1]["active"], false);
+
+    // Only admins roll back; an unknown target is a 404 that changes nothing.
+    let (status, body) = reviewer
+        .post("/api/plugins/writer/rollback", json!({}))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = admin
+        .post("/api/plugins/writer/rollback", json!({"to": "9.9.9"}))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = admin.post("/api/plugins/nope/rollback", json!({})).await;
+    assert_eq!(status, 404, "{body}");
+
+    // Roll back: the exact earlier bytes, entry and signature serve again.
+    let (status, page) = admin.post("/api/plugins/writer/rollback", json!({})).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["active_digest"], v1.as_str());
+    assert_eq!(page["versions"][0]["action"], "rollback");
+    assert_eq!(page["versions"][0]["actor"], "admin");
+    assert_eq!(page["versions"][0]["version"], "0.1.0");
+    assert_eq!(page["versions"][0]["active"], true);
+    assert_eq!(
+        std::fs::read(plugins.path().join("writer.wasm")).unwrap(),
+        v1_bytes
+    );
+    let manifest = std::fs::read_to_string(plugins.path().join("registry.toml")).unwrap();
+    assert!(
+        manifest.contains("name = \"writer\"\nversion = \"0.1.0\""),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("# The plugin registry"),
+        "comments are kept: {manifest}"
+    );
+    let (_, list) = reviewer.get("/api/plugins").await;
+    let writer = list["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "writer")
+        .unwrap()
+        .clone();
+    assert_eq!(writer["digest"], v1.as_str());
+    assert_eq!(writer["status"], "loaded", "{writer}");
+
+    // And forward again, by version.
+    let (status, page) = admin
+        .post("/api/plugins/writer/rollback", json!({"to": "0.2.0"}))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["active_digest"], v2.as_str());
+
+    let (_, audit) = admin.get("/api/audit").await;
+    let rollbacks: Vec<&Value> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "plugins.rollback")
+        .collect();
+    assert!(rollbacks.len() >= 2, "{audit}");
+    assert!(
+        rollbacks
+            .iter()
+            .any(|e| e["detail"]["to_digest"] == v1.as_str()
+                && e["detail"]["from_digest"] == v2.as_str()
+                && e["detail"]["ok"] == true),
+        "{audit}"
+    );
+    drop(server);
 }

@@ -21,6 +21,7 @@ pub mod call;
 pub mod capability;
 pub mod engine;
 pub mod events;
+pub mod install;
 pub mod manifest;
 pub mod registry;
 pub mod runtime;
@@ -34,10 +35,12 @@ pub mod world;
 pub use call::{StageInput, StageOutput};
 pub use dailyx_world::types;
 pub use events::{CapabilityEvent, ComponentId, Outcome};
+pub use install::{InstallError, VersionSnapshot};
 pub use manifest::{Manifest, ManifestEntry};
 pub use registry::{LoadProblem, Registry};
 pub use runtime::{
-    CallError, CallRecord, ComponentSummary, LastReload, ReloadReport, Runtime, StartError,
+    ActivatedVersion, CallError, CallRecord, ComponentSummary, LastReload, ReloadReport,
+    RollbackError, Runtime, StartError,
 };
 pub use runtime_config::RuntimeConfig;
 pub use trust::{Signer, TrustPolicy, TrustedKey};

@@ -47,6 +47,41 @@ pub struct ReloadReport {
     pub manifest_error: Option<String>,
 }
 
+/// A version that was just activated, with what the history needs to restore it later.
+#[derive(Debug, Clone)]
+pub struct ActivatedVersion {
+    /// Name, version, digest.
+    pub id: ComponentId,
+    /// Its world.
+    pub world: Stage,
+    /// Its manifest entry as signed.
+    pub signed_form: String,
+    /// Its `.sig` JSON, if it was signed.
+    pub signature: Option<String>,
+    /// The component file.
+    pub bytes: Arc<[u8]>,
+    /// `activate`, or `rollback` when a rollback installed it.
+    pub action: &'static str,
+    /// Who caused the (re)load: a user, or `system (...)`.
+    pub actor: String,
+}
+
+/// Why a rollback did not take effect.
+#[derive(Debug, thiserror::Error)]
+pub enum RollbackError {
+    /// The files could not be installed.
+    #[error(transparent)]
+    Install(#[from] crate::install::InstallError),
+    /// They were installed, but the reload refused them (e.g. their key is no longer trusted).
+    #[error("the restored version of `{name}` was refused: {message}")]
+    Refused {
+        #[allow(missing_docs)]
+        name: String,
+        #[allow(missing_docs)]
+        message: String,
+    },
+}
+
 /// The last (re)load: when it finished and what it changed.
 #[derive(Debug, Clone)]
 pub struct LastReload {
@@ -169,6 +204,7 @@ pub struct Runtime {
     reload_lock: tokio::sync::Mutex<()>,
     last_reload: ArcSwapOption<LastReload>,
     trust: TrustPolicy,
+    activations: Option<tokio::sync::mpsc::UnboundedSender<ActivatedVersion>>,
     _ticker: EpochTicker,
 }
 
@@ -204,8 +240,9 @@ impl Runtime {
             reload_lock: tokio::sync::Mutex::new(()),
             last_reload: ArcSwapOption::empty(),
             trust: config.trust,
+            activations: config.activations,
         });
-        runtime.reload().await;
+        runtime.reload_by("system (start)").await;
         Ok(runtime)
     }
 
@@ -234,10 +271,56 @@ impl Runtime {
     /// new version is refused. Compilation runs on the blocking pool, off
     /// the path of calls in flight; the swap is one atomic store.
     pub async fn reload(self: &Arc<Self>) -> ReloadReport {
+        self.reload_by("system").await
+    }
+
+    /// [`Runtime::reload`], naming who caused it (recorded with each activation).
+    pub async fn reload_by(self: &Arc<Self>, actor: &str) -> ReloadReport {
         let _guard = self.reload_lock.lock().await;
+        self.reload_locked(actor, None).await
+    }
+
+    /// Restores a recorded version: installs its files (bytes, digest, signature, manifest
+    /// entry) and reloads, all under the reload lock so that the watcher sees only the result.
+    /// The reload checks it like any other version (digest, signature, world).
+    pub async fn rollback(
+        self: &Arc<Self>,
+        snapshot: crate::install::VersionSnapshot,
+        actor: &str,
+    ) -> Result<ReloadReport, RollbackError> {
+        let _guard = self.reload_lock.lock().await;
+        let dir = self.plugins_dir.clone();
+        let snap = snapshot.clone();
+        tokio::task::spawn_blocking(move || crate::install::install_version(&dir, &snap))
+            .await
+            .map_err(|e| RollbackError::Refused {
+                name: snapshot.name.clone(),
+                message: e.to_string(),
+            })??;
+        let report = self.reload_locked(actor, Some(&snapshot.name)).await;
+        let registry = self.registry();
+        match registry.components.get(&snapshot.name) {
+            Some(c) if c.id.digest == snapshot.digest => Ok(report),
+            _ => Err(RollbackError::Refused {
+                name: snapshot.name.clone(),
+                message: registry
+                    .problems
+                    .get(&snapshot.name)
+                    .map(|p| p.message.clone())
+                    .or(report.manifest_error.clone())
+                    .unwrap_or_else(|| "it is not active after the reload".into()),
+            }),
+        }
+    }
+
+    async fn reload_locked(
+        self: &Arc<Self>,
+        actor: &str,
+        rollback_of: Option<&str>,
+    ) -> ReloadReport {
         let this = self.clone();
         let joined = tokio::task::spawn_blocking(move || this.build_next_registry()).await;
-        let (next, report) = match joined {
+        let (next, report, activated) = match joined {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(error = %e, "reload task failed; the current components keep serving");
@@ -254,7 +337,16 @@ impl Runtime {
             self.registry.store(Arc::new(next));
         }
         for c in &report.activated {
-            tracing::info!(component = %c.name, version = %c.version, digest = c.short_digest(), "component activated");
+            tracing::info!(component = %c.name, version = %c.version, digest = c.short_digest(), actor, "component activated");
+        }
+        if let Some(tx) = &self.activations {
+            for mut a in activated {
+                a.actor = actor.to_owned();
+                if rollback_of == Some(a.id.name.as_str()) {
+                    a.action = "rollback";
+                }
+                let _ = tx.send(a);
+            }
         }
         for name in &report.removed {
             tracing::info!(component = %name, "component removed from the manifest; unloaded");
@@ -273,8 +365,9 @@ impl Runtime {
     }
 
     /// Builds the registry that should replace the current one (blocking).
-    fn build_next_registry(&self) -> (Option<Registry>, ReloadReport) {
+    fn build_next_registry(&self) -> (Option<Registry>, ReloadReport, Vec<ActivatedVersion>) {
         let mut report = ReloadReport::default();
+        let mut activated = Vec::new();
         let current = self.registry.load_full();
         let manifest = match Manifest::load(&self.plugins_dir.join(MANIFEST_FILE)) {
             Ok(m) => m,
@@ -285,7 +378,7 @@ impl Runtime {
                     problems: current.problems.clone(),
                     manifest_error: Some(e.to_string()),
                 };
-                return (Some(next), report);
+                return (Some(next), report, activated);
             }
         };
         let loader = Loader {
@@ -303,9 +396,25 @@ impl Runtime {
                 if let Some(old) = old.filter(|o| o.entry == *entry && o.id.digest == file.digest) {
                     return Ok(old.clone());
                 }
+                let bytes: Arc<[u8]> = Arc::from(file.bytes.as_slice());
+                let signature = std::fs::read_to_string(dailyx_signing::signature_path(
+                    &self.plugins_dir,
+                    &entry.name,
+                ))
+                .ok()
+                .filter(|_| file.signer != Signer::UnsignedAllowed);
                 let component = loader.load(entry, file)?;
                 let component = Arc::new(component);
                 report.activated.push((*component.id).clone());
+                activated.push(ActivatedVersion {
+                    id: (*component.id).clone(),
+                    world: entry.stage,
+                    signed_form: entry.signed_form.clone(),
+                    signature,
+                    bytes,
+                    action: "activate",
+                    actor: String::new(),
+                });
                 Ok(component)
             });
             match loaded {
@@ -339,7 +448,7 @@ impl Runtime {
             .filter(|n| !manifest.components.contains_key(*n))
             .cloned()
             .collect();
-        (Some(next), report)
+        (Some(next), report, activated)
     }
 
     /// Calls component `name` once with `input`, in a fresh instance.

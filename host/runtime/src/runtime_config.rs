@@ -37,6 +37,8 @@ pub struct RuntimeConfig {
     /// Which signatures are accepted (by default: none, so nothing loads until keys are
     /// trusted or unsigned components are allowed for development).
     pub trust: TrustPolicy,
+    /// Where every newly activated version is reported (the host records its history).
+    pub activations: Option<tokio::sync::mpsc::UnboundedSender<crate::ActivatedVersion>>,
 }
 
 impl RuntimeConfig {
@@ -52,6 +54,7 @@ impl RuntimeConfig {
             engine: EngineOptions::default(),
             clock: Arc::new(SystemClock::default()),
             trust: TrustPolicy::default(),
+            activations: None,
         }
     }
 }

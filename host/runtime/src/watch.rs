@@ -61,7 +61,7 @@ impl Runtime {
                 let Some(runtime) = runtime.upgrade() else {
                     break;
                 };
-                let report = runtime.reload().await;
+                let report = runtime.reload_by("system (file watcher)").await;
                 tracing::debug!(
                     activated = report.activated.len(),
                     problems = report.problems.len(),

@@ -14,6 +14,7 @@ pub mod console;
 pub mod error;
 pub mod jobs;
 pub mod live_settings;
+pub mod plugin_history;
 pub mod review;
 pub mod scheduler;
 pub mod state;

@@ -17,6 +17,12 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode> {
         Command::Plugins(PluginsCommand::List { json }) => plugins::list(&config, json).await,
         Command::Plugins(PluginsCommand::Check) => plugins::check(&config).await,
         Command::Plugins(PluginsCommand::Keygen { out }) => plugins::keygen(&out),
+        Command::Plugins(PluginsCommand::History { name, json }) => {
+            plugins::history(&config, &name, json).await
+        }
+        Command::Plugins(PluginsCommand::Rollback { name, to }) => {
+            plugins::rollback(&config, &name, to.as_deref()).await
+        }
         Command::Plugins(PluginsCommand::Sign { key, components }) => {
             plugins::sign(&config, &key, &components)
         }

@@ -1,4 +1,4 @@
-//! `dailyx plugins ...`: list, check, keygen, sign.
+//! `dailyx plugins ...`: list, check, history, rollback, keygen, sign.
 
 use crate::config::Config;
 use anyhow::Result;
@@ -157,5 +157,94 @@ pub fn sign(config: &Config, key: &Path, components: &[String]) -> Result<ExitCo
             key.public_key().id()
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a component's recorded versions.
+pub async fn history(config: &Config, name: &str, json: bool) -> Result<ExitCode> {
+    let store = crate::commands::pipeline::open_store(config).await?;
+    let rows = store.component_history(name).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        println!("no recorded history for `{name}` (versions are recorded by `dailyx serve`)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<6} {:<10} {:<14} {:<9} {:<24} {:<8} ACTOR",
+        "ID", "VERSION", "DIGEST", "ACTION", "AT", "SIGNED"
+    );
+    for a in rows {
+        let hex = a.digest.trim_start_matches("sha256:");
+        let at = jiff::Timestamp::from_millisecond(a.at)
+            .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_default();
+        println!(
+            "{:<6} {:<10} {:<14} {:<9} {:<24} {:<8} {}",
+            a.id,
+            a.version,
+            &hex[..hex.len().min(12)],
+            a.action,
+            at,
+            if a.signature.is_some() { "yes" } else { "no" },
+            a.actor
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Restores a recorded version into the plugins directory, checked by a reload here first.
+pub async fn rollback(config: &Config, name: &str, to: Option<&str>) -> Result<ExitCode> {
+    let store = crate::commands::pipeline::open_store(config).await?;
+    let mut rc = config.runtime_config()?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    rc.activations = Some(tx);
+    let recorder = dailyx_server::plugin_history::spawn_recorder(store.clone(), rx);
+    let runtime = Runtime::start(rc).await?;
+    let current = runtime.registry().components.get(name).cloned();
+    let snapshot = dailyx_server::plugin_history::rollback_target(
+        &store,
+        name,
+        to,
+        current
+            .as_ref()
+            .map(|c| (c.id.digest.as_str(), c.entry.signed_form.as_str())),
+    )
+    .await?;
+    let actor = format!(
+        "cli ({})",
+        std::env::var("USER").unwrap_or_else(|_| "unknown user".into())
+    );
+    let digest = snapshot.digest.clone();
+    let result = runtime.rollback(snapshot, &actor).await;
+    store
+        .audit(&dailyx_store::NewAuditEntry {
+            action: "plugins.rollback".into(),
+            detail: serde_json::json!({
+                "component": name,
+                "from_digest": current.as_ref().map(|c| c.id.digest.clone()),
+                "to_digest": digest,
+                "actor": actor,
+                "ok": result.is_ok(),
+                "error": result.as_ref().err().map(|e| e.to_string()),
+            }),
+            ..Default::default()
+        })
+        .await?;
+    result?;
+    let version = runtime
+        .registry()
+        .components
+        .get(name)
+        .map(|c| c.id.version.clone())
+        .unwrap_or_default();
+    // Let the recorder write the rollback before the process exits.
+    drop(runtime);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), recorder).await;
+    println!(
+        "rolled back {name} to {version} ({digest}); a running host picks it up from the plugins directory"
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -106,7 +106,11 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
                 bind.as_deref().unwrap_or(&config.bind)
             )
         })?;
-    let runtime_config = config.runtime_config()?;
+    let mut runtime_config = config.runtime_config()?;
+    // Every newly activated version goes into the history (bytes kept by digest, who, when).
+    let (activations, activated) = tokio::sync::mpsc::unbounded_channel();
+    runtime_config.activations = Some(activations);
+    let _history = dailyx_server::plugin_history::spawn_recorder(store.clone(), activated);
     let llm_from_file = runtime_config.llm.clone();
     // Credentials set in the console are sealed under this key (DAILYX_MASTER_KEY, or a key
     // file created 0600 in the data directory on first start).
@@ -115,6 +119,15 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
             .context("cannot open the credentials vault")?,
     );
     let runtime = Runtime::start(runtime_config).await?;
+    // Hot swap: a new component, digest, signature or manifest in the plugins directory is
+    // checked and activated while the server runs (kept alive until the server stops).
+    let _plugin_watcher = match runtime.watch() {
+        Ok(w) => Some(w),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch the plugins directory; use POST /api/plugins/reload after changes");
+            None
+        }
+    };
     for (name, problem) in &runtime.registry().problems {
         eprintln!(
             "warning: component `{name}` is not loaded: {}",

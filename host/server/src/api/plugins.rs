@@ -1,15 +1,17 @@
 //! `/api/plugins`: the loaded components (version, world, digest, grants, limits, load status,
-//! last reload) and a reload button for admins.
+//! last reload), each component's history, and for admins reload and rollback.
 
 use crate::audit::audit;
 use crate::auth::{Admin, Reviewer};
 use crate::error::{ApiError, ErrorBody};
+use crate::plugin_history::{HistoryError, rollback_target};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use dailyx_runtime::{ReloadReport, Stage, manifest};
 use dailyx_store::NewAuditEntry;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
 use utoipa::ToSchema;
 
@@ -196,4 +198,156 @@ pub fn personas(state: &AppState) -> Vec<String> {
         .filter(|c| c.entry.stage == Stage::Persona)
         .map(|c| c.id.name.clone())
         .collect()
+}
+
+/// One recorded version of a component.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionView {
+    #[allow(missing_docs)]
+    pub id: i64,
+    #[allow(missing_docs)]
+    pub version: String,
+    /// `sha256:<hex>` of the component file (kept, so it can be restored exactly).
+    pub digest: String,
+    /// `activate` or `rollback`.
+    pub action: String,
+    /// Who: a user name, or `system (start)`, `system (file watcher)`, ...
+    pub actor: String,
+    /// When (Unix ms).
+    pub at: i64,
+    /// Whether it had a signature (it loaded unsigned only with the development switch).
+    pub signed: bool,
+    /// Whether this is the version serving now.
+    pub active: bool,
+    /// Its manifest entry as signed: grants, limits, config defaults.
+    #[schema(value_type = Object)]
+    pub entry: serde_json::Value,
+}
+
+/// A component's history, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryPage {
+    #[allow(missing_docs)]
+    pub name: String,
+    /// The digest serving now (absent when nothing is loaded under the name).
+    pub active_digest: Option<String>,
+    #[allow(missing_docs)]
+    pub versions: Vec<VersionView>,
+}
+
+async fn history_page(state: &AppState, name: &str) -> Result<HistoryPage, ApiError> {
+    let rows = state.store.component_history(name).await?;
+    let active = state.runtime.registry().components.get(name).cloned();
+    if rows.is_empty() && active.is_none() {
+        return Err(ApiError::not_found(format!("no component named `{name}`")));
+    }
+    let active_key = active
+        .as_ref()
+        .map(|c| (c.id.digest.clone(), c.entry.signed_form.clone()));
+    // Only the newest row with the serving digest and entry is the active one.
+    let mut seen_active = false;
+    let versions = rows
+        .into_iter()
+        .map(|a| {
+            let is_active = !seen_active
+                && active_key
+                    .as_ref()
+                    .is_some_and(|(d, f)| *d == a.digest && *f == a.signed_form);
+            seen_active |= is_active;
+            VersionView {
+                id: a.id,
+                version: a.version,
+                digest: a.digest,
+                action: a.action,
+                actor: a.actor,
+                at: a.at,
+                signed: a.signature.is_some(),
+                active: is_active,
+                entry: serde_json::from_str(&a.signed_form).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(HistoryPage {
+        name: name.to_owned(),
+        active_digest: active.map(|c| c.id.digest.clone()),
+        versions,
+    })
+}
+
+/// Every version of a component ever activated: who, when, how, newest first.
+#[utoipa::path(get, path = "/api/plugins/{name}/history", tag = "plugins",
+    params(("name" = String, Path, description = "The component")),
+    responses((status = 200, body = HistoryPage), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    _auth: Reviewer,
+    Path(name): Path<String>,
+) -> Result<Json<HistoryPage>, ApiError> {
+    Ok(Json(history_page(&state, &name).await?))
+}
+
+/// Which version to restore.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackRequest {
+    /// A recorded version or digest (`sha256:` optional, at least 8 hex digits); default: the
+    /// newest recorded version other than the one serving.
+    pub to: Option<String>,
+}
+
+/// Restores a recorded version exactly (its bytes, signature and manifest entry) and activates
+/// it; the reload checks it like any new version. Audited.
+#[utoipa::path(post, path = "/api/plugins/{name}/rollback", tag = "plugins",
+    params(("name" = String, Path, description = "The component")),
+    request_body = RollbackRequest,
+    responses((status = 200, body = HistoryPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn rollback(
+    State(state): State<AppState>,
+    Admin(user): Admin,
+    Path(name): Path<String>,
+    body: Option<Json<RollbackRequest>>,
+) -> Result<Json<HistoryPage>, ApiError> {
+    let to = body.and_then(|Json(b)| b.to);
+    let current = state.runtime.registry().components.get(&name).cloned();
+    let snapshot = rollback_target(
+        &state.store,
+        &name,
+        to.as_deref(),
+        current
+            .as_ref()
+            .map(|c| (c.id.digest.as_str(), c.entry.signed_form.as_str())),
+    )
+    .await
+    .map_err(|e| match e {
+        HistoryError::Store(e) => ApiError::from(e),
+        HistoryError::NoHistory(_) | HistoryError::NoSuchVersion { .. } => {
+            ApiError::not_found(e.to_string())
+        }
+        other => ApiError::new(StatusCode::CONFLICT, "cannot_roll_back", other.to_string()),
+    })?;
+    let to_digest = snapshot.digest.clone();
+    let result = state.runtime.rollback(snapshot, &user.username).await;
+    audit(
+        &state,
+        NewAuditEntry {
+            user_id: Some(user.id.clone()),
+            action: "plugins.rollback".into(),
+            ip: Some(user.ip.to_string()),
+            detail: serde_json::json!({
+                "component": name,
+                "from_digest": current.as_ref().map(|c| c.id.digest.clone()),
+                "to_digest": to_digest,
+                "ok": result.is_ok(),
+                "error": result.as_ref().err().map(|e| e.to_string()),
+            }),
+            ..Default::default()
+        },
+    )
+    .await;
+    result.map_err(|e| ApiError::new(StatusCode::CONFLICT, "rollback_refused", e.to_string()))?;
+    if let Err(e) = state.pipeline.record_loaded_components().await {
+        tracing::warn!(error = %e, "cannot record the loaded component versions");
+    }
+    Ok(Json(history_page(&state, &name).await?))
 }

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use common::fakes::serve;
 use common::host::*;
-use common::{add_commit, root};
+use common::{add_commit, copy_shipped_plugins, root};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -510,18 +510,7 @@ async fn runtime_settings_apply_at_once_and_the_llm_key_stays_secret() {
 /// The shipped components in a private plugins directory the test may change.
 fn private_plugins() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let shipped = root().join("plugins-registry");
-    for entry in std::fs::read_dir(&shipped).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name == "registry.toml"
-            || name.ends_with(".wasm")
-            || name.ends_with(".sha256")
-            || name.ends_with(".sig")
-        {
-            std::fs::copy(&path, dir.path().join(&name)).unwrap();
-        }
-    }
+    copy_shipped_plugins(dir.path());
     dir
 }
 

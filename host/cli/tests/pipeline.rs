@@ -7,7 +7,7 @@ use dailyx_store::{RunStatus, Store};
 use dailyx_tests::db::TestDb;
 
 mod common;
-use common::{project, root};
+use common::{copy_shipped_plugins, project, root};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -339,18 +339,8 @@ async fn two_workers_on_one_postgres_never_run_the_same_step() {
 /// GET `origin` (a loopback server standing in for GitHub and a blog).
 fn plugins_allowing(dir: &Path, origin: &str) -> PathBuf {
     let plugins = dir.join("plugins");
-    std::fs::create_dir_all(&plugins).unwrap();
-    let shipped = root().join("plugins-registry");
-    for entry in std::fs::read_dir(&shipped).unwrap() {
-        let path = entry.unwrap().path();
-        if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("wasm" | "sha256" | "sig")
-        ) {
-            std::fs::copy(&path, plugins.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    let manifest = std::fs::read_to_string(shipped.join("registry.toml")).unwrap();
+    copy_shipped_plugins(&plugins);
+    let manifest = std::fs::read_to_string(plugins.join("registry.toml")).unwrap();
     let anchor = "[component.grants.config]\nkeys = [\"max_commits\"";
     assert!(
         manifest.contains(anchor),

@@ -18,6 +18,7 @@ use crate::events::ComponentId;
 use crate::manifest::ManifestEntry;
 use crate::trust::{Signer, TrustError, TrustPolicy};
 use crate::world::{StagePre, check_fit};
+use dailyx_signing::SignatureFile;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -185,6 +186,8 @@ pub(crate) struct VerifiedFile {
     pub(crate) bytes: Vec<u8>,
     pub(crate) digest: String,
     pub(crate) signer: Signer,
+    /// The signature that verified (`None`: loaded unsigned for development).
+    pub(crate) signature: Option<SignatureFile>,
 }
 
 /// Reads an entry's file and verifies its digest, then its signature.
@@ -209,16 +212,18 @@ pub(crate) fn read_verified(
             actual,
         });
     }
-    let signer = trust
-        .check(plugins_dir, entry, &path, &actual)
-        .map_err(|source| LoadError::Trust {
-            component: entry.name.clone(),
-            source,
-        })?;
+    let (signer, signature) =
+        trust
+            .check(plugins_dir, entry, &path, &actual)
+            .map_err(|source| LoadError::Trust {
+                component: entry.name.clone(),
+                source,
+            })?;
     Ok(VerifiedFile {
         bytes,
         digest: actual,
         signer,
+        signature,
     })
 }
 
@@ -236,16 +241,17 @@ impl Loader<'_> {
     pub(crate) fn load(
         &self,
         entry: &ManifestEntry,
-        file: VerifiedFile,
+        file: &VerifiedFile,
     ) -> Result<LoadedComponent, LoadError> {
         let VerifiedFile {
             bytes,
             digest,
             signer,
+            ..
         } = file;
         let path = self.plugins_dir.join(&entry.file);
         let (component, compile_source) =
-            compile_cached(self.engine, self.cache_dir, &digest, &bytes).map_err(|e| {
+            compile_cached(self.engine, self.cache_dir, digest, bytes).map_err(|e| {
                 LoadError::Compile {
                     component: entry.name.clone(),
                     path: path.clone(),
@@ -281,7 +287,7 @@ impl Loader<'_> {
             id: Arc::new(ComponentId {
                 name: entry.name.clone(),
                 version: entry.version.clone(),
-                digest,
+                digest: digest.clone(),
             }),
             entry: entry.clone(),
             pre,
@@ -295,7 +301,7 @@ impl Loader<'_> {
             loaded_at: SystemTime::now(),
             compile_source,
             imports_wasi,
-            signer,
+            signer: signer.clone(),
         })
     }
 }

@@ -396,25 +396,23 @@ impl Runtime {
                 if let Some(old) = old.filter(|o| o.entry == *entry && o.id.digest == file.digest) {
                     return Ok(old.clone());
                 }
-                let bytes: Arc<[u8]> = Arc::from(file.bytes.as_slice());
-                let signature = std::fs::read_to_string(dailyx_signing::signature_path(
-                    &self.plugins_dir,
-                    &entry.name,
-                ))
-                .ok()
-                .filter(|_| file.signer != Signer::UnsignedAllowed);
-                let component = loader.load(entry, file)?;
-                let component = Arc::new(component);
+                let component = Arc::new(loader.load(entry, &file)?);
                 report.activated.push((*component.id).clone());
-                activated.push(ActivatedVersion {
-                    id: (*component.id).clone(),
-                    world: entry.stage,
-                    signed_form: entry.signed_form.clone(),
-                    signature,
-                    bytes,
-                    action: "activate",
-                    actor: String::new(),
-                });
+                // Only a host that keeps a history gets the bytes and signature of each version.
+                if self.activations.is_some() {
+                    activated.push(ActivatedVersion {
+                        id: (*component.id).clone(),
+                        world: entry.stage,
+                        signed_form: entry.signed_form.clone(),
+                        signature: file
+                            .signature
+                            .as_ref()
+                            .and_then(|s| serde_json::to_string(s).ok()),
+                        bytes: file.bytes.into(),
+                        action: "activate",
+                        actor: String::new(),
+                    });
+                }
                 Ok(component)
             });
             match loaded {

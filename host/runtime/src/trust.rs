@@ -1,7 +1,7 @@
 //! Which components the host trusts: ed25519 signatures over the digest and the manifest
 //! entry, checked at every (re)load before anything is compiled.
 //!
-//! By default a component must carry a `<file>.sig` made by a key in [`TrustPolicy::keys`].
+//! By default a component must carry a `<name>.sig` made by a key in [`TrustPolicy::keys`].
 //! The development switch [`TrustPolicy::allow_unsigned`] lets components without a signature
 //! load, with a warning on every load; a signature that is present must still verify and come
 //! from a trusted key (a tampered file is refused even in development).
@@ -85,14 +85,15 @@ pub enum TrustError {
 }
 
 impl TrustPolicy {
-    /// Checks the signature of `entry`'s file (at `path`, with `digest`).
+    /// Checks the signature of `entry`'s file (at `path`, with `digest`); returns who signed
+    /// it and the signature that verified (kept with the version's history).
     pub fn check(
         &self,
         plugins_dir: &Path,
         entry: &ManifestEntry,
         path: &Path,
         digest: &str,
-    ) -> Result<Signer, TrustError> {
+    ) -> Result<(Signer, Option<SignatureFile>), TrustError> {
         let sig_path = signature_path(plugins_dir, &entry.name);
         let Some(signature) = SignatureFile::read(&sig_path)? else {
             if self.allow_unsigned {
@@ -101,7 +102,7 @@ impl TrustPolicy {
                     "loading UNSIGNED component {} because signing.dev_allow_unsigned is on (development only)",
                     path.display()
                 );
-                return Ok(Signer::UnsignedAllowed);
+                return Ok((Signer::UnsignedAllowed, None));
             }
             return Err(TrustError::Unsigned {
                 component: entry.name.clone(),
@@ -121,9 +122,10 @@ impl TrustPolicy {
                 key_id: signature.key_id,
             });
         }
-        Ok(Signer::Key {
-            key_id: signature.key_id,
+        let signer = Signer::Key {
+            key_id: signature.key_id.clone(),
             key_name: trusted.name.clone(),
-        })
+        };
+        Ok((signer, Some(signature)))
     }
 }

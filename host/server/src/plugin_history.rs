@@ -1,8 +1,9 @@
 //! Component history: records every newly activated version (who, when, how, and the bytes by
 //! digest) and finds the version a rollback restores.
 
-use dailyx_runtime::{ActivatedVersion, VersionSnapshot};
+use dailyx_runtime::{ActivatedVersion, RollbackError, Runtime, VersionSnapshot};
 use dailyx_store::{Activation, NewActivation, NewAuditEntry, Store, StoreError};
+use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Why no version to restore was found.
@@ -33,11 +34,7 @@ pub enum HistoryError {
 /// Records `a` unless it is the version the history already has as the newest for its name
 /// (every start loads every component; only changes are history). Returns whether it recorded.
 pub async fn record(store: &Store, a: &ActivatedVersion) -> Result<bool, StoreError> {
-    let newest = store
-        .component_history(&a.id.name)
-        .await?
-        .into_iter()
-        .next();
+    let newest = store.newest_activation(&a.id.name).await?;
     if a.action == "activate"
         && newest.is_some_and(|n| n.digest == a.id.digest && n.signed_form == a.signed_form)
     {
@@ -131,4 +128,68 @@ pub async fn rollback_target(
         signature: target.signature.clone(),
         bytes,
     })
+}
+
+/// Who asked for a rollback, for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct Requester {
+    /// Recorded with the activation: a user name or `cli (<user>)`.
+    pub actor: String,
+    /// The logged-in user's id, if any.
+    pub user_id: Option<String>,
+    /// The client's address, if over HTTP.
+    pub ip: Option<String>,
+}
+
+/// Why a rollback did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RollbackFailure {
+    /// No version to restore.
+    #[error(transparent)]
+    Target(#[from] HistoryError),
+    /// The restored version was not accepted (the current one keeps serving).
+    #[error(transparent)]
+    Refused(#[from] RollbackError),
+}
+
+/// Rolls `name` back to the version `to` names (default: the newest other than the one
+/// serving) and audits the attempt, whatever its outcome. Returns the digest now serving.
+pub async fn roll_back(
+    store: &Store,
+    runtime: &Arc<Runtime>,
+    name: &str,
+    to: Option<&str>,
+    by: &Requester,
+) -> Result<String, RollbackFailure> {
+    let current = runtime.registry().components.get(name).cloned();
+    let snapshot = rollback_target(
+        store,
+        name,
+        to,
+        current
+            .as_ref()
+            .map(|c| (c.id.digest.as_str(), c.entry.signed_form.as_str())),
+    )
+    .await?;
+    let to_digest = snapshot.digest.clone();
+    let result = runtime.rollback(snapshot, &by.actor).await;
+    let entry = NewAuditEntry {
+        user_id: by.user_id.clone(),
+        action: "plugins.rollback".into(),
+        ip: by.ip.clone(),
+        detail: serde_json::json!({
+            "component": name,
+            "from_digest": current.as_ref().map(|c| c.id.digest.clone()),
+            "to_digest": to_digest,
+            "actor": by.actor,
+            "ok": result.is_ok(),
+            "error": result.as_ref().err().map(|e| e.to_string()),
+        }),
+        ..Default::default()
+    };
+    if let Err(e) = store.audit(&entry).await {
+        tracing::error!(action = %entry.action, error = %e, "cannot write the audit log");
+    }
+    result?;
+    Ok(to_digest)
 }

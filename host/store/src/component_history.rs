@@ -103,6 +103,19 @@ impl Store {
         }))
     }
 
+    /// A component's newest activation (what the history says serves).
+    pub async fn newest_activation(&self, name: &str) -> Result<Option<Activation>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM component_activations WHERE name = $1 ORDER BY id DESC LIMIT 1"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, Activation>(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(name)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
     /// The bytes stored under `digest`.
     pub async fn component_blob(&self, digest: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(on_pool!(self, pool => {

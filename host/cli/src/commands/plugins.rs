@@ -203,37 +203,14 @@ pub async fn rollback(config: &Config, name: &str, to: Option<&str>) -> Result<E
     rc.activations = Some(tx);
     let recorder = dailyx_server::plugin_history::spawn_recorder(store.clone(), rx);
     let runtime = Runtime::start(rc).await?;
-    let current = runtime.registry().components.get(name).cloned();
-    let snapshot = dailyx_server::plugin_history::rollback_target(
-        &store,
-        name,
-        to,
-        current
-            .as_ref()
-            .map(|c| (c.id.digest.as_str(), c.entry.signed_form.as_str())),
-    )
-    .await?;
-    let actor = format!(
-        "cli ({})",
-        std::env::var("USER").unwrap_or_else(|_| "unknown user".into())
-    );
-    let digest = snapshot.digest.clone();
-    let result = runtime.rollback(snapshot, &actor).await;
-    store
-        .audit(&dailyx_store::NewAuditEntry {
-            action: "plugins.rollback".into(),
-            detail: serde_json::json!({
-                "component": name,
-                "from_digest": current.as_ref().map(|c| c.id.digest.clone()),
-                "to_digest": digest,
-                "actor": actor,
-                "ok": result.is_ok(),
-                "error": result.as_ref().err().map(|e| e.to_string()),
-            }),
-            ..Default::default()
-        })
-        .await?;
-    result?;
+    let by = dailyx_server::plugin_history::Requester {
+        actor: format!(
+            "cli ({})",
+            std::env::var("USER").unwrap_or_else(|_| "unknown user".into())
+        ),
+        ..Default::default()
+    };
+    let digest = dailyx_server::plugin_history::roll_back(&store, &runtime, name, to, &by).await?;
     let version = runtime
         .registry()
         .components

@@ -12,6 +12,23 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// Copies the shipped components (files, digests, signatures) and their manifest into `to`,
+/// a plugins directory a test may change.
+pub fn copy_shipped_plugins(to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(root().join("plugins-registry")).unwrap() {
+        let path = entry.unwrap().path();
+        let wanted = path.file_name().is_some_and(|n| n == "registry.toml")
+            || matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("wasm" | "sha256" | "sig")
+            );
+        if wanted {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
 /// A git repository with a few real-looking commits and a changelog.
 pub fn project(dir: &Path) -> PathBuf {
     let path = dir.join("project");

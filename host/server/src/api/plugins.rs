@@ -4,7 +4,7 @@
 use crate::audit::audit;
 use crate::auth::{Admin, Reviewer};
 use crate::error::{ApiError, ErrorBody};
-use crate::plugin_history::{HistoryError, rollback_target};
+use crate::plugin_history::{HistoryError, Requester, RollbackFailure, roll_back};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -309,43 +309,25 @@ pub async fn rollback(
     body: Option<Json<RollbackRequest>>,
 ) -> Result<Json<HistoryPage>, ApiError> {
     let to = body.and_then(|Json(b)| b.to);
-    let current = state.runtime.registry().components.get(&name).cloned();
-    let snapshot = rollback_target(
-        &state.store,
-        &name,
-        to.as_deref(),
-        current
-            .as_ref()
-            .map(|c| (c.id.digest.as_str(), c.entry.signed_form.as_str())),
-    )
-    .await
-    .map_err(|e| match e {
-        HistoryError::Store(e) => ApiError::from(e),
-        HistoryError::NoHistory(_) | HistoryError::NoSuchVersion { .. } => {
-            ApiError::not_found(e.to_string())
-        }
-        other => ApiError::new(StatusCode::CONFLICT, "cannot_roll_back", other.to_string()),
-    })?;
-    let to_digest = snapshot.digest.clone();
-    let result = state.runtime.rollback(snapshot, &user.username).await;
-    audit(
-        &state,
-        NewAuditEntry {
-            user_id: Some(user.id.clone()),
-            action: "plugins.rollback".into(),
-            ip: Some(user.ip.to_string()),
-            detail: serde_json::json!({
-                "component": name,
-                "from_digest": current.as_ref().map(|c| c.id.digest.clone()),
-                "to_digest": to_digest,
-                "ok": result.is_ok(),
-                "error": result.as_ref().err().map(|e| e.to_string()),
-            }),
-            ..Default::default()
-        },
-    )
-    .await;
-    result.map_err(|e| ApiError::new(StatusCode::CONFLICT, "rollback_refused", e.to_string()))?;
+    let by = Requester {
+        actor: user.username.clone(),
+        user_id: Some(user.id.clone()),
+        ip: Some(user.ip.to_string()),
+    };
+    roll_back(&state.store, &state.runtime, &name, to.as_deref(), &by)
+        .await
+        .map_err(|e| match e {
+            RollbackFailure::Target(HistoryError::Store(e)) => ApiError::from(e),
+            RollbackFailure::Target(
+                e @ (HistoryError::NoHistory(_) | HistoryError::NoSuchVersion { .. }),
+            ) => ApiError::not_found(e.to_string()),
+            RollbackFailure::Target(e) => {
+                ApiError::new(StatusCode::CONFLICT, "cannot_roll_back", e.to_string())
+            }
+            RollbackFailure::Refused(e) => {
+                ApiError::new(StatusCode::CONFLICT, "rollback_refused", e.to_string())
+            }
+        })?;
     if let Err(e) = state.pipeline.record_loaded_components().await {
         tracing::warn!(error = %e, "cannot record the loaded component versions");
     }

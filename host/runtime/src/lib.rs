@@ -20,10 +20,13 @@
 pub mod call;
 pub mod capability;
 pub mod engine;
+pub mod eval;
 pub mod events;
 pub mod install;
 pub mod manifest;
 pub mod registry;
+mod reload;
+pub mod review;
 pub mod runtime;
 pub mod runtime_config;
 pub mod secret;
@@ -37,7 +40,10 @@ pub use dailyx_world::types;
 pub use events::{CapabilityEvent, ComponentId, Outcome};
 pub use install::{InstallError, VersionSnapshot};
 pub use manifest::{Manifest, ManifestEntry};
+pub use eval::{EvalReport, GoldenSet};
 pub use registry::{LoadProblem, Registry};
+pub use reload::ConfirmError;
+pub use review::{Change, Confirmation, Direction, PendingUpgrade};
 pub use runtime::{
     ActivatedVersion, CallError, CallRecord, ComponentSummary, LastReload, ReloadReport,
     RollbackError, Runtime, StartError,

@@ -6,10 +6,7 @@ use crate::capability::llm::{LlmService, TokenCount};
 use crate::capability::log::GuestLogLine;
 use crate::engine::{EpochTicker, build_engine, start_epoch_ticker};
 use crate::events::{CapabilityEvent, ComponentId, EventRecorder};
-use crate::manifest::{MANIFEST_FILE, Manifest};
-use crate::registry::{
-    HostServices, LoadProblem, LoadedComponent, Loader, Registry, read_verified,
-};
+use crate::registry::{HostServices, LoadProblem, LoadedComponent, Registry};
 use crate::runtime_config::RuntimeConfig;
 use crate::trust::{Signer, TrustPolicy};
 use crate::world::Stage;
@@ -45,6 +42,10 @@ pub struct ReloadReport {
     pub problems: Vec<LoadProblem>,
     /// Set when the manifest could not be read; nothing changed.
     pub manifest_error: Option<String>,
+    /// New versions waiting for an administrator's confirmation (they widen their grants).
+    pub pending: Vec<crate::review::PendingUpgrade>,
+    /// Eval gate reports of the new versions it ran on.
+    pub evaluations: Vec<crate::eval::EvalReport>,
 }
 
 /// A version that was just activated, with what the history needs to restore it later.
@@ -195,16 +196,21 @@ fn as_micros<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
 
 /// The component host.
 pub struct Runtime {
-    engine: Engine,
-    linker: Linker<CallState>,
-    services: HostServices,
-    plugins_dir: PathBuf,
-    cache_dir: Option<PathBuf>,
-    registry: ArcSwap<Registry>,
-    reload_lock: tokio::sync::Mutex<()>,
+    pub(crate) engine: Engine,
+    pub(crate) linker: Linker<CallState>,
+    pub(crate) services: HostServices,
+    pub(crate) plugins_dir: PathBuf,
+    pub(crate) cache_dir: Option<PathBuf>,
+    pub(crate) registry: ArcSwap<Registry>,
+    pub(crate) reload_lock: tokio::sync::Mutex<()>,
     last_reload: ArcSwapOption<LastReload>,
-    trust: TrustPolicy,
-    activations: Option<tokio::sync::mpsc::UnboundedSender<ActivatedVersion>>,
+    pub(crate) trust: TrustPolicy,
+    pub(crate) activations: Option<tokio::sync::mpsc::UnboundedSender<ActivatedVersion>>,
+    pub(crate) eval_reports: Option<tokio::sync::mpsc::UnboundedSender<crate::eval::EvalReport>>,
+    pub(crate) review_upgrades: bool,
+    pub(crate) baselines: BTreeMap<String, crate::install::VersionSnapshot>,
+    pub(crate) confirmed: parking_lot::Mutex<std::collections::BTreeSet<crate::review::Confirmation>>,
+    pub(crate) pending: ArcSwap<BTreeMap<String, crate::review::PendingUpgrade>>,
     _ticker: EpochTicker,
 }
 
@@ -241,6 +247,11 @@ impl Runtime {
             last_reload: ArcSwapOption::empty(),
             trust: config.trust,
             activations: config.activations,
+            eval_reports: config.eval_reports,
+            review_upgrades: config.review_upgrades,
+            baselines: config.baselines,
+            confirmed: parking_lot::Mutex::new(config.confirmed),
+            pending: ArcSwap::from_pointee(BTreeMap::new()),
         });
         runtime.reload_by("system (start)").await;
         Ok(runtime)
@@ -313,15 +324,14 @@ impl Runtime {
         }
     }
 
-    async fn reload_locked(
+    pub(crate) async fn reload_locked(
         self: &Arc<Self>,
         actor: &str,
         rollback_of: Option<&str>,
     ) -> ReloadReport {
         let this = self.clone();
-        let joined = tokio::task::spawn_blocking(move || this.build_next_registry()).await;
-        let (next, report, activated) = match joined {
-            Ok(r) => r,
+        let staged = match tokio::task::spawn_blocking(move || this.stage_next_registry()).await {
+            Ok(staged) => staged,
             Err(e) => {
                 tracing::error!(error = %e, "reload task failed; the current components keep serving");
                 return ReloadReport {
@@ -330,12 +340,12 @@ impl Runtime {
                 };
             }
         };
-        if let Some(next) = next {
-            self.services
-                .exact_hosts
-                .store(Arc::new(next.exact_http_hosts()));
-            self.registry.store(Arc::new(next));
-        }
+        let (next, report, activated, pending) = self.pass_eval_gate(staged).await;
+        self.services
+            .exact_hosts
+            .store(Arc::new(next.exact_http_hosts()));
+        self.registry.store(Arc::new(next));
+        self.pending.store(Arc::new(pending));
         for c in &report.activated {
             tracing::info!(component = %c.name, version = %c.version, digest = c.short_digest(), actor, "component activated");
         }
@@ -364,91 +374,6 @@ impl Runtime {
         report
     }
 
-    /// Builds the registry that should replace the current one (blocking).
-    fn build_next_registry(&self) -> (Option<Registry>, ReloadReport, Vec<ActivatedVersion>) {
-        let mut report = ReloadReport::default();
-        let mut activated = Vec::new();
-        let current = self.registry.load_full();
-        let manifest = match Manifest::load(&self.plugins_dir.join(MANIFEST_FILE)) {
-            Ok(m) => m,
-            Err(e) => {
-                report.manifest_error = Some(e.to_string());
-                let next = Registry {
-                    components: current.components.clone(),
-                    problems: current.problems.clone(),
-                    manifest_error: Some(e.to_string()),
-                };
-                return (Some(next), report, activated);
-            }
-        };
-        let loader = Loader {
-            engine: &self.engine,
-            linker: &self.linker,
-            cache_dir: self.cache_dir.as_deref(),
-            services: &self.services,
-            plugins_dir: &self.plugins_dir,
-        };
-        let mut next = Registry::default();
-        for (name, entry) in &manifest.components {
-            let old = current.components.get(name);
-            let verified = read_verified(&self.plugins_dir, entry, &self.trust);
-            let loaded = verified.and_then(|file| {
-                if let Some(old) = old.filter(|o| o.entry == *entry && o.id.digest == file.digest) {
-                    return Ok(old.clone());
-                }
-                let component = Arc::new(loader.load(entry, &file)?);
-                report.activated.push((*component.id).clone());
-                // Only a host that keeps a history gets the bytes and signature of each version.
-                if self.activations.is_some() {
-                    activated.push(ActivatedVersion {
-                        id: (*component.id).clone(),
-                        world: entry.stage,
-                        signed_form: entry.signed_form.clone(),
-                        signature: file
-                            .signature
-                            .as_ref()
-                            .and_then(|s| serde_json::to_string(s).ok()),
-                        bytes: file.bytes.into(),
-                        action: "activate",
-                        actor: String::new(),
-                    });
-                }
-                Ok(component)
-            });
-            match loaded {
-                Ok(c) => {
-                    next.components.insert(name.clone(), c);
-                }
-                Err(e) => {
-                    let problem = LoadProblem {
-                        component: name.clone(),
-                        message: match old {
-                            Some(o) => format!(
-                                "{e}; version {} ({}) keeps serving",
-                                o.id.version,
-                                o.id.short_digest()
-                            ),
-                            None => e.to_string(),
-                        },
-                        old_version_serving: old.is_some(),
-                    };
-                    if let Some(old) = old {
-                        next.components.insert(name.clone(), old.clone());
-                    }
-                    report.problems.push(problem.clone());
-                    next.problems.insert(name.clone(), problem);
-                }
-            }
-        }
-        report.removed = current
-            .components
-            .keys()
-            .filter(|n| !manifest.components.contains_key(*n))
-            .cloned()
-            .collect();
-        (Some(next), report, activated)
-    }
-
     /// Calls component `name` once with `input`, in a fresh instance.
     pub async fn call(&self, name: &str, input: StageInput) -> CallRecord {
         let started = Instant::now();
@@ -470,6 +395,27 @@ impl Runtime {
         component: &Arc<LoadedComponent>,
         input: StageInput,
     ) -> CallRecord {
+        self.call_with(component, input, None).await
+    }
+
+    /// Calls `component` with the LLM answering `llm_replies` in order instead of the
+    /// endpoint (the eval gate's golden cases); grants and limits apply as in any call.
+    pub async fn call_scripted(
+        &self,
+        component: &Arc<LoadedComponent>,
+        input: StageInput,
+        llm_replies: Vec<String>,
+    ) -> CallRecord {
+        self.call_with(component, input, Some(llm_replies.into()))
+            .await
+    }
+
+    async fn call_with(
+        &self,
+        component: &Arc<LoadedComponent>,
+        input: StageInput,
+        script: Option<std::collections::VecDeque<String>>,
+    ) -> CallRecord {
         let started = Instant::now();
         let id = (*component.id).clone();
         let name = id.name.clone();
@@ -485,6 +431,7 @@ impl Runtime {
         let events = EventRecorder::new(component.id.clone());
         let wall = Duration::from_millis(limits.wall_clock_ms);
         let mut store = self.new_store(component, &events, started + wall);
+        store.data_mut().llm.script = script;
 
         // The epoch callback stops guest code; this timeout also covers time
         // spent awaiting host calls (a slow upstream).

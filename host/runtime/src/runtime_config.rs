@@ -39,6 +39,15 @@ pub struct RuntimeConfig {
     pub trust: TrustPolicy,
     /// Where every newly activated version is reported (the host records its history).
     pub activations: Option<tokio::sync::mpsc::UnboundedSender<crate::ActivatedVersion>>,
+    /// Where every eval gate report is sent (the host keeps them).
+    pub eval_reports: Option<tokio::sync::mpsc::UnboundedSender<crate::eval::EvalReport>>,
+    /// Hold new versions that widen their grants or limits until confirmed (default on).
+    pub review_upgrades: bool,
+    /// The version of each component the host last recorded as active: what a new version is
+    /// reviewed against right after start, and what serves while a widened one waits.
+    pub baselines: BTreeMap<String, crate::install::VersionSnapshot>,
+    /// Upgrades an administrator has confirmed.
+    pub confirmed: std::collections::BTreeSet<crate::review::Confirmation>,
 }
 
 impl RuntimeConfig {
@@ -55,6 +64,10 @@ impl RuntimeConfig {
             clock: Arc::new(SystemClock::default()),
             trust: TrustPolicy::default(),
             activations: None,
+            eval_reports: None,
+            review_upgrades: true,
+            baselines: BTreeMap::new(),
+            confirmed: Default::default(),
         }
     }
 }

@@ -95,7 +95,21 @@ impl TrustPolicy {
         digest: &str,
     ) -> Result<(Signer, Option<SignatureFile>), TrustError> {
         let sig_path = signature_path(plugins_dir, &entry.name);
-        let Some(signature) = SignatureFile::read(&sig_path)? else {
+        let signature = SignatureFile::read(&sig_path)?;
+        self.verify(entry, path, &sig_path, digest, signature)
+    }
+
+    /// Checks `signature` (as read from `sig_path`, or kept in the history) over `entry` and
+    /// `digest`; `path` names the component in messages.
+    pub fn verify(
+        &self,
+        entry: &ManifestEntry,
+        path: &Path,
+        sig_path: &Path,
+        digest: &str,
+        signature: Option<SignatureFile>,
+    ) -> Result<(Signer, Option<SignatureFile>), TrustError> {
+        let Some(signature) = signature else {
             if self.allow_unsigned {
                 tracing::warn!(
                     component = %entry.name,
@@ -107,7 +121,7 @@ impl TrustPolicy {
             return Err(TrustError::Unsigned {
                 component: entry.name.clone(),
                 path: path.to_owned(),
-                sig: sig_path,
+                sig: sig_path.to_owned(),
             });
         };
         let Some(trusted) = self.keys.iter().find(|k| k.key.id() == signature.key_id) else {

@@ -19,6 +19,17 @@ pub struct ConfigGrant {
     pub keys: Vec<String>,
 }
 
+/// Upgrade review of the `config` grant: a new key widens it.
+pub(crate) fn review(
+    old: Option<&ConfigGrant>,
+    new: Option<&ConfigGrant>,
+    out: &mut Vec<crate::review::Change>,
+) {
+    crate::review::grant("grants.config", old, new, out, |old, new, out| {
+        crate::review::items("grants.config.keys", &old.keys, &new.keys, out);
+    });
+}
+
 /// Per-call state of the `config` capability.
 pub struct ConfigState {
     grant: Option<Arc<ConfigGrant>>,

@@ -26,6 +26,24 @@ pub struct LlmGrant {
     pub models: Vec<String>,
 }
 
+/// Upgrade review of the `llm` grant: a new grant, a higher budget or a new model widen it.
+pub(crate) fn review(
+    old: Option<&LlmGrant>,
+    new: Option<&LlmGrant>,
+    out: &mut Vec<crate::review::Change>,
+) {
+    use crate::review::{bound, grant, items};
+    grant("grants.llm", old, new, out, |old, new, out| {
+        bound(
+            "grants.llm.max_tokens_per_run",
+            Some(old.max_tokens_per_run),
+            Some(new.max_tokens_per_run),
+            out,
+        );
+        items("grants.llm.models", &old.models, &new.models, out);
+    });
+}
+
 /// The operator's endpoint.
 #[derive(Debug, Clone)]
 pub struct LlmEndpoint {
@@ -86,6 +104,8 @@ pub struct LlmState {
     events: EventRecorder,
     /// Tokens used so far in this run.
     pub used: TokenCount,
+    /// Answers replayed instead of asking the endpoint (the eval gate's golden cases).
+    pub(crate) script: Option<std::collections::VecDeque<String>>,
 }
 
 /// Tokens counted by the endpoint.
@@ -115,7 +135,43 @@ impl LlmState {
             grant,
             events,
             used: TokenCount::default(),
+            script: None,
         }
+    }
+
+    /// Answers the next scripted reply, within the grant's budget like a real completion.
+    /// Token counts are estimated (four characters a token): no endpoint counts them.
+    fn replay(&mut self, grant: &LlmGrant, request: &CompletionRequest) -> Result<Completion, LlmError> {
+        let model = request.model.clone().unwrap_or_else(|| "golden-set".into());
+        let target = format!("chat.completions {model} (replayed)");
+        let Some(text) = self.script.as_mut().and_then(|s| s.pop_front()) else {
+            self.events
+                .unavailable("llm", target, "the golden case has no more LLM answers");
+            return Err(LlmError::NotConfigured);
+        };
+        let estimate = |n: usize| u32::try_from(n.div_ceil(4)).unwrap_or(u32::MAX);
+        let count = TokenCount {
+            prompt: estimate(request.messages.iter().map(|m| m.content.len()).sum()),
+            completion: estimate(text.len()),
+        };
+        if self.used.total().saturating_add(count.total()) > grant.max_tokens_per_run {
+            let reason = format!("{} of {} tokens used", self.used.total(), grant.max_tokens_per_run);
+            self.events.denied("llm", target, reason.clone());
+            return Err(LlmError::BudgetExceeded(reason));
+        }
+        self.used.prompt = self.used.prompt.saturating_add(count.prompt);
+        self.used.completion = self.used.completion.saturating_add(count.completion);
+        self.events.allowed(
+            "llm",
+            target,
+            format!("{model}: ~{} prompt + ~{} completion tokens", count.prompt, count.completion),
+        );
+        Ok(Completion {
+            text,
+            model,
+            prompt_tokens: count.prompt,
+            completion_tokens: count.completion,
+        })
     }
 }
 
@@ -167,6 +223,9 @@ impl wit::Host for LlmState {
                 .denied("llm", "chat.completions", reason.clone());
             return Err(LlmError::Denied(reason));
         };
+        if self.script.is_some() {
+            return self.replay(&grant, &request);
+        }
         let Some(endpoint) = self.service.endpoint.load_full() else {
             self.events
                 .unavailable("llm", "chat.completions", "no LLM endpoint is configured");

@@ -22,6 +22,22 @@ pub struct RepoGrant {
     pub repositories: Vec<String>,
 }
 
+/// Upgrade review of the `repo` grant: a new repository (or `*`) widens it.
+pub(crate) fn review(
+    old: Option<&RepoGrant>,
+    new: Option<&RepoGrant>,
+    out: &mut Vec<crate::review::Change>,
+) {
+    crate::review::grant("grants.repo", old, new, out, |old, new, out| {
+        crate::review::items(
+            "grants.repo.repositories",
+            &old.repositories,
+            &new.repositories,
+            out,
+        );
+    });
+}
+
 /// Most commits one `log` call returns.
 pub const MAX_LOG_COUNT: u32 = 1000;
 /// Most files listed per commit.

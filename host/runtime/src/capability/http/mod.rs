@@ -12,6 +12,7 @@ pub mod grant;
 pub mod resolver;
 
 pub use grant::HttpGrant;
+pub(crate) use grant::review;
 
 use crate::events::EventRecorder;
 use crate::secret::CredentialSource;

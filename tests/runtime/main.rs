@@ -2,6 +2,7 @@
 //! concern, tested through the public `Runtime` API with real servers on
 //! loopback where a capability talks to the network.
 
+mod eval;
 mod hostile;
 mod http;
 mod llm;
@@ -9,6 +10,7 @@ mod loading;
 mod reload;
 mod repo;
 mod signing;
+mod upgrade;
 mod wasi;
 
 use dailyx_runtime::types::Draft;

@@ -105,22 +105,19 @@ pub(crate) fn items(what: &str, old: &[String], new: &[String], out: &mut Vec<Ch
     }
 }
 
-/// Compares a whole grant that may be absent: a new grant widens, a removed one narrows, and
-/// `both` compares two present grants.
-pub(crate) fn grant<G: Serialize>(
-    what: &str,
+/// Compares a grant that may be absent: an absent grant counts as `nothing` (no origins, no
+/// keys, zero budgets), so a new grant lists each thing it allows, one change each.
+pub(crate) fn grant<G>(
     old: Option<&G>,
     new: Option<&G>,
+    nothing: G,
     out: &mut Vec<Change>,
-    both: impl FnOnce(&G, &G, &mut Vec<Change>),
+    compare: impl FnOnce(&G, &G, &mut Vec<Change>),
 ) {
-    let json = |g: &G| serde_json::to_string(g).ok();
-    match (old, new) {
-        (None, Some(n)) => out.push(Change::new(what, None, json(n), Direction::Widened)),
-        (Some(o), None) => out.push(Change::new(what, json(o), None, Direction::Narrowed)),
-        (Some(o), Some(n)) => both(o, n, out),
-        (None, None) => {}
+    if old.is_none() && new.is_none() {
+        return;
     }
+    compare(old.unwrap_or(&nothing), new.unwrap_or(&nothing), out);
 }
 
 /// Every grant and limit difference between the serving entry `old` and the candidate `new`.

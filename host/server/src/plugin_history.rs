@@ -1,8 +1,13 @@
 //! Component history: records every newly activated version (who, when, how, and the bytes by
 //! digest) and finds the version a rollback restores.
 
-use dailyx_runtime::{ActivatedVersion, RollbackError, Runtime, VersionSnapshot};
-use dailyx_store::{Activation, NewActivation, NewAuditEntry, Store, StoreError};
+use dailyx_runtime::{
+    ActivatedVersion, ConfirmError, Confirmation, EvalReport, Manifest, RollbackError, Runtime,
+    RuntimeConfig, VersionSnapshot,
+};
+use dailyx_store::{
+    Activation, NewActivation, NewAuditEntry, Store, StoreError, UpgradeConfirmation,
+};
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -68,18 +73,174 @@ pub async fn record(store: &Store, a: &ActivatedVersion) -> Result<bool, StoreEr
     Ok(true)
 }
 
-/// Records what arrives on `rx` until every sender is gone.
-pub fn spawn_recorder(
+/// Keeps every activation and eval report that arrives until every sender is gone.
+fn spawn_recorders(
     store: Store,
-    mut rx: UnboundedReceiver<ActivatedVersion>,
+    (mut activations, mut evals): (
+        UnboundedReceiver<ActivatedVersion>,
+        UnboundedReceiver<EvalReport>,
+    ),
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        while let Some(a) = rx.recv().await {
-            if let Err(e) = record(&store, &a).await {
-                tracing::error!(component = %a.id.name, error = %e, "cannot record the component's activation");
+        let (mut a_open, mut e_open) = (true, true);
+        while a_open || e_open {
+            tokio::select! {
+                a = activations.recv(), if a_open => match a {
+                    Some(a) => if let Err(e) = record(&store, &a).await {
+                        tracing::error!(component = %a.id.name, error = %e, "cannot record the component's activation");
+                    },
+                    None => a_open = false,
+                },
+                r = evals.recv(), if e_open => match r {
+                    Some(r) => if let Err(e) = record_eval(&store, &r).await {
+                        tracing::error!(component = %r.component, error = %e, "cannot keep the eval report");
+                    },
+                    None => e_open = false,
+                },
             }
         }
     })
+}
+
+/// Keeps an eval gate report and audits its outcome.
+pub async fn record_eval(store: &Store, r: &EvalReport) -> Result<(), StoreError> {
+    let json = serde_json::to_string(r).unwrap_or_default();
+    store
+        .record_eval(&r.component, &r.version, &r.digest, r.passed, &json)
+        .await?;
+    store
+        .audit(&NewAuditEntry {
+            action: "plugins.eval".into(),
+            detail: serde_json::json!({
+                "component": r.component,
+                "version": r.version,
+                "digest": r.digest,
+                "passed": r.passed,
+                "summary": r.summary(),
+            }),
+            ..Default::default()
+        })
+        .await?;
+    Ok(())
+}
+
+/// Connects a runtime to the history before it starts: each component's last recorded
+/// version (what a new one is reviewed against, and what serves while a widened one waits),
+/// the confirmations given so far, and recorders for new activations and eval reports.
+/// Returns the recorder task (it ends when the runtime is dropped).
+pub async fn attach(
+    store: &Store,
+    config: &mut RuntimeConfig,
+) -> Result<tokio::task::JoinHandle<()>, StoreError> {
+    let manifest = config.plugins_dir.join(dailyx_runtime::manifest::MANIFEST_FILE);
+    // An unreadable manifest is the runtime's to report; there is then nothing to compare.
+    let names: Vec<String> = Manifest::load(&manifest)
+        .map(|m| m.components.into_keys().collect())
+        .unwrap_or_default();
+    for name in names {
+        let Some(newest) = store.newest_activation(&name).await? else {
+            continue;
+        };
+        let Some(bytes) = store.component_blob(&newest.digest).await? else {
+            tracing::warn!(component = %name, digest = %newest.digest, "the recorded version's bytes are missing; it cannot serve while a new version waits");
+            continue;
+        };
+        config.baselines.insert(
+            name.clone(),
+            VersionSnapshot {
+                name,
+                digest: newest.digest,
+                signed_form: newest.signed_form,
+                signature: newest.signature,
+                bytes,
+            },
+        );
+    }
+    for c in store.confirmations().await? {
+        config.confirmed.insert(Confirmation {
+            name: c.name,
+            digest: c.digest,
+            form_digest: c.form_digest,
+        });
+    }
+    let (a_tx, a_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (e_tx, e_rx) = tokio::sync::mpsc::unbounded_channel();
+    config.activations = Some(a_tx);
+    config.eval_reports = Some(e_tx);
+    Ok(spawn_recorders(store.clone(), (a_rx, e_rx)))
+}
+
+/// Why a confirmation did not take effect.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfirmFailure {
+    /// Nothing of that digest waits, or the confirmed version was refused by another gate.
+    #[error(transparent)]
+    Runtime(#[from] ConfirmError),
+    #[allow(missing_docs)]
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Confirms the widened version of `name` with `digest` that waits for review: keeps the
+/// confirmation (bound to the bytes and the entry), activates it, and audits the attempt.
+pub async fn confirm(
+    store: &Store,
+    runtime: &Arc<Runtime>,
+    name: &str,
+    digest: &str,
+    by: &Requester,
+) -> Result<(), ConfirmFailure> {
+    let changes = runtime
+        .pending_upgrades()
+        .get(name)
+        .filter(|p| p.to.digest == digest)
+        .map(|p| p.changes.clone());
+    let result = runtime.confirm_upgrade(name, digest, &by.actor).await;
+    let confirmation = match &result {
+        Ok((c, _)) => Some(c.clone()),
+        // Confirmed, then refused by another gate: the confirmation of the grants still holds.
+        Err(ConfirmError::Refused { .. }) => Some(Confirmation::of(
+            name,
+            digest,
+            &runtime
+                .pending_upgrades()
+                .get(name)
+                .map(|p| p.signed_form.clone())
+                .unwrap_or_default(),
+        )),
+        Err(ConfirmError::NotPending { .. }) => None,
+    };
+    if let (Some(c), Some(changes)) = (&confirmation, &changes) {
+        store
+            .record_confirmation(&UpgradeConfirmation {
+                name: c.name.clone(),
+                digest: c.digest.clone(),
+                form_digest: c.form_digest.clone(),
+                changes: serde_json::to_string(changes).unwrap_or_default(),
+                confirmed_by: by.actor.clone(),
+                at: jiff::Timestamp::now().as_millisecond(),
+            })
+            .await?;
+    }
+    let entry = NewAuditEntry {
+        user_id: by.user_id.clone(),
+        action: "plugins.confirm".into(),
+        ip: by.ip.clone(),
+        detail: serde_json::json!({
+            "component": name,
+            "digest": digest,
+            "changes": changes,
+            "actor": by.actor,
+            "ok": result.is_ok(),
+            "error": result.as_ref().err().map(|e| e.to_string()),
+        }),
+        ..Default::default()
+    };
+    if let Err(e) = store.audit(&entry).await {
+        tracing::error!(action = %entry.action, error = %e, "cannot write the audit log");
+    }
+    result?;
+    Ok(())
 }
 
 /// Whether `a` is the recorded version `to` names: its version, or its digest (with or without

@@ -126,3 +126,117 @@ impl Store {
         }))
     }
 }
+
+/// An administrator's confirmation of a widened upgrade.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct UpgradeConfirmation {
+    #[allow(missing_docs)]
+    pub name: String,
+    /// The confirmed file's digest.
+    pub digest: String,
+    /// sha256 of the confirmed entry's signed form.
+    pub form_digest: String,
+    /// The changes shown when it was confirmed (JSON).
+    pub changes: String,
+    #[allow(missing_docs)]
+    pub confirmed_by: String,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+}
+
+/// One run of the eval gate.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct EvalRecord {
+    #[allow(missing_docs)]
+    pub id: i64,
+    #[allow(missing_docs)]
+    pub name: String,
+    #[allow(missing_docs)]
+    pub version: String,
+    #[allow(missing_docs)]
+    pub digest: String,
+    #[allow(missing_docs)]
+    pub passed: bool,
+    /// The report (JSON).
+    pub report: String,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+}
+
+impl Store {
+    /// Keeps a confirmation (confirming the same version and entry twice keeps the first).
+    pub async fn record_confirmation(&self, c: &UpgradeConfirmation) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO component_confirmations (name, digest, form_digest, changes, \
+                 confirmed_by, at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (name, digest, form_digest) DO NOTHING",
+            )
+            .bind(&c.name)
+            .bind(&c.digest)
+            .bind(&c.form_digest)
+            .bind(&c.changes)
+            .bind(&c.confirmed_by)
+            .bind(c.at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Every confirmation kept (the runtime is given them at start).
+    pub async fn confirmations(&self) -> Result<Vec<UpgradeConfirmation>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, UpgradeConfirmation>(
+                "SELECT name, digest, form_digest, changes, confirmed_by, at \
+                 FROM component_confirmations ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Keeps an eval gate report.
+    pub async fn record_eval(
+        &self,
+        name: &str,
+        version: &str,
+        digest: &str,
+        passed: bool,
+        report: &str,
+    ) -> Result<i64, StoreError> {
+        let now = now_ms();
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "INSERT INTO component_evals (name, version, digest, passed, report, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(name)
+            .bind(version)
+            .bind(digest)
+            .bind(passed)
+            .bind(report)
+            .bind(now)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// A component's eval reports, newest first (at most `limit`).
+    pub async fn component_evals(
+        &self,
+        name: &str,
+        limit: i64,
+    ) -> Result<Vec<EvalRecord>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, EvalRecord>(
+                "SELECT id, name, version, digest, passed, report, at FROM component_evals \
+                 WHERE name = $1 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(name)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+}

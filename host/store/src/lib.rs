@@ -31,7 +31,7 @@ pub use action_tokens::{ActionToken, NewActionToken, token_placeholder};
 pub use app_config::ConfigEntry;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use auth::{Role, Session, User};
-pub use component_history::{Activation, NewActivation};
+pub use component_history::{Activation, EvalRecord, NewActivation, UpgradeConfirmation};
 pub use components::ComponentVersion;
 pub use content::{content_hash, sha256_hex};
 pub use credentials::{SettingsRevision, StoredCredential};

@@ -21,7 +21,10 @@ pub(crate) async fn open_store(config: &Config) -> Result<Store> {
 /// The pipeline over the configured runtime and database, printing progress to stderr.
 async fn pipeline(config: &Config) -> Result<Pipeline> {
     let store = open_store(config).await?;
-    let runtime = Runtime::start(config.runtime_config()?).await?;
+    let mut runtime_config = config.runtime_config()?;
+    // Reviewed against the recorded versions like the server; new activations are recorded.
+    let _history = dailyx_server::plugin_history::attach(&store, &mut runtime_config).await?;
+    let runtime = Runtime::start(runtime_config).await?;
     for (name, problem) in &runtime.registry().problems {
         eprintln!(
             "warning: component `{name}` is not loaded: {}",

@@ -199,9 +199,7 @@ pub async fn history(config: &Config, name: &str, json: bool) -> Result<ExitCode
 pub async fn rollback(config: &Config, name: &str, to: Option<&str>) -> Result<ExitCode> {
     let store = crate::commands::pipeline::open_store(config).await?;
     let mut rc = config.runtime_config()?;
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    rc.activations = Some(tx);
-    let recorder = dailyx_server::plugin_history::spawn_recorder(store.clone(), rx);
+    let recorder = dailyx_server::plugin_history::attach(&store, &mut rc).await?;
     let runtime = Runtime::start(rc).await?;
     let by = dailyx_server::plugin_history::Requester {
         actor: format!(

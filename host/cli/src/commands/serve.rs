@@ -107,10 +107,9 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
             )
         })?;
     let mut runtime_config = config.runtime_config()?;
-    // Every newly activated version goes into the history (bytes kept by digest, who, when).
-    let (activations, activated) = tokio::sync::mpsc::unbounded_channel();
-    runtime_config.activations = Some(activations);
-    let _history = dailyx_server::plugin_history::spawn_recorder(store.clone(), activated);
+    // Every newly activated version goes into the history (bytes kept by digest, who, when),
+    // with every eval gate report; a new version is reviewed against the last recorded one.
+    let _history = dailyx_server::plugin_history::attach(&store, &mut runtime_config).await?;
     let llm_from_file = runtime_config.llm.clone();
     // Credentials set in the console are sealed under this key (DAILYX_MASTER_KEY, or a key
     // file created 0600 in the data directory on first start).

@@ -25,7 +25,8 @@ pub(crate) fn review(
     new: Option<&ConfigGrant>,
     out: &mut Vec<crate::review::Change>,
 ) {
-    crate::review::grant("grants.config", old, new, out, |old, new, out| {
+    let nothing = ConfigGrant { keys: Vec::new() };
+    crate::review::grant(old, new, nothing, out, |old, new, out| {
         crate::review::items("grants.config.keys", &old.keys, &new.keys, out);
     });
 }

@@ -33,7 +33,11 @@ pub(crate) fn review(
     out: &mut Vec<crate::review::Change>,
 ) {
     use crate::review::{bound, grant, items};
-    grant("grants.llm", old, new, out, |old, new, out| {
+    let nothing = LlmGrant {
+        max_tokens_per_run: 0,
+        models: Vec::new(),
+    };
+    grant(old, new, nothing, out, |old, new, out| {
         bound(
             "grants.llm.max_tokens_per_run",
             Some(old.max_tokens_per_run),

@@ -28,7 +28,10 @@ pub(crate) fn review(
     new: Option<&RepoGrant>,
     out: &mut Vec<crate::review::Change>,
 ) {
-    crate::review::grant("grants.repo", old, new, out, |old, new, out| {
+    let nothing = RepoGrant {
+        repositories: Vec::new(),
+    };
+    crate::review::grant(old, new, nothing, out, |old, new, out| {
         crate::review::items(
             "grants.repo.repositories",
             &old.repositories,

@@ -36,6 +36,7 @@ use utoipa::OpenApi;
         drafts::list, drafts::get, drafts::check, drafts::edit, drafts::approve, drafts::skip, drafts::regenerate, drafts::resume,
         live::drafts_events,
         plugins::list, plugins::reload, plugins::history, plugins::rollback,
+        plugins::confirm, plugins::evals,
         runtime_settings::get, runtime_settings::put,
         runs::list, runs::get, runs::trigger,
         settings::get_schedule, settings::put_schedule, settings::preview_schedule, settings::get_blocked_terms, settings::put_blocked_terms,
@@ -126,6 +127,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/plugins/reload", post(plugins::reload))
         .route("/api/plugins/{name}/history", get(plugins::history))
         .route("/api/plugins/{name}/rollback", post(plugins::rollback))
+        .route("/api/plugins/{name}/confirm", post(plugins::confirm))
+        .route("/api/plugins/{name}/evals", get(plugins::evals))
         .route("/api/health", get(system::health))
         .route("/api/metrics", get(system::metrics))
         .route("/api/audit", get(system::audit_log))

@@ -4,12 +4,12 @@
 use crate::audit::audit;
 use crate::auth::{Admin, Reviewer};
 use crate::error::{ApiError, ErrorBody};
-use crate::plugin_history::{HistoryError, Requester, RollbackFailure, roll_back};
+use crate::plugin_history::{ConfirmFailure, HistoryError, Requester, RollbackFailure, roll_back};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use dailyx_runtime::{ReloadReport, Stage, manifest};
+use dailyx_runtime::{ConfirmError, ReloadReport, Stage, manifest};
 use dailyx_store::NewAuditEntry;
 use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -59,11 +59,33 @@ pub struct ReloadView {
     pub manifest_error: Option<String>,
 }
 
+/// A new version that asks for more than the one serving, waiting for an admin's confirmation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingView {
+    #[allow(missing_docs)]
+    pub name: String,
+    /// The version serving meanwhile.
+    pub from_version: String,
+    #[allow(missing_docs)]
+    pub from_digest: String,
+    /// The version waiting.
+    pub to_version: String,
+    /// What to confirm (`POST /api/plugins/{name}/confirm`).
+    pub to_digest: String,
+    /// Every grant and limit that differs: `{what, old, new, direction: widened|narrowed}`.
+    #[schema(value_type = Vec<Object>)]
+    pub changes: Vec<dailyx_runtime::Change>,
+    /// Waiting since (Unix ms).
+    pub since: i64,
+}
+
 /// Every component, with the last reload.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PluginsPage {
     #[allow(missing_docs)]
     pub plugins: Vec<PluginView>,
+    /// New versions waiting for confirmation.
+    pub pending: Vec<PendingView>,
     #[allow(missing_docs)]
     pub last_reload: ReloadView,
 }
@@ -143,8 +165,23 @@ fn page(state: &AppState) -> PluginsPage {
         Some(l) => reload_view(Some(l.at), &l.report),
         None => reload_view(None, &ReloadReport::default()),
     };
+    let pending = state
+        .runtime
+        .pending_upgrades()
+        .values()
+        .map(|p| PendingView {
+            name: p.to.name.clone(),
+            from_version: p.from.version.clone(),
+            from_digest: p.from.digest.clone(),
+            to_version: p.to.version.clone(),
+            to_digest: p.to.digest.clone(),
+            changes: p.changes.clone(),
+            since: unix_ms(p.since),
+        })
+        .collect();
     PluginsPage {
         plugins,
+        pending,
         last_reload,
     }
 }
@@ -332,4 +369,90 @@ pub async fn rollback(
         tracing::warn!(error = %e, "cannot record the loaded component versions");
     }
     Ok(Json(history_page(&state, &name).await?))
+}
+
+/// Which waiting version to confirm.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmRequest {
+    /// The digest of the waiting version (from `pending`): a confirmation covers exactly the
+    /// version the admin saw, not one that landed since.
+    pub digest: String,
+}
+
+/// Confirms a new version that widens its grants or limits, and activates it (if the eval
+/// gate, when its world has one, passes too). Audited with the changes confirmed.
+#[utoipa::path(post, path = "/api/plugins/{name}/confirm", tag = "plugins",
+    params(("name" = String, Path, description = "The component")),
+    request_body = ConfirmRequest,
+    responses((status = 200, body = PluginsPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    Admin(user): Admin,
+    Path(name): Path<String>,
+    Json(body): Json<ConfirmRequest>,
+) -> Result<Json<PluginsPage>, ApiError> {
+    let by = Requester {
+        actor: user.username.clone(),
+        user_id: Some(user.id.clone()),
+        ip: Some(user.ip.to_string()),
+    };
+    crate::plugin_history::confirm(&state.store, &state.runtime, &name, &body.digest, &by)
+        .await
+        .map_err(|e| match e {
+            ConfirmFailure::Store(e) => ApiError::from(e),
+            ConfirmFailure::Runtime(e @ ConfirmError::NotPending { .. }) => {
+                ApiError::not_found(e.to_string())
+            }
+            ConfirmFailure::Runtime(e @ ConfirmError::Refused { .. }) => {
+                ApiError::new(StatusCode::CONFLICT, "confirmed_but_refused", e.to_string())
+            }
+        })?;
+    if let Err(e) = state.pipeline.record_loaded_components().await {
+        tracing::warn!(error = %e, "cannot record the loaded component versions");
+    }
+    Ok(Json(page(&state)))
+}
+
+/// One run of the eval gate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvalView {
+    #[allow(missing_docs)]
+    pub id: i64,
+    #[allow(missing_docs)]
+    pub version: String,
+    #[allow(missing_docs)]
+    pub digest: String,
+    /// Whether every golden case passed (if not, the version was refused).
+    pub passed: bool,
+    /// When (Unix ms).
+    pub at: i64,
+    /// The report: `{cases: [{name, passed, failures, tweets, duration_ms}], golden_set, ...}`.
+    #[schema(value_type = Object)]
+    pub report: serde_json::Value,
+}
+
+/// The eval gate's reports for a component, newest first (at most 20).
+#[utoipa::path(get, path = "/api/plugins/{name}/evals", tag = "plugins",
+    params(("name" = String, Path, description = "The component")),
+    responses((status = 200, body = Vec<EvalView>), (status = 401, body = ErrorBody)))]
+pub async fn evals(
+    State(state): State<AppState>,
+    _auth: Reviewer,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<EvalView>>, ApiError> {
+    let rows = state.store.component_evals(&name, 20).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| EvalView {
+                id: r.id,
+                version: r.version,
+                digest: r.digest,
+                passed: r.passed,
+                at: r.at,
+                report: serde_json::from_str(&r.report).unwrap_or_default(),
+            })
+            .collect(),
+    ))
 }

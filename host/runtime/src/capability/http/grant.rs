@@ -397,7 +397,14 @@ pub(crate) fn review(
     out: &mut Vec<crate::review::Change>,
 ) {
     use crate::review::{Change, Direction, bound, grant, items};
-    grant("grants.http", old, new, out, |old, new, out| {
+    let nothing = HttpGrant {
+        allow: Vec::new(),
+        max_requests_per_run: 0,
+        max_response_bytes: 0,
+        max_request_bytes: 0,
+        timeout_ms: 0,
+    };
+    grant(old, new, nothing, out, |old, new, out| {
         for rule in &new.allow {
             let what = format!("grants.http.allow {}", rule.origin);
             match old.allow.iter().find(|o| o.origin == rule.origin) {

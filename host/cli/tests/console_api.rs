@@ -525,20 +525,34 @@ fn install_writer_v2(plugins: &std::path::Path) -> String {
     bytes.push(name.len() as u8);
     bytes.extend_from_slice(name);
     bytes.extend_from_slice(payload);
-    let manifest = std::fs::read_to_string(plugins.join("registry.toml")).unwrap();
-    let old = "name = \"writer\"\nversion = \"0.1.0\"";
-    assert!(
-        manifest.contains(old),
-        "the writer's entry changed; update this test"
-    );
-    std::fs::write(
-        plugins.join("registry.toml"),
-        manifest.replace(old, "name = \"writer\"\nversion = \"0.2.0\""),
-    )
-    .unwrap();
-    let digest = dailyx_signing::sha256_digest(&bytes);
+    install_writer(plugins, &bytes, "0.2.0", "")
+}
+
+/// Installs `bytes` as the writer at `version`, with `extra_grants` (TOML) added to its entry,
+/// signed with the build key, in the order a build writes files. Returns the digest.
+fn install_writer(
+    plugins: &std::path::Path,
+    bytes: &[u8],
+    version: &str,
+    extra_grants: &str,
+) -> String {
+    let mut manifest = std::fs::read_to_string(plugins.join("registry.toml")).unwrap();
+    let head = "name = \"writer\"\nversion = \"";
+    let start = manifest
+        .find(head)
+        .expect("the writer's entry changed; update this test")
+        + head.len();
+    let end = start + manifest[start..].find('"').unwrap();
+    manifest.replace_range(start..end, version);
+    if !extra_grants.is_empty() {
+        let budget = "max_tokens_per_run = 6000\n";
+        let at = manifest[start..].find(budget).expect("the writer's llm grant") + start;
+        manifest.insert_str(at + budget.len(), extra_grants);
+    }
+    std::fs::write(plugins.join("registry.toml"), manifest).unwrap();
+    let digest = dailyx_signing::sha256_digest(bytes);
     let staged = plugins.join("writer.wasm.staged");
-    std::fs::write(&staged, &bytes).unwrap();
+    std::fs::write(&staged, bytes).unwrap();
     std::fs::write(plugins.join("writer.wasm.sha256"), format!("{digest}\n")).unwrap();
     let key = dailyx_signing::SigningKeyFile::load(&root().join("keys/local-build.key")).unwrap();
     dailyx_signing::sign_staged(plugins, &key, &[("writer".into(), Some(staged.clone()))]).unwrap();
@@ -649,5 +663,114 @@ async fn plugin_history_is_recorded_and_rollback_restores_the_exact_version() {
                 && e["detail"]["ok"] == true),
         "{audit}"
     );
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_widened_writer_waits_for_an_admin_and_the_eval_gate_refuses_a_long_writer() {
+    let plugins = private_plugins();
+    let host = Host::new(None, "");
+    let dir = plugins.path().to_string_lossy().into_owned();
+    let server = host.start(&[("DAILYX_PLUGINS_DIR", &dir)]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let reviewer = host.add_reviewer(&server.base).await;
+    let writer = |page: &Value| -> Value {
+        page["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "writer")
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+
+    // The shipped writer passed its golden set at its first activation; the report is kept.
+    let (status, evals) = reviewer.get("/api/plugins/writer/evals").await;
+    assert_eq!(status, 200, "{evals}");
+    assert_eq!(evals[0]["passed"], true, "{evals}");
+    assert_eq!(evals[0]["report"]["cases"].as_array().unwrap().len(), 3);
+    let (_, page) = reviewer.get("/api/plugins").await;
+    let v1 = writer(&page)["digest"].as_str().unwrap().to_owned();
+
+    // A new build that also asks to reach an origin: it waits, v1 keeps serving.
+    let mut bytes = std::fs::read(plugins.path().join("writer.wasm")).unwrap();
+    bytes.extend_from_slice(&[0, 4, 3, b'a', b'b', b'c']); // a custom section: new digest
+    let grant = "[[component.grants.http.allow]]\norigin = \"https://api.example.org\"\n";
+    let v2 = install_writer(plugins.path(), &bytes, "0.2.0", grant);
+    let page = reviewer
+        .wait_for("the widened writer to wait", async |r| {
+            let (_, page) = r.get("/api/plugins").await;
+            (page["pending"][0]["to_digest"] == v2.as_str()).then_some(page)
+        })
+        .await;
+    let pending = &page["pending"][0];
+    assert_eq!(pending["name"], "writer");
+    assert_eq!(pending["from_digest"], v1.as_str());
+    assert!(
+        pending["changes"].as_array().unwrap().iter().any(|c| c["what"]
+            == "grants.http.allow https://api.example.org"
+            && c["direction"] == "widened"),
+        "{pending}"
+    );
+    assert_eq!(writer(&page)["digest"], v1.as_str());
+    assert_eq!(writer(&page)["status"], "loaded_old_version");
+    assert!(
+        writer(&page)["problem"]
+            .as_str()
+            .unwrap()
+            .contains("waits for an administrator"),
+        "{page}"
+    );
+
+    // Only an admin confirms, and only the version that waits.
+    let (status, body) = reviewer
+        .post("/api/plugins/writer/confirm", json!({ "digest": v2 }))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = admin
+        .post("/api/plugins/writer/confirm", json!({ "digest": v1 }))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, page) = admin
+        .post("/api/plugins/writer/confirm", json!({ "digest": v2 }))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["pending"], json!([]));
+    assert_eq!(writer(&page)["digest"], v2.as_str());
+    assert_eq!(
+        writer(&page)["grants"]["http"]["allow"][0]["origin"],
+        "https://api.example.org"
+    );
+    let (_, history) = reviewer.get("/api/plugins/writer/history").await;
+    assert_eq!(history["versions"][0]["digest"], v2.as_str());
+    assert_eq!(history["versions"][0]["actor"], "admin");
+    let (_, audit) = admin.get("/api/audit").await;
+    assert!(
+        audit["entries"].as_array().unwrap().iter().any(|e| e["action"] == "plugins.confirm"
+            && e["detail"]["digest"] == v2.as_str()
+            && e["detail"]["ok"] == true
+            && e["detail"]["changes"].as_array().is_some_and(|c| !c.is_empty())),
+        "{audit}"
+    );
+
+    // A writer that emits a 400-character tweet, with no wider grants: the eval gate refuses it.
+    let long = std::fs::read(root().join("plugins-registry/fixtures/long-writer.wasm"))
+        .expect("build the guests first: bash scripts/build-guests.sh");
+    let v3 = install_writer(plugins.path(), &long, "0.3.0", "");
+    let page = reviewer
+        .wait_for("the eval gate to refuse the long writer", async |r| {
+            let (_, page) = r.get("/api/plugins").await;
+            writer(&page)["problem"]
+                .as_str()
+                .is_some_and(|p| p.contains("refused by the eval gate"))
+                .then_some(page)
+        })
+        .await;
+    assert_eq!(writer(&page)["digest"], v2.as_str(), "v2 keeps serving");
+    let (_, evals) = reviewer.get("/api/plugins/writer/evals").await;
+    assert_eq!(evals[0]["digest"], v3.as_str());
+    assert_eq!(evals[0]["passed"], false);
+    let failures = evals[0]["report"]["cases"][0]["failures"].to_string();
+    assert!(failures.contains("400 weighted characters"), "{failures}");
     drop(server);
 }

@@ -27,6 +27,13 @@ pub fn copy_shipped_plugins(to: &Path) {
             std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
         }
     }
+    // The golden sets the eval gate runs new writers and critics against.
+    let golden = to.join("golden");
+    std::fs::create_dir_all(&golden).unwrap();
+    for entry in std::fs::read_dir(root().join("plugins-registry/golden")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, golden.join(path.file_name().unwrap())).unwrap();
+    }
 }
 
 /// A git repository with a few real-looking commits and a changelog.

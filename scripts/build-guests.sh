@@ -34,14 +34,7 @@ for d in sorted((root / "agents/fixtures").iterdir()):
 PY
 )
 
-# Run Debian's toolchain with a PATH that cannot reach rustup's proxies.
-deb_cargo() {
-  env PATH=/usr/bin:/bin HOME="$HOME" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/wasm-component-ld \
-    CARGO_TARGET_WASM32_WASIP1_LINKER=/usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/wasm-component-ld \
-    CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-Clink-self-contained=no -L/usr/lib/wasm32-wasi" \
-    /usr/bin/cargo "$@"
-}
+source scripts/lib.sh
 
 targets=$(cut -f3 <<<"$plan" | sort -u)
 n_targets=$(wc -l <<<"$targets")
@@ -75,7 +68,6 @@ while IFS=$'\t' read -r name pkg target out; do
 done <<<"$plan"
 
 signing_key=${DAILYX_SIGNING_KEY:-$root/keys/local-build.key}
-source scripts/lib.sh
 ensure_rustup_cargo
 cargo run --quiet --locked -p dailyx-signing --bin dailyx-sign -- "$signing_key" "$registry" "${staged[@]}"
 

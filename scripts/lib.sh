@@ -24,3 +24,13 @@ drop_stale_test_databases() {
     (cd / && as_postgres psql -q -c "drop database if exists \"$db\" with (force)") >/dev/null
   done
 }
+
+# Runs Debian's cargo (the guest toolchain: rustc-web with its std sources, wasm-component-ld as
+# the linker, so the output is a component) with a PATH that cannot reach rustup's proxies.
+deb_cargo() {
+  env PATH=/usr/bin:/bin HOME="$HOME" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/wasm-component-ld \
+    CARGO_TARGET_WASM32_WASIP1_LINKER=/usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/wasm-component-ld \
+    CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-Clink-self-contained=no -L/usr/lib/wasm32-wasi" \
+    /usr/bin/cargo "$@"
+}

@@ -3,7 +3,7 @@
 // console/e2e-artifacts/ (kept by CI as artifacts).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchBrowser, signIn } from "./browser.mjs";
 import { ADMIN_PASSWORD, REVIEWER_PASSWORD, commit, repoRoot, startHost } from "./host.mjs";
@@ -193,6 +193,119 @@ test("a reviewer cannot open Settings; the console works at 375 px", async () =>
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the review page scrolls sideways by ${overflow}px at 375px`);
   await shot(page, "09-review-375px");
+  await page.context().close();
+});
+
+test("plugins: history and eval reports; a widened upgrade waits for an admin, is confirmed, then rolled back", async () => {
+  const page = await newPage();
+  await login(page, "admin", ADMIN_PASSWORD);
+  await nav(page).getByRole("link", { name: "Plugins" }).click();
+  await page.getByRole("heading", { name: "Plugins", level: 1 }).waitFor();
+  const writer = page.locator("article.plugin[data-component='writer']");
+
+  // The writer's history: one version, activated at start, serving, nothing to roll back to.
+  await writer.getByRole("button", { name: "History of writer" }).click();
+  const history = writer.getByRole("region", { name: "writer history table" });
+  const rows = history.locator("tbody tr");
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 1);
+  assert.match(await rows.first().innerText(), /system \(start\)/);
+  assert.match(await rows.first().innerText(), /Serving/);
+  assert.equal(await history.getByRole("button", { name: /Roll back/ }).count(), 0);
+
+  // Its eval report: the golden set passed at the first activation, three cases.
+  await writer.getByRole("button", { name: "Eval reports of writer" }).click();
+  const report = writer.locator(".eval-report").first();
+  await report.waitFor();
+  assert.equal(await report.getAttribute("data-passed"), "true");
+  assert.match(await report.locator("summary").first().innerText(), /Passed/);
+  assert.equal(await report.locator(".eval-case").count(), 3);
+  assert.equal(await report.locator(".eval-case[data-passed='true']").count(), 3);
+  await shot(page, "10-plugins-history-evals");
+
+  // A new signed entry for the writer that also asks to reach an origin (the same bytes; the
+  // review compares entries): the watcher holds it for an admin, 0.1.0 keeps serving.
+  const manifestPath = join(host.plugins, "registry.toml");
+  const manifest = readFileSync(manifestPath, "utf8");
+  const head = 'name = "writer"\nversion = "0.1.0"';
+  const at = manifest.indexOf(head);
+  assert.ok(at >= 0, "the writer's entry changed; update this test");
+  const budget = "max_tokens_per_run = 6000\n";
+  const entry = manifest
+    .slice(at)
+    .replace(head, 'name = "writer"\nversion = "0.2.0"')
+    .replace(budget, `${budget}[[component.grants.http.allow]]\norigin = "https://api.example.org"\n`);
+  writeFileSync(`${manifestPath}.next`, manifest.slice(0, at) + entry);
+  renameSync(`${manifestPath}.next`, manifestPath);
+  host.cli(["plugins", "sign", "--key", join(repoRoot, "keys", "local-build.key"), "writer"]);
+  await page.waitForFunction(
+    async () => {
+      const res = await fetch("/api/plugins");
+      return res.ok && (await res.json()).pending?.some((p) => p.name === "writer" && p.to_version === "0.2.0");
+    },
+    null,
+    { polling: 500, timeout: 60_000 },
+  );
+  await page.reload();
+  const pending = page.locator(".pending-upgrade[data-component='writer']");
+  await pending.waitFor();
+  assert.match(await pending.getByRole("heading").innerText(), /writer 0\.1\.0 → 0\.2\.0/);
+  const widened = pending.locator(".change[data-direction='widened']");
+  assert.ok((await widened.count()) >= 1);
+  assert.match(await widened.first().innerText(), /^\+/);
+  assert.match(await pending.locator(".changes").innerText(), /https:\/\/api\.example\.org/);
+  assert.match(await writer.innerText(), /Old version serving/);
+  assert.doesNotMatch(await writer.locator("dl").innerText(), /api\.example\.org/);
+  await shot(page, "11-plugins-pending-upgrade");
+
+  // A reviewer sees what waits but cannot confirm it; the page fits 375 px.
+  host.cli(["users", "add", "paul", "--role", "reviewer"], { DAILYX_NEW_PASSWORD: REVIEWER_PASSWORD });
+  const narrow = await newPage({ width: 375, height: 812 });
+  await login(narrow, "paul", REVIEWER_PASSWORD);
+  await narrow.goto(`${host.base}/plugins`);
+  await narrow.locator(".pending-upgrade[data-component='writer']").waitFor();
+  assert.equal(await narrow.getByRole("button", { name: /Confirm upgrade/ }).count(), 0);
+  const reviewerWriter = narrow.locator("article.plugin[data-component='writer']");
+  await reviewerWriter.getByRole("button", { name: "History of writer" }).click();
+  await reviewerWriter.getByRole("region", { name: "writer history table" }).locator("tbody tr").first().waitFor();
+  await reviewerWriter.getByRole("button", { name: "Eval reports of writer" }).click();
+  await reviewerWriter.locator(".eval-case").first().waitFor();
+  const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the plugins page scrolls sideways by ${overflow}px at 375px`);
+  await shot(narrow, "12-plugins-reviewer-375px");
+  await narrow.context().close();
+
+  // The admin confirms: the dialog says what will be allowed; the writer now has the origin.
+  await pending.getByRole("button", { name: "Confirm upgrade of writer" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /will be allowed/);
+  assert.match(await dialog.innerText(), /https:\/\/api\.example\.org/);
+  await dialog.getByRole("button", { name: "Confirm and activate" }).click();
+  await page.getByRole("status").filter({ hasText: "writer 0.2.0 confirmed" }).waitFor({ timeout: 90_000 });
+  assert.equal(await page.locator(".pending-upgrade").count(), 0);
+  await writer.locator("h2").filter({ hasText: "0.2.0" }).waitFor();
+  assert.match(await writer.locator("dl").innerText(), /https:\/\/api\.example\.org/);
+  // The open history follows: 0.2.0, confirmed by admin, serves; 0.1.0 can be restored.
+  await rows.first().filter({ hasText: "0.2.0" }).waitFor();
+  assert.equal(await rows.count(), 2);
+  assert.match(await rows.first().innerText(), /admin/);
+  assert.match(await rows.first().innerText(), /Serving/);
+  await shot(page, "13-plugins-confirmed");
+
+  // Roll back to 0.1.0: its entry (without the origin) serves again, recorded as a rollback.
+  await rows.nth(1).getByRole("button", { name: /Roll back to this version/ }).click();
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /Roll writer back to 0\.1\.0/);
+  await dialog.getByRole("button", { name: "Roll back", exact: true }).click();
+  await rows.first().filter({ hasText: "rollback" }).waitFor({ timeout: 90_000 });
+  assert.equal(await rows.count(), 3);
+  assert.match(await rows.first().innerText(), /0\.1\.0/);
+  assert.match(await rows.first().innerText(), /Serving/);
+  await writer.locator("h2").filter({ hasText: "0.1.0" }).waitFor();
+  assert.doesNotMatch(await writer.locator("dl").innerText(), /api\.example\.org/);
+  assert.equal(await page.getByRole("alert").count(), 0);
+  await shot(page, "14-plugins-rolled-back");
   await page.context().close();
 });
 

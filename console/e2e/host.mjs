@@ -1,7 +1,8 @@
 // Starts the real host (`dailyx serve`) on loopback with SQLite in a temporary directory, over
-// a small git repository the test can add commits to. Dry-run publishing, no keys.
+// a small git repository the test can add commits to, and a private copy of the shipped plugins
+// directory the test may change (new versions, rollbacks). Dry-run publishing, no keys.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, createWriteStream, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, writeFileSync, createWriteStream, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -43,9 +44,14 @@ export function commit(project, commits) {
 export const ADMIN_PASSWORD = "admin-e2e-password-0451";
 export const REVIEWER_PASSWORD = "reviewer-e2e-password-9312";
 
-/** A running host: `base` URL, `stop()`, `cli(args, env)` against the same config. */
+/** A running host: `base` URL, `stop()`, `cli(args, env)` against the same config, and
+ * `plugins`, its private plugins directory. */
 export async function startHost() {
   const dir = mkdtempSync(join(tmpdir(), "dailyx-e2e-"));
+  // The built components, signatures, golden sets and fixtures, copied: a test that installs a
+  // new version or rolls one back changes only this copy.
+  const plugins = join(dir, "plugins");
+  cpSync(join(repoRoot, "plugins-registry"), plugins, { recursive: true });
   const project = join(dir, "project");
   mkdirSync(project);
   git(project, "init", "-q", "-b", "main");
@@ -56,7 +62,7 @@ export async function startHost() {
   ]);
   const config = [
     `data_dir = ${JSON.stringify(join(dir, "data"))}`,
-    `plugins_dir = ${JSON.stringify(join(repoRoot, "plugins-registry"))}`,
+    `plugins_dir = ${JSON.stringify(plugins)}`,
     `[signing]`,
     `trusted_key_files = [${JSON.stringify(join(repoRoot, "keys", "local-build.pub"))}]`,
     "[repositories]",
@@ -105,6 +111,7 @@ export async function startHost() {
     base,
     dir,
     project,
+    plugins,
     logs: () => safeRead(join(dir, "server.log")),
     cli(args, extraEnv = {}) {
       return execFileSync(dailyxBin(), args, { cwd: dir, env: { ...env, ...extraEnv }, stdio: "pipe" }).toString();

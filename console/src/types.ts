@@ -197,14 +197,89 @@ export interface Plugin {
   problem: string | null;
 }
 
+/** One grant or limit that differs between the serving version and a new one. */
+export interface GrantChange {
+  /** E.g. `grants.http.allow https://api.example.org` or `limits.memory_bytes`. */
+  what: string;
+  /** `null`: it was not there. */
+  old: string | null;
+  /** `null`: it is gone. */
+  new: string | null;
+  direction: "widened" | "narrowed";
+}
+
+/** A new version that asks for more than the one serving, waiting for an admin. */
+export interface PendingUpgrade {
+  name: string;
+  from_version: string;
+  from_digest: string;
+  to_version: string;
+  /** What `POST /api/plugins/{name}/confirm` takes. */
+  to_digest: string;
+  changes: GrantChange[];
+  since: number;
+}
+
 export interface PluginsPage {
   plugins: Plugin[];
+  /** New versions waiting for an admin's confirmation. */
+  pending: PendingUpgrade[];
   last_reload: {
     at: number | null;
     activated: string[];
     removed: string[];
     problems: string[];
     manifest_error: string | null;
+  };
+}
+
+/** One recorded version of a component. */
+export interface ComponentVersion {
+  id: number;
+  version: string;
+  digest: string;
+  action: "activate" | "rollback";
+  /** A user name, or `system (start)`, `system (file watcher)`, ... */
+  actor: string;
+  at: number;
+  signed: boolean;
+  /** The version serving now. */
+  active: boolean;
+  /** Its manifest entry as signed (grants, limits, config defaults). */
+  entry: Record<string, unknown>;
+}
+
+/** A component's history, newest first. */
+export interface HistoryPage {
+  name: string;
+  active_digest: string | null;
+  versions: ComponentVersion[];
+}
+
+export interface EvalCase {
+  name: string;
+  passed: boolean;
+  failures: string[];
+  tweets: string[];
+  duration_ms: number;
+}
+
+/** One run of the eval gate (a golden set replayed against a version). */
+export interface EvalRun {
+  id: number;
+  version: string;
+  digest: string;
+  passed: boolean;
+  at: number;
+  report: {
+    component: string;
+    version: string;
+    digest: string;
+    world: string;
+    golden_set: string;
+    passed: boolean;
+    cases: EvalCase[];
+    at_ms: number;
   };
 }
 

@@ -39,6 +39,8 @@ pub mod llm_client;
 
 pub use bindings::dailyx::agent::{clock, config, http, llm, log, repo};
 pub use dailyx_model as model;
+/// X's text rules (weighted length, fitting text under the limit), as the host counts them.
+pub use dailyx_xtext as xtext;
 pub use helpers::*;
 #[doc(hidden)]
 pub use wit_bindgen;

@@ -4,10 +4,14 @@ import { useResource } from "../resource";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { bytes, dateTime, shortDigest } from "../format";
 import type { Plugin, PluginsPage as Page } from "../types";
+import { EvalReports } from "./plugins/EvalReports";
+import { PendingUpgrades } from "./plugins/PendingUpgrades";
+import { PluginHistory } from "./plugins/PluginHistory";
 
-/** The loaded components with their grants and limits; admins can reload them. */
+/** The loaded components with their grants and limits, upgrades waiting for confirmation,
+ * each component's history and eval reports; admins reload, confirm and roll back. */
 export function PluginsPage({ admin }: { admin: boolean }) {
-  const { data: page, error, set: setPage, setError } = useResource<Page>("/api/plugins");
+  const { data: page, error, set: setPage, setError, reload: refetch } = useResource<Page>("/api/plugins");
   const [busy, setBusy] = useState(false);
 
   async function reload() {
@@ -34,6 +38,12 @@ export function PluginsPage({ admin }: { admin: boolean }) {
         )}
       </div>
       <ErrorBanner error={error} />
+      <PendingUpgrades
+        pending={page?.pending ?? []}
+        admin={admin}
+        onPage={setPage}
+        onRefetch={() => void refetch()}
+      />
       {last && (
         <p className="muted" role="status">
           Last reload {dateTime(last.at)}
@@ -49,17 +59,28 @@ export function PluginsPage({ admin }: { admin: boolean }) {
         </p>
       ))}
       <div className="plugin-grid">
-        {page?.plugins.map((p) => <PluginCard key={p.name} p={p} />)}
+        {page?.plugins.map((p) => (
+          <PluginCard key={p.name} p={p} admin={admin} onChanged={() => void refetch()} />
+        ))}
       </div>
     </section>
   );
 }
 
-function PluginCard({ p }: { p: Plugin }) {
+function PluginCard({ p, admin, onChanged }: { p: Plugin; admin: boolean; onChanged(): void }) {
   const g = p.grants;
+  const [history, setHistory] = useState(false);
+  const [evals, setEvals] = useState(false);
+  // What identifies the version serving: the open panels fetch again when it changes.
+  const serving = `${p.digest} ${p.version} ${p.loaded_at}`;
+  const id = `plugin-${p.name}`;
   return (
-    <article className={`card plugin plugin-${p.status}`} aria-labelledby={`plugin-${p.name}`}>
-      <h2 id={`plugin-${p.name}`}>
+    <article
+      className={`card plugin plugin-${p.status}${history || evals ? " expanded" : ""}`}
+      aria-labelledby={id}
+      data-component={p.name}
+    >
+      <h2 id={id}>
         {p.name} <span className="muted">{p.version}</span>
       </h2>
       <p>
@@ -95,6 +116,26 @@ function PluginCard({ p }: { p: Plugin }) {
         )}
         {p.imports_wasi && <div><dt>WASI</dt><dd>imports WASI (sandboxed: no files, network or env)</dd></div>}
       </dl>
+      <div className="plugin-toggles">
+        <button type="button" aria-expanded={history} aria-controls={history ? `${id}-history` : undefined} onClick={() => setHistory(!history)}>
+          History<span className="sr-only"> of {p.name}</span>
+        </button>
+        <button type="button" aria-expanded={evals} aria-controls={evals ? `${id}-evals` : undefined} onClick={() => setEvals(!evals)}>
+          Eval reports<span className="sr-only"> of {p.name}</span>
+        </button>
+      </div>
+      {history && (
+        <section id={`${id}-history`} aria-labelledby={`${id}-history-title`}>
+          <h3 id={`${id}-history-title`}>History of {p.name}</h3>
+          <PluginHistory name={p.name} admin={admin} serving={serving} onChanged={onChanged} />
+        </section>
+      )}
+      {evals && (
+        <section id={`${id}-evals`} aria-labelledby={`${id}-evals-title`}>
+          <h3 id={`${id}-evals-title`}>Eval reports of {p.name}</h3>
+          <EvalReports name={p.name} serving={serving} />
+        </section>
+      )}
     </article>
   );
 }

@@ -154,6 +154,30 @@ pub enum PluginsCommand {
         #[arg(long)]
         to: Option<String>,
     },
+    /// Create a component crate from a template: a minimal working component for `world`,
+    /// the host's WIT contract, the guest SDK, and the manifest entry to install it with.
+    New {
+        /// The world it implements (collector, curator, style, thread-planner, writer, critic,
+        /// policy, notifier, persona).
+        world: String,
+        /// The component's name (a-z, 0-9, '-').
+        name: String,
+        /// Where to create it (default: ./<name>).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The guest SDK crate (default: agents/sdk of the source tree this host was built from).
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
+    /// Run the golden set of a component's world against the version serving, as the eval gate
+    /// does before activating a new Writer or Critic; print the report.
+    Eval {
+        /// The component.
+        name: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Sign components: writes `<name>.sig` over each file's digest and its manifest entry
     /// (grants and limits included). Re-sign after changing an entry.
     Sign {

@@ -263,3 +263,125 @@ fn a_bad_config_file_is_refused_before_anything_runs() {
         text(&out.stderr)
     );
 }
+
+/// The shipped plugins (manifest, components, digests, signatures, golden sets) in `to`.
+fn copy_registry(to: &Path) {
+    let shipped = root().join("plugins-registry");
+    std::fs::create_dir_all(to.join("golden")).unwrap();
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    for entry in std::fs::read_dir(shipped.join("golden")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, to.join("golden").join(path.file_name().unwrap())).unwrap();
+    }
+}
+
+#[test]
+fn a_writer_made_by_plugins_new_builds_signs_loads_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    copy_registry(&plugins);
+    let krate = dir.path().join("my-writer");
+    let krate_arg = krate.to_string_lossy().into_owned();
+
+    let out = dailyx(
+        dir.path(),
+        &plugins,
+        &["plugins", "new", "writer", "my-writer", "--dir", &krate_arg],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("scripts/build-plugin.sh"), "{}", text(&out.stdout));
+    let source = std::fs::read_to_string(krate.join("src/lib.rs")).unwrap();
+    assert!(
+        source.lines().count() <= 30,
+        "a minimal Writer is at most 30 lines, this one is {}:\n{source}",
+        source.lines().count()
+    );
+    for wit in ["host.wit", "types.wit", "worlds.wit"] {
+        assert_eq!(
+            std::fs::read_to_string(krate.join("wit").join(wit)).unwrap(),
+            std::fs::read_to_string(root().join("wit").join(wit)).unwrap(),
+            "the crate builds against this host's contract"
+        );
+    }
+    // Creating it again over a non-empty folder is refused, and nothing is overwritten.
+    let again = dailyx(
+        dir.path(),
+        &plugins,
+        &["plugins", "new", "writer", "my-writer", "--dir", &krate_arg],
+        None,
+    );
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("already exists"), "{}", text(&again.stderr));
+    let bad = dailyx(dir.path(), &plugins, &["plugins", "new", "scribe", "x"], None);
+    assert!(text(&bad.stderr).contains("unknown world `scribe`"), "{}", text(&bad.stderr));
+
+    // Build it with the project's toolchain script. The workspace's lock file pins the same
+    // dependency versions the shipped guests use; a shared target folder keeps std built once.
+    std::fs::copy(root().join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+        .join("plugin-template");
+    let build = Command::new("bash")
+        .arg(root().join("scripts/build-plugin.sh"))
+        .arg(&krate)
+        .env("DAILYX_GUEST_TARGET_DIR", &target)
+        .output()
+        .expect("run build-plugin.sh");
+    assert!(
+        build.status.success(),
+        "{}\n{}",
+        text(&build.stdout),
+        text(&build.stderr)
+    );
+
+    // Install: the file, its digest, its entry; sign with the build key the host trusts.
+    for f in ["my-writer.wasm", "my-writer.wasm.sha256"] {
+        std::fs::copy(krate.join(f), plugins.join(f)).unwrap();
+    }
+    let mut manifest = std::fs::read_to_string(plugins.join("registry.toml")).unwrap();
+    manifest.push_str(&std::fs::read_to_string(krate.join("entry.toml")).unwrap());
+    std::fs::write(plugins.join("registry.toml"), manifest).unwrap();
+    let key = root().join("keys/local-build.key");
+    let key_arg = key.to_string_lossy().into_owned();
+    let out = dailyx(
+        dir.path(),
+        &plugins,
+        &["plugins", "sign", "--key", &key_arg, "my-writer"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // It loads (having passed the writer's golden set, as every new Writer must) ...
+    let out = dailyx(dir.path(), &plugins, &["plugins", "check"], None);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("my-writer"), "{stdout}");
+    let out = dailyx(dir.path(), &plugins, &["plugins", "eval", "my-writer"], None);
+    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("passed all 3 golden cases"), "{}", text(&out.stdout));
+
+    // ... and runs.
+    let input = r#"{"plan": {"format": "Single", "beats": [{"kind": "Point",
+        "summary": "Initial sync is 3x faster", "material_ids": ["commit:1"]}],
+        "max_tweets": 1, "max_weighted_length": 280},
+      "materials": [], "style": {"persona_id": "p", "tone": "", "language": "en",
+        "max_hashtags": 0, "hashtags": [], "emoji": false, "target_length": 200,
+        "preferred_phrases": [], "banned_phrases": [], "rules": [], "examples": []}}"#;
+    let out = dailyx(
+        dir.path(),
+        &plugins,
+        &["agent", "call", "my-writer", "--input", "-"],
+        Some(input),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    assert_eq!(json["draft"]["tweets"][0]["text"], "Initial sync is 3x faster", "{json}");
+    assert_eq!(json["draft"]["tweets"][0]["material_ids"][0], "commit:1");
+}

@@ -240,6 +240,7 @@ pub async fn confirm(
         tracing::error!(action = %entry.action, error = %e, "cannot write the audit log");
     }
     result?;
+    wait_until_recorded(store, name, digest, None).await;
     Ok(())
 }
 
@@ -352,5 +353,24 @@ pub async fn roll_back(
         tracing::error!(action = %entry.action, error = %e, "cannot write the audit log");
     }
     result?;
+    wait_until_recorded(store, name, &to_digest, Some("rollback")).await;
     Ok(to_digest)
+}
+
+/// Waits (briefly) until the history's newest version of `name` is `digest` (recorded as
+/// `action`, if given): activations are recorded by a task of their own, and an answer that
+/// shows the history should include the change it reports.
+async fn wait_until_recorded(store: &Store, name: &str, digest: &str, action: Option<&str>) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while tokio::time::Instant::now() < deadline {
+        match store.newest_activation(name).await {
+            Ok(Some(a)) if a.digest == digest && action.is_none_or(|x| a.action == x) => return,
+            Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+            Err(e) => {
+                tracing::warn!(component = %name, error = %e, "cannot read the history");
+                return;
+            }
+        }
+    }
+    tracing::warn!(component = %name, %digest, "the activation was not recorded within 5 s");
 }

@@ -2,6 +2,7 @@
 
 mod agent;
 mod pipeline;
+mod plugin_new;
 mod plugins;
 mod serve;
 pub mod users;
@@ -17,6 +18,15 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode> {
         Command::Plugins(PluginsCommand::List { json }) => plugins::list(&config, json).await,
         Command::Plugins(PluginsCommand::Check) => plugins::check(&config).await,
         Command::Plugins(PluginsCommand::Keygen { out }) => plugins::keygen(&out),
+        Command::Plugins(PluginsCommand::New {
+            world,
+            name,
+            dir,
+            sdk,
+        }) => plugin_new::new(&world, &name, dir, sdk),
+        Command::Plugins(PluginsCommand::Eval { name, json }) => {
+            plugins::eval(&config, &name, json).await
+        }
         Command::Plugins(PluginsCommand::History { name, json }) => {
             plugins::history(&config, &name, json).await
         }

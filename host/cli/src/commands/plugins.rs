@@ -1,4 +1,4 @@
-//! `dailyx plugins ...`: list, check, history, rollback, keygen, sign.
+//! `dailyx plugins ...`: list, check, eval, history, rollback, keygen, sign.
 
 use crate::config::Config;
 use anyhow::Result;
@@ -222,4 +222,51 @@ pub async fn rollback(config: &Config, name: &str, to: Option<&str>) -> Result<E
         "rolled back {name} to {version} ({digest}); a running host picks it up from the plugins directory"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the golden set of `name`'s world against the version serving and prints the report.
+/// Exits 1 when a case fails (what the eval gate would refuse), 2 when there is nothing to run.
+pub async fn eval(config: &Config, name: &str, json: bool) -> Result<ExitCode> {
+    let runtime = Runtime::start(config.runtime_config()?).await?;
+    let report = match runtime.evaluate(name).await {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            eprintln!(
+                "component `{name}`'s world has no golden set (plugins directory: golden/<world>.json)"
+            );
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{} {} ({}) against the {} golden set: {}",
+            report.component,
+            report.version,
+            &report.digest,
+            report.world,
+            report.summary()
+        );
+        for c in &report.cases {
+            println!(
+                "  {} {} ({} ms)",
+                if c.passed { "PASS" } else { "FAIL" },
+                c.name,
+                c.duration_ms
+            );
+            for f in &c.failures {
+                println!("       - {f}");
+            }
+        }
+    }
+    Ok(if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

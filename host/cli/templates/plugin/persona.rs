@@ -1,0 +1,25 @@
+//! {{name}}: a persona. Describe the voice; the Style stage turns it into a style guide.
+#![cfg(target_arch = "wasm32")]
+
+dailyx_sdk::generate!("persona", "wit");
+
+struct Component;
+
+impl Guest for Component {
+    fn profile() -> PersonaProfile {
+        PersonaProfile {
+            id: "{{name}}".into(),
+            name: "{{name}}".into(),
+            audience: "developers who use the project".into(),
+            voice: "plain, concrete, no hype".into(),
+            languages: vec!["en".into()],
+            rules: vec!["Say what changed for the reader first.".into()],
+            avoid: vec!["game changer".into()],
+            hashtags: vec![],
+            uses_emoji: false,
+            examples: vec![],
+        }
+    }
+}
+
+export!(Component);

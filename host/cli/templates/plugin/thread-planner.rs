@@ -1,0 +1,26 @@
+//! {{name}}: a ThreadPlanner. A single post about the best-scored material.
+#![cfg(target_arch = "wasm32")]
+
+use dailyx_sdk::model::{Beat, BeatKind, PostFormat};
+
+dailyx_sdk::generate!("thread-planner", "wit");
+
+struct Component;
+
+impl Guest for Component {
+    fn plan(_ctx: RunContext, selection: Selection, materials: Vec<Material>, _style: StyleGuide)
+        -> Result<ThreadPlan, AgentError> {
+        dailyx_sdk::init();
+        let best = selection.picked.first()
+            .and_then(|p| materials.iter().find(|m| m.id == p.material_id))
+            .ok_or_else(|| AgentError::InvalidInput("nothing was picked".into()))?;
+        Ok(ThreadPlan {
+            format: PostFormat::Single,
+            beats: vec![Beat { kind: BeatKind::Point, summary: best.title.clone(), material_ids: vec![best.id.clone()] }],
+            max_tweets: 1,
+            max_weighted_length: 280,
+        })
+    }
+}
+
+export!(Component);

@@ -238,14 +238,14 @@ test("plugins: history and eval reports; a widened upgrade waits for an admin, i
   writeFileSync(`${manifestPath}.next`, manifest.slice(0, at) + entry);
   renameSync(`${manifestPath}.next`, manifestPath);
   host.cli(["plugins", "sign", "--key", join(repoRoot, "keys", "local-build.key"), "writer"]);
-  await page.waitForFunction(
-    async () => {
+  const waiting = () =>
+    page.evaluate(async () => {
       const res = await fetch("/api/plugins");
-      return res.ok && (await res.json()).pending?.some((p) => p.name === "writer" && p.to_version === "0.2.0");
-    },
-    null,
-    { polling: 500, timeout: 60_000 },
-  );
+      return res.ok && (await res.json()).pending.some((p) => p.name === "writer" && p.to_version === "0.2.0");
+    });
+  for (const until = Date.now() + 60_000; !(await waiting()); await page.waitForTimeout(500)) {
+    assert.ok(Date.now() < until, `the widened writer never waited for confirmation:\n${host.logs().slice(-3000)}`);
+  }
   await page.reload();
   const pending = page.locator(".pending-upgrade[data-component='writer']");
   await pending.waitFor();

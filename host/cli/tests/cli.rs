@@ -321,42 +321,8 @@ fn a_writer_made_by_plugins_new_builds_signs_loads_and_runs() {
     let bad = dailyx(dir.path(), &plugins, &["plugins", "new", "scribe", "x"], None);
     assert!(text(&bad.stderr).contains("unknown world `scribe`"), "{}", text(&bad.stderr));
 
-    // Build it with the project's toolchain script. The workspace's lock file pins the same
-    // dependency versions the shipped guests use; a shared target folder keeps std built once.
-    std::fs::copy(root().join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
-        .join("plugin-template");
-    let build = Command::new("bash")
-        .arg(root().join("scripts/build-plugin.sh"))
-        .arg(&krate)
-        .env("DAILYX_GUEST_TARGET_DIR", &target)
-        .output()
-        .expect("run build-plugin.sh");
-    assert!(
-        build.status.success(),
-        "{}\n{}",
-        text(&build.stdout),
-        text(&build.stderr)
-    );
-
-    // Install: the file, its digest, its entry; sign with the build key the host trusts.
-    for f in ["my-writer.wasm", "my-writer.wasm.sha256"] {
-        std::fs::copy(krate.join(f), plugins.join(f)).unwrap();
-    }
-    let mut manifest = std::fs::read_to_string(plugins.join("registry.toml")).unwrap();
-    manifest.push_str(&std::fs::read_to_string(krate.join("entry.toml")).unwrap());
-    std::fs::write(plugins.join("registry.toml"), manifest).unwrap();
-    let key = root().join("keys/local-build.key");
-    let key_arg = key.to_string_lossy().into_owned();
-    let out = dailyx(
-        dir.path(),
-        &plugins,
-        &["plugins", "sign", "--key", &key_arg, "my-writer"],
-        None,
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    build_and_install(&krate, "my-writer", &plugins);
+    sign(dir.path(), &plugins, &["my-writer"]);
 
     // It loads (having passed the writer's golden set, as every new Writer must) ...
     let out = dailyx(dir.path(), &plugins, &["plugins", "check"], None);
@@ -384,4 +350,86 @@ fn a_writer_made_by_plugins_new_builds_signs_loads_and_runs() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
     assert_eq!(json["draft"]["tweets"][0]["text"], "Initial sync is 3x faster", "{json}");
     assert_eq!(json["draft"]["tweets"][0]["material_ids"][0], "commit:1");
+}
+
+/// Builds the crate at `krate` with the project's toolchain script and installs the component
+/// (file, digest, manifest entry) into `plugins`. The workspace's lock file pins the dependency
+/// versions the shipped guests use; a shared target folder keeps std built once.
+fn build_and_install(krate: &Path, name: &str, plugins: &Path) {
+    std::fs::copy(root().join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+        .join("plugin-template");
+    let build = Command::new("bash")
+        .arg(root().join("scripts/build-plugin.sh"))
+        .arg(krate)
+        .env("DAILYX_GUEST_TARGET_DIR", &target)
+        .output()
+        .expect("run build-plugin.sh");
+    assert!(
+        build.status.success(),
+        "{}\n{}",
+        text(&build.stdout),
+        text(&build.stderr)
+    );
+    for f in [format!("{name}.wasm"), format!("{name}.wasm.sha256")] {
+        std::fs::copy(krate.join(&f), plugins.join(&f)).unwrap();
+    }
+    let mut manifest = std::fs::read_to_string(plugins.join("registry.toml")).unwrap();
+    manifest.push_str(&std::fs::read_to_string(krate.join("entry.toml")).unwrap());
+    std::fs::write(plugins.join("registry.toml"), manifest).unwrap();
+}
+
+/// Signs `names` with the build key, which the host under test trusts.
+fn sign(dir: &Path, plugins: &Path, names: &[&str]) {
+    let key = root().join("keys/local-build.key").to_string_lossy().into_owned();
+    let mut args = vec!["plugins", "sign", "--key", &key];
+    args.extend_from_slice(names);
+    let out = dailyx(dir, plugins, &args, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn every_world_has_a_template_that_builds_signs_and_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    copy_registry(&plugins);
+    let worlds = [
+        "collector",
+        "curator",
+        "style",
+        "thread-planner",
+        "critic",
+        "policy",
+        "notifier",
+        "persona",
+    ];
+    let names: Vec<String> = worlds.iter().map(|w| format!("my-{w}")).collect();
+    for (world, name) in worlds.iter().zip(&names) {
+        let krate = dir.path().join(name);
+        let krate_arg = krate.to_string_lossy().into_owned();
+        let out = dailyx(
+            dir.path(),
+            &plugins,
+            &["plugins", "new", world, name, "--dir", &krate_arg],
+            None,
+        );
+        assert!(out.status.success(), "{world}: {}", text(&out.stderr));
+        build_and_install(&krate, name, &plugins);
+    }
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    sign(dir.path(), &plugins, &refs);
+    let out = dailyx(dir.path(), &plugins, &["plugins", "check"], None);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("18 component(s) loaded, 0 problem(s)"), "{stdout}");
+    // The critic template passes the critic's golden set (it is gated like the writer).
+    let out = dailyx(dir.path(), &plugins, &["plugins", "eval", "my-critic"], None);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    // The persona template answers with its profile.
+    let out = dailyx(dir.path(), &plugins, &["agent", "call", "my-persona"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    assert_eq!(json["persona"]["id"], "my-persona");
 }

@@ -76,6 +76,15 @@ for (const [label, viewport, colorScheme] of [
       await page.waitForLoadState("networkidle");
       await check(path);
     }
+    // The plugins page with a component's history and eval reports open.
+    await page.goto(`${host.base}/plugins`);
+    const writer = page.locator("article.plugin[data-component='writer']");
+    await writer.getByRole("button", { name: "History of writer" }).click();
+    await writer.getByRole("button", { name: "Eval reports of writer" }).click();
+    await writer.getByRole("region", { name: "writer history table" }).locator("tbody tr").first().waitFor();
+    await writer.locator(".eval-case").first().waitFor();
+    await writer.locator(".eval-tweets summary").first().click();
+    await check("/plugins (history and eval reports)");
     await context.close();
     assert.deepEqual(found, {}, JSON.stringify(found, null, 2));
   });

@@ -257,6 +257,11 @@ test("plugins: history and eval reports; a widened upgrade waits for an admin, i
   assert.match(await writer.innerText(), /Old version serving/);
   assert.doesNotMatch(await writer.locator("dl").innerText(), /api\.example\.org/);
   await shot(page, "11-plugins-pending-upgrade");
+  // (The reload closed the panels.)
+  await writer.getByRole("button", { name: "History of writer" }).click();
+  await writer.getByRole("button", { name: "Eval reports of writer" }).click();
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 1);
 
   // A reviewer sees what waits but cannot confirm it; the page fits 375 px.
   host.cli(["users", "add", "paul", "--role", "reviewer"], { DAILYX_NEW_PASSWORD: REVIEWER_PASSWORD });
@@ -291,6 +296,10 @@ test("plugins: history and eval reports; a widened upgrade waits for an admin, i
   assert.equal(await rows.count(), 2);
   assert.match(await rows.first().innerText(), /admin/);
   assert.match(await rows.first().innerText(), /Serving/);
+  // The eval gate ran the golden set against 0.2.0 before it activated.
+  await report.filter({ hasText: "0.2.0" }).waitFor();
+  assert.equal(await report.getAttribute("data-passed"), "true");
+  assert.equal(await report.locator(".eval-case").count(), 3);
   await shot(page, "13-plugins-confirmed");
 
   // Roll back to 0.1.0: its entry (without the origin) serves again, recorded as a rollback.

@@ -67,9 +67,9 @@ export function PendingUpgrades(props: {
                 {p.name} {p.from_version} → {p.to_version}
               </h3>
               <p className="muted small-text">
-                New build <code title={p.to_digest}>{shortDigest(p.to_digest)}</code> asks for more than{" "}
-                <code title={p.from_digest}>{shortDigest(p.from_digest)}</code>, which keeps serving until an admin
-                confirms. Waiting since {dateTime(p.since)}.
+                Version {p.to_version} (<code title={p.to_digest}>{shortDigest(p.to_digest)}</code>) asks for more
+                than {p.from_version} (<code title={p.from_digest}>{shortDigest(p.from_digest)}</code>), which keeps
+                serving until an admin confirms. Waiting since {dateTime(p.since)}.
               </p>
               <ChangeList changes={p.changes} />
               {props.admin ? (

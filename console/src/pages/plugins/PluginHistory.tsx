@@ -37,8 +37,8 @@ export function PluginHistory(props: {
   /** Called after a rollback (the plugins page changed too). */
   onChanged(): void;
 }) {
-  const path = `/api/plugins/${encodeURIComponent(props.name)}/history`;
-  const { data, error, reload, set } = useResource<HistoryPage>(path);
+  const base = `/api/plugins/${encodeURIComponent(props.name)}`;
+  const { data, error, reload, set } = useResource<HistoryPage>(`${base}/history`);
   const [target, setTarget] = useState<{ row: ComponentVersion; to: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -55,7 +55,7 @@ export function PluginHistory(props: {
     setBusy(true);
     setActionError(null);
     try {
-      set(await api.post<HistoryPage>(`${path}/rollback`, { to }));
+      set(await api.post<HistoryPage>(`${base}/rollback`, { to }));
     } catch (e) {
       setActionError(e);
       if (e instanceof ApiError && (e.status === 404 || e.status === 409)) void reload();

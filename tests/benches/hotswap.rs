@@ -27,7 +27,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 const ANSWER: &str = "Shipped: streaming responses and a 3x faster sync.";
 
 fn main() {
-    let mut args = std::env::args().skip(1).filter_map(|a| a.parse::<u64>().ok());
+    let mut args = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse::<u64>().ok());
     let seconds = args.next().unwrap_or(8);
     let workers = args.next().unwrap_or(6) as usize;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -82,7 +84,10 @@ async fn bench(duration: Duration, workers: usize) {
     let stop = Arc::new(AtomicBool::new(false));
     let mut handles = Vec::new();
     for w in 0..workers {
-        let url = format!("sqlite://{}", data.path().join(format!("w{w}.db")).display());
+        let url = format!(
+            "sqlite://{}",
+            data.path().join(format!("w{w}.db")).display()
+        );
         let store = Store::open(&url).await.expect("store");
         let settings = PipelineSettings {
             timezone: "UTC".into(),
@@ -199,8 +204,14 @@ fn report(
         .map(|r| r.finished)
         .max()
         .map_or(Duration::ZERO, |end| end - begin);
-    let on_old = records.iter().filter(|r| r.writer_digest.as_deref() == Some(old)).count();
-    let on_new = records.iter().filter(|r| r.writer_digest.as_deref() == Some(new)).count();
+    let on_old = records
+        .iter()
+        .filter(|r| r.writer_digest.as_deref() == Some(old))
+        .count();
+    let on_new = records
+        .iter()
+        .filter(|r| r.writer_digest.as_deref() == Some(new))
+        .count();
     let first_new_call = records
         .iter()
         .filter(|r| r.writer_digest.as_deref() == Some(new))
@@ -244,7 +255,9 @@ fn report(
         None => println!("  landing -> swap           NOT SWAPPED within 10 s"),
     }
     match first_new_call {
-        Some(ms) => println!("  landing -> first call     {ms} ms on the new writer (target <= 1000 ms)"),
+        Some(ms) => {
+            println!("  landing -> first call     {ms} ms on the new writer (target <= 1000 ms)")
+        }
         None => println!("  landing -> first call     no run used the new writer"),
     }
     println!(
@@ -263,8 +276,11 @@ fn copy_plugins(from: &Path, to: &Path) {
     }
     for entry in std::fs::read_dir(from.join("golden")).expect("golden sets") {
         let path = entry.expect("entry").path();
-        std::fs::copy(&path, to.join("golden").join(path.file_name().expect("name")))
-            .expect("copy");
+        std::fs::copy(
+            &path,
+            to.join("golden").join(path.file_name().expect("name")),
+        )
+        .expect("copy");
     }
 }
 

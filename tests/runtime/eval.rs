@@ -60,9 +60,14 @@ async fn the_eval_gate_refuses_a_writer_that_emits_a_400_character_tweet() {
 
     // The shipped writer passes its golden set at its first activation.
     let good = runtime.registry().components["writer"].id.digest.clone();
-    let first = reports.try_recv().expect("a report for the first activation");
+    let first = reports
+        .try_recv()
+        .expect("a report for the first activation");
     assert!(first.passed, "{}", first.summary());
-    assert_eq!((first.component.as_str(), first.digest.as_str()), ("writer", good.as_str()));
+    assert_eq!(
+        (first.component.as_str(), first.digest.as_str()),
+        ("writer", good.as_str())
+    );
     assert_eq!(first.cases.len(), 3);
     let too_long = first
         .cases
@@ -87,9 +92,14 @@ async fn the_eval_gate_refuses_a_writer_that_emits_a_400_character_tweet() {
             && problem.contains("keeps serving"),
         "{problem}"
     );
-    let refused = reports.try_recv().expect("a report for the refused version");
+    let refused = reports
+        .try_recv()
+        .expect("a report for the refused version");
     assert!(!refused.passed);
-    assert_eq!(refused.digest, dailyx_runtime::engine::digest_of(&component_bytes("fixtures/long-writer")));
+    assert_eq!(
+        refused.digest,
+        dailyx_runtime::engine::digest_of(&component_bytes("fixtures/long-writer"))
+    );
     assert!(refused.cases.iter().all(|c| !c.passed), "{refused:?}");
     assert_eq!(report.evaluations, vec![refused.clone()]);
     assert_eq!(refused.cases[0].tweets[0].chars().count(), 400);
@@ -98,7 +108,10 @@ async fn the_eval_gate_refuses_a_writer_that_emits_a_400_character_tweet() {
     // is nothing new to evaluate.
     reg.put("writer.wasm", &component_bytes("writer"));
     let report = runtime.reload().await;
-    assert!(report.activated.is_empty() && report.problems.is_empty(), "{report:?}");
+    assert!(
+        report.activated.is_empty() && report.problems.is_empty(),
+        "{report:?}"
+    );
     assert!(!runtime.registry().problems.contains_key("writer"));
     assert!(reports.try_recv().is_err(), "no new evaluation");
 }
@@ -120,12 +133,19 @@ async fn an_unusable_golden_set_refuses_the_new_version_with_a_clear_error() {
     reg.put("writer.wasm", &component_bytes("writer"));
     let runtime = reg.start().await;
     let good = runtime.registry().components["writer"].id.digest.clone();
-    std::fs::write(reg.path().join("golden/writer.json"), "{\"cases\": [{\"name\": 1}]}").unwrap();
+    std::fs::write(
+        reg.path().join("golden/writer.json"),
+        "{\"cases\": [{\"name\": 1}]}",
+    )
+    .unwrap();
     reg.put("writer.wasm", &component_bytes("fixtures/long-writer"));
     runtime.reload().await;
     assert_eq!(runtime.registry().components["writer"].id.digest, good);
     let problem = &runtime.registry().problems["writer"].message;
-    assert!(problem.contains("golden set") && problem.contains("is not valid"), "{problem}");
+    assert!(
+        problem.contains("golden set") && problem.contains("is not valid"),
+        "{problem}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,5 +159,11 @@ async fn the_shipped_writer_and_critic_pass_their_golden_sets() {
             .expect("has a golden set");
         assert!(report.passed, "{name}: {report:#?}");
     }
-    assert!(runtime.evaluate("curator").await.expect("evaluates").is_none());
+    assert!(
+        runtime
+            .evaluate("curator")
+            .await
+            .expect("evaluates")
+            .is_none()
+    );
 }

@@ -38,7 +38,10 @@ async fn a_widened_grant_waits_for_confirmation_and_a_narrowed_one_activates_at_
     assert_eq!(serving(&runtime), d1, "the old version keeps serving");
     let pending = runtime.pending_upgrades();
     let waiting = &pending["w"];
-    assert_eq!((waiting.from.digest.as_str(), waiting.to.digest.as_str()), (d1.as_str(), d2.as_str()));
+    assert_eq!(
+        (waiting.from.digest.as_str(), waiting.to.digest.as_str()),
+        (d1.as_str(), d2.as_str())
+    );
     let shown: Vec<String> = waiting.changes.iter().map(|c| c.to_string()).collect();
     assert_eq!(
         shown,
@@ -65,7 +68,10 @@ async fn a_widened_grant_waits_for_confirmation_and_a_narrowed_one_activates_at_
 
     // Only the version that waits can be confirmed.
     let wrong = runtime.confirm_upgrade("w", &d1, "admin").await;
-    assert!(matches!(wrong, Err(ConfirmError::NotPending { .. })), "{wrong:?}");
+    assert!(
+        matches!(wrong, Err(ConfirmError::NotPending { .. })),
+        "{wrong:?}"
+    );
     let (confirmation, _) = runtime
         .confirm_upgrade("w", &d2, "admin")
         .await
@@ -87,7 +93,11 @@ async fn a_widened_grant_waits_for_confirmation_and_a_narrowed_one_activates_at_
     reg.manifest_unsigned(V2_WIDER);
     reg.put("w.wasm", &v2);
     runtime.reload().await;
-    assert_eq!(runtime.registry().components["w"].id.version, "0.2.0", "confirmed before");
+    assert_eq!(
+        runtime.registry().components["w"].id.version,
+        "0.2.0",
+        "confirmed before"
+    );
     let wider_still = V2_WIDER.replace("max_tokens_per_run = 100", "max_tokens_per_run = 101");
     reg.manifest_unsigned(&wider_still);
     reg.sign_entries(None);
@@ -96,7 +106,12 @@ async fn a_widened_grant_waits_for_confirmation_and_a_narrowed_one_activates_at_
     let shown: Vec<String> = pending["w"].changes.iter().map(|c| c.to_string()).collect();
     assert_eq!(shown, ["+ grants.llm.max_tokens_per_run: 100 -> 101"]);
     assert_eq!(serving(&runtime), d2);
-    assert!(pending["w"].changes.iter().all(|c| c.direction == Direction::Widened));
+    assert!(
+        pending["w"]
+            .changes
+            .iter()
+            .all(|c| c.direction == Direction::Widened)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,16 +139,24 @@ async fn after_a_restart_the_recorded_version_serves_while_a_widened_one_waits()
     let mut config = reg.config();
     config.baselines.insert("w".into(), snapshot.clone());
     let runtime = Runtime::start(config).await.expect("starts");
-    assert_eq!(serving(&runtime), d1, "the recorded version serves from the history");
+    assert_eq!(
+        serving(&runtime),
+        d1,
+        "the recorded version serves from the history"
+    );
     assert_eq!(runtime.registry().components["w"].id.version, "0.1.0");
     assert_eq!(runtime.pending_upgrades()["w"].to.digest, d2);
 
     // A confirmation kept from before the restart lets it through.
     let form = std::fs::read_to_string(reg.path().join("registry.toml")).unwrap();
-    let entry_form = dailyx_signing::signed_entries(&form).unwrap()[0].form.clone();
+    let entry_form = dailyx_signing::signed_entries(&form).unwrap()[0]
+        .form
+        .clone();
     let mut config = reg.config();
     config.baselines.insert("w".into(), snapshot.clone());
-    config.confirmed.insert(Confirmation::of("w", &d2, &entry_form));
+    config
+        .confirmed
+        .insert(Confirmation::of("w", &d2, &entry_form));
     let runtime = Runtime::start(config).await.expect("starts");
     assert_eq!(serving(&runtime), d2);
     assert!(runtime.pending_upgrades().is_empty());

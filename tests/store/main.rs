@@ -1,6 +1,7 @@
 //! The repository layer against real SQLite and real Postgres: every test runs on both.
 
 mod auth;
+mod components;
 mod drafts;
 mod publishing;
 mod review;

@@ -169,6 +169,16 @@ pub enum PluginsCommand {
         #[arg(long)]
         sdk: Option<PathBuf>,
     },
+    /// Confirm a new version that asks for more grants or limits than the one recorded as
+    /// serving; it activates (if it passes the eval gate) and the confirmation is kept. A running
+    /// `dailyx serve` takes confirmations from its console or API.
+    Confirm {
+        /// The component.
+        name: String,
+        /// The digest of the version waiting (default: whichever version waits).
+        #[arg(long)]
+        digest: Option<String>,
+    },
     /// Run the golden set of a component's world against the version serving, as the eval gate
     /// does before activating a new Writer or Critic; print the report.
     Eval {

@@ -295,7 +295,11 @@ fn a_writer_made_by_plugins_new_builds_signs_loads_and_runs() {
         None,
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("scripts/build-plugin.sh"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("scripts/build-plugin.sh"),
+        "{}",
+        text(&out.stdout)
+    );
     let source = std::fs::read_to_string(krate.join("src/lib.rs")).unwrap();
     assert!(
         source.lines().count() <= 30,
@@ -317,9 +321,22 @@ fn a_writer_made_by_plugins_new_builds_signs_loads_and_runs() {
         None,
     );
     assert!(!again.status.success());
-    assert!(text(&again.stderr).contains("already exists"), "{}", text(&again.stderr));
-    let bad = dailyx(dir.path(), &plugins, &["plugins", "new", "scribe", "x"], None);
-    assert!(text(&bad.stderr).contains("unknown world `scribe`"), "{}", text(&bad.stderr));
+    assert!(
+        text(&again.stderr).contains("already exists"),
+        "{}",
+        text(&again.stderr)
+    );
+    let bad = dailyx(
+        dir.path(),
+        &plugins,
+        &["plugins", "new", "scribe", "x"],
+        None,
+    );
+    assert!(
+        text(&bad.stderr).contains("unknown world `scribe`"),
+        "{}",
+        text(&bad.stderr)
+    );
 
     build_and_install(&krate, "my-writer", &plugins);
     sign(dir.path(), &plugins, &["my-writer"]);
@@ -329,9 +346,23 @@ fn a_writer_made_by_plugins_new_builds_signs_loads_and_runs() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     assert!(stdout.contains("my-writer"), "{stdout}");
-    let out = dailyx(dir.path(), &plugins, &["plugins", "eval", "my-writer"], None);
-    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
-    assert!(text(&out.stdout).contains("passed all 3 golden cases"), "{}", text(&out.stdout));
+    let out = dailyx(
+        dir.path(),
+        &plugins,
+        &["plugins", "eval", "my-writer"],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("passed all 3 golden cases"),
+        "{}",
+        text(&out.stdout)
+    );
 
     // ... and runs.
     let input = r#"{"plan": {"format": "Single", "beats": [{"kind": "Point",
@@ -348,7 +379,10 @@ fn a_writer_made_by_plugins_new_builds_signs_loads_and_runs() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
-    assert_eq!(json["draft"]["tweets"][0]["text"], "Initial sync is 3x faster", "{json}");
+    assert_eq!(
+        json["draft"]["tweets"][0]["text"], "Initial sync is 3x faster",
+        "{json}"
+    );
     assert_eq!(json["draft"]["tweets"][0]["material_ids"][0], "commit:1");
 }
 
@@ -383,7 +417,10 @@ fn build_and_install(krate: &Path, name: &str, plugins: &Path) {
 
 /// Signs `names` with the build key, which the host under test trusts.
 fn sign(dir: &Path, plugins: &Path, names: &[&str]) {
-    let key = root().join("keys/local-build.key").to_string_lossy().into_owned();
+    let key = root()
+        .join("keys/local-build.key")
+        .to_string_lossy()
+        .into_owned();
     let mut args = vec!["plugins", "sign", "--key", &key];
     args.extend_from_slice(names);
     let out = dailyx(dir, plugins, &args, None);
@@ -423,9 +460,17 @@ fn every_world_has_a_template_that_builds_signs_and_loads() {
     let out = dailyx(dir.path(), &plugins, &["plugins", "check"], None);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
-    assert!(stdout.contains("18 component(s) loaded, 0 problem(s)"), "{stdout}");
+    assert!(
+        stdout.contains("18 component(s) loaded, 0 problem(s)"),
+        "{stdout}"
+    );
     // The critic template passes the critic's golden set (it is gated like the writer).
-    let out = dailyx(dir.path(), &plugins, &["plugins", "eval", "my-critic"], None);
+    let out = dailyx(
+        dir.path(),
+        &plugins,
+        &["plugins", "eval", "my-critic"],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stdout));
     // The persona template answers with its profile.
     let out = dailyx(dir.path(), &plugins, &["agent", "call", "my-persona"], None);

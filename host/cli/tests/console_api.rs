@@ -546,7 +546,10 @@ fn install_writer(
     manifest.replace_range(start..end, version);
     if !extra_grants.is_empty() {
         let budget = "max_tokens_per_run = 6000\n";
-        let at = manifest[start..].find(budget).expect("the writer's llm grant") + start;
+        let at = manifest[start..]
+            .find(budget)
+            .expect("the writer's llm grant")
+            + start;
         manifest.insert_str(at + budget.len(), extra_grants);
     }
     std::fs::write(plugins.join("registry.toml"), manifest).unwrap();
@@ -707,9 +710,12 @@ async fn a_widened_writer_waits_for_an_admin_and_the_eval_gate_refuses_a_long_wr
     assert_eq!(pending["name"], "writer");
     assert_eq!(pending["from_digest"], v1.as_str());
     assert!(
-        pending["changes"].as_array().unwrap().iter().any(|c| c["what"]
-            == "grants.http.allow https://api.example.org"
-            && c["direction"] == "widened"),
+        pending["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["what"] == "grants.http.allow https://api.example.org"
+                && c["direction"] == "widened"),
         "{pending}"
     );
     assert_eq!(writer(&page)["digest"], v1.as_str());
@@ -746,10 +752,16 @@ async fn a_widened_writer_waits_for_an_admin_and_the_eval_gate_refuses_a_long_wr
     assert_eq!(history["versions"][0]["actor"], "admin");
     let (_, audit) = admin.get("/api/audit").await;
     assert!(
-        audit["entries"].as_array().unwrap().iter().any(|e| e["action"] == "plugins.confirm"
-            && e["detail"]["digest"] == v2.as_str()
-            && e["detail"]["ok"] == true
-            && e["detail"]["changes"].as_array().is_some_and(|c| !c.is_empty())),
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "plugins.confirm"
+                && e["detail"]["digest"] == v2.as_str()
+                && e["detail"]["ok"] == true
+                && e["detail"]["changes"]
+                    .as_array()
+                    .is_some_and(|c| !c.is_empty())),
         "{audit}"
     );
 

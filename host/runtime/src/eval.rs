@@ -138,11 +138,10 @@ pub fn load_golden_set(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(GoldenSetError::Read { path, source }),
     };
-    let set: GoldenSet =
-        serde_json::from_slice(&bytes).map_err(|e| GoldenSetError::Parse {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+    let set: GoldenSet = serde_json::from_slice(&bytes).map_err(|e| GoldenSetError::Parse {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
     if set.cases.is_empty() {
         return Err(GoldenSetError::Parse {
             path,
@@ -320,7 +319,10 @@ fn unbacked(tweets: &[Tweet], materials: &[Material]) -> Vec<String> {
     let mut out = Vec::new();
     for t in tweets {
         if t.material_ids.is_empty() {
-            out.push(format!("tweet {} names no material behind it", t.position + 1));
+            out.push(format!(
+                "tweet {} names no material behind it",
+                t.position + 1
+            ));
         }
         for id in &t.material_ids {
             if !materials.iter().any(|m| &m.id == id) {

@@ -37,10 +37,10 @@ pub mod world;
 
 pub use call::{StageInput, StageOutput};
 pub use dailyx_world::types;
+pub use eval::{EvalReport, GoldenSet};
 pub use events::{CapabilityEvent, ComponentId, Outcome};
 pub use install::{InstallError, VersionSnapshot};
 pub use manifest::{Manifest, ManifestEntry};
-pub use eval::{EvalReport, GoldenSet};
 pub use registry::{LoadProblem, Registry};
 pub use reload::ConfirmError;
 pub use review::{Change, Confirmation, Direction, PendingUpgrade};

@@ -13,12 +13,14 @@
 //! baseline), which is also what serves while a widened version waits.
 
 use crate::eval::{EvalReport, GoldenSet, load_golden_set};
+use crate::events::ComponentId;
 use crate::install::VersionSnapshot;
 use crate::manifest::{MANIFEST_FILE, Manifest, ManifestEntry};
-use crate::registry::{LoadProblem, LoadedComponent, Loader, Registry, VerifiedFile, read_verified};
+use crate::registry::{
+    LoadProblem, LoadedComponent, Loader, Registry, VerifiedFile, read_verified,
+};
 use crate::review::{Confirmation, PendingUpgrade, diff, widens};
 use crate::runtime::{ActivatedVersion, ReloadReport, Runtime};
-use crate::events::ComponentId;
 use dailyx_signing::{SignatureFile, sha256_digest};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -190,8 +192,8 @@ impl Runtime {
             return Outcome::Unchanged(old.clone());
         }
         let baseline = self.baselines.get(&entry.name);
-        let recorded = baseline
-            .is_some_and(|b| b.digest == file.digest && b.signed_form == entry.signed_form);
+        let recorded =
+            baseline.is_some_and(|b| b.digest == file.digest && b.signed_form == entry.signed_form);
         // What this version replaces: the one serving, or right after start the one recorded.
         let replaces: Option<(ComponentId, ManifestEntry)> = match (old, baseline) {
             (Some(o), _) => Some(((*o.id).clone(), o.entry.clone())),
@@ -215,10 +217,11 @@ impl Runtime {
             && let Some((from, previous)) = &replaces
         {
             let changes = diff(previous, entry);
-            let confirmed = self
-                .confirmed
-                .lock()
-                .contains(&Confirmation::of(&entry.name, &file.digest, &entry.signed_form));
+            let confirmed = self.confirmed.lock().contains(&Confirmation::of(
+                &entry.name,
+                &file.digest,
+                &entry.signed_form,
+            ));
             if widens(&changes) && !confirmed {
                 let pending = PendingUpgrade {
                     from: from.clone(),
@@ -317,7 +320,12 @@ impl Runtime {
     pub(crate) async fn pass_eval_gate(
         &self,
         staged: Staged,
-    ) -> (Registry, ReloadReport, Vec<ActivatedVersion>, BTreeMap<String, PendingUpgrade>) {
+    ) -> (
+        Registry,
+        ReloadReport,
+        Vec<ActivatedVersion>,
+        BTreeMap<String, PendingUpgrade>,
+    ) {
         let Staged {
             mut next,
             mut report,
@@ -448,7 +456,9 @@ impl Runtime {
         else {
             return Ok(None);
         };
-        self.run_gate(component, &registry, &set, &digest).await.map(Some)
+        self.run_gate(component, &registry, &set, &digest)
+            .await
+            .map(Some)
     }
 }
 
@@ -513,7 +523,7 @@ fn held_message(pending: &PendingUpgrade, serving: Option<&LoadedComponent>) -> 
         None => "nothing serves under this name until then".into(),
     };
     format!(
-        "version {} ({}) asks for more than version {} and waits for an administrator to confirm it (`dailyx plugins confirm {}` or the console): {}; {serving}",
+        "version {} ({}) asks for more than version {} and waits for an administrator to confirm it (in the console's Plugins page, or `dailyx plugins confirm {}` where no server runs): {}; {serving}",
         pending.to.version,
         pending.to.short_digest(),
         pending.from.version,

@@ -212,7 +212,9 @@ pub(crate) mod unix_ms {
     use std::time::{SystemTime, UNIX_EPOCH};
 
     pub fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-        let ms = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        let ms = t
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
         s.serialize_u64(ms)
     }
 }
@@ -277,7 +279,8 @@ mod tests {
 
     #[test]
     fn lower_limits_and_a_removed_grant_only_narrow() {
-        let old = entry("[grants.llm]\nmax_tokens_per_run = 100\n[limits]\nmemory_bytes = 2000000\n");
+        let old =
+            entry("[grants.llm]\nmax_tokens_per_run = 100\n[limits]\nmemory_bytes = 2000000\n");
         let new = entry("[limits]\nmemory_bytes = 1000000\nfuel = 5000\n");
         let changes = diff(&old, &new);
         assert_eq!(changes.len(), 3, "{changes:?}");

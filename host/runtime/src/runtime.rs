@@ -209,7 +209,8 @@ pub struct Runtime {
     pub(crate) eval_reports: Option<tokio::sync::mpsc::UnboundedSender<crate::eval::EvalReport>>,
     pub(crate) review_upgrades: bool,
     pub(crate) baselines: BTreeMap<String, crate::install::VersionSnapshot>,
-    pub(crate) confirmed: parking_lot::Mutex<std::collections::BTreeSet<crate::review::Confirmation>>,
+    pub(crate) confirmed:
+        parking_lot::Mutex<std::collections::BTreeSet<crate::review::Confirmation>>,
     pub(crate) pending: ArcSwap<BTreeMap<String, crate::review::PendingUpgrade>>,
     _ticker: EpochTicker,
 }

@@ -132,7 +132,9 @@ pub async fn attach(
     store: &Store,
     config: &mut RuntimeConfig,
 ) -> Result<tokio::task::JoinHandle<()>, StoreError> {
-    let manifest = config.plugins_dir.join(dailyx_runtime::manifest::MANIFEST_FILE);
+    let manifest = config
+        .plugins_dir
+        .join(dailyx_runtime::manifest::MANIFEST_FILE);
     // An unreadable manifest is the runtime's to report; there is then nothing to compare.
     let names: Vec<String> = Manifest::load(&manifest)
         .map(|m| m.components.into_keys().collect())

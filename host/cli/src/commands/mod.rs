@@ -24,6 +24,9 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode> {
             dir,
             sdk,
         }) => plugin_new::new(&world, &name, dir, sdk),
+        Command::Plugins(PluginsCommand::Confirm { name, digest }) => {
+            plugins::confirm(&config, &name, digest.as_deref()).await
+        }
         Command::Plugins(PluginsCommand::Eval { name, json }) => {
             plugins::eval(&config, &name, json).await
         }

@@ -46,10 +46,18 @@ fn grants(stage: Stage) -> &'static str {
 /// Where this host's source tree keeps the guest SDK, if it is still there.
 fn default_sdk() -> Option<PathBuf> {
     let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../agents/sdk");
-    sdk.join("Cargo.toml").exists().then(|| sdk.canonicalize().ok()).flatten()
+    sdk.join("Cargo.toml")
+        .exists()
+        .then(|| sdk.canonicalize().ok())
+        .flatten()
 }
 
-pub fn new(world: &str, name: &str, dir: Option<PathBuf>, sdk: Option<PathBuf>) -> Result<ExitCode> {
+pub fn new(
+    world: &str,
+    name: &str,
+    dir: Option<PathBuf>,
+    sdk: Option<PathBuf>,
+) -> Result<ExitCode> {
     let Some(stage) = Stage::from_world(world) else {
         let known: Vec<&str> = Stage::ALL.iter().map(|s| s.world()).collect();
         bail!("unknown world `{world}` (known: {})", known.join(", "));
@@ -57,18 +65,36 @@ pub fn new(world: &str, name: &str, dir: Option<PathBuf>, sdk: Option<PathBuf>) 
     let valid = !name.is_empty()
         && name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !valid {
-        bail!("`{name}` is not a component name: 1-64 characters of a-z, 0-9 and '-', starting with a letter");
+        bail!(
+            "`{name}` is not a component name: 1-64 characters of a-z, 0-9 and '-', starting with a letter"
+        );
     }
     let sdk = match sdk.or_else(default_sdk) {
-        Some(s) => s.canonicalize().with_context(|| format!("the SDK folder {}", s.display()))?,
-        None => bail!("cannot find the guest SDK (agents/sdk of the Daily X Agent source tree); pass --sdk <path>"),
+        Some(s) => s
+            .canonicalize()
+            .with_context(|| format!("the SDK folder {}", s.display()))?,
+        None => bail!(
+            "cannot find the guest SDK (agents/sdk of the Daily X Agent source tree); pass --sdk <path>"
+        ),
     };
-    let repo = sdk.join("../..").canonicalize().context("the SDK's source tree")?;
+    let repo = sdk
+        .join("../..")
+        .canonicalize()
+        .context("the SDK's source tree")?;
     let dir = dir.unwrap_or_else(|| PathBuf::from(name));
-    if dir.exists() && std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        bail!("{} already exists and is not empty; choose another --dir", dir.display());
+    if dir.exists()
+        && std::fs::read_dir(&dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        bail!(
+            "{} already exists and is not empty; choose another --dir",
+            dir.display()
+        );
     }
     let fill = |t: &str| {
         t.replace("{{name}}", name)
@@ -79,7 +105,8 @@ pub fn new(world: &str, name: &str, dir: Option<PathBuf>, sdk: Option<PathBuf>) 
     let write = |rel: &str, text: String| -> Result<()> {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
         }
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
     };
@@ -97,8 +124,17 @@ pub fn new(world: &str, name: &str, dir: Option<PathBuf>, sdk: Option<PathBuf>) 
     write("entry.toml", entry)?;
     println!("created {} ({} world)", dir.display(), stage.world());
     println!("next:");
-    println!("  bash {}/scripts/build-plugin.sh {}", repo.display(), dir.display());
-    println!("  then copy {name}.wasm and {name}.wasm.sha256 into the plugins directory, append entry.toml to its registry.toml,");
-    println!("  and run `dailyx plugins sign {name}` and `dailyx plugins check` (see {}/README.md)", dir.display());
+    println!(
+        "  bash {}/scripts/build-plugin.sh {}",
+        repo.display(),
+        dir.display()
+    );
+    println!(
+        "  then copy {name}.wasm and {name}.wasm.sha256 into the plugins directory, append entry.toml to its registry.toml,"
+    );
+    println!(
+        "  and run `dailyx plugins sign {name}` and `dailyx plugins check` (see {}/README.md)",
+        dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

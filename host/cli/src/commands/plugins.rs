@@ -270,3 +270,39 @@ pub async fn eval(config: &Config, name: &str, json: bool) -> Result<ExitCode> {
         ExitCode::FAILURE
     })
 }
+
+/// Confirms the widened version of `name` that waits (reviewed against the recorded history,
+/// as the server does) and keeps the confirmation for every later start.
+pub async fn confirm(config: &Config, name: &str, digest: Option<&str>) -> Result<ExitCode> {
+    let store = crate::commands::pipeline::open_store(config).await?;
+    let mut rc = config.runtime_config()?;
+    let recorder = dailyx_server::plugin_history::attach(&store, &mut rc).await?;
+    let runtime = Runtime::start(rc).await?;
+    let pending = runtime.pending_upgrades();
+    let Some(waiting) = pending.get(name) else {
+        eprintln!("no new version of `{name}` waits for confirmation");
+        return Ok(ExitCode::from(2));
+    };
+    let digest = digest.unwrap_or(&waiting.to.digest).to_owned();
+    println!(
+        "{name} {} -> {} ({}) asks for:",
+        waiting.from.version, waiting.to.version, waiting.to.digest
+    );
+    for c in &waiting.changes {
+        println!("  {c}");
+    }
+    let by = dailyx_server::plugin_history::Requester {
+        actor: format!(
+            "cli ({})",
+            std::env::var("USER").unwrap_or_else(|_| "unknown user".into())
+        ),
+        ..Default::default()
+    };
+    dailyx_server::plugin_history::confirm(&store, &runtime, name, &digest, &by).await?;
+    drop(runtime);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), recorder).await;
+    println!(
+        "confirmed and activated {name} {digest}; runs started from now on use it (a running `dailyx serve` needs the confirmation in its console, or a restart)"
+    );
+    Ok(ExitCode::SUCCESS)
+}

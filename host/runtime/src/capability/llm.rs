@@ -145,7 +145,11 @@ impl LlmState {
 
     /// Answers the next scripted reply, within the grant's budget like a real completion.
     /// Token counts are estimated (four characters a token): no endpoint counts them.
-    fn replay(&mut self, grant: &LlmGrant, request: &CompletionRequest) -> Result<Completion, LlmError> {
+    fn replay(
+        &mut self,
+        grant: &LlmGrant,
+        request: &CompletionRequest,
+    ) -> Result<Completion, LlmError> {
         let model = request.model.clone().unwrap_or_else(|| "golden-set".into());
         let target = format!("chat.completions {model} (replayed)");
         let Some(text) = self.script.as_mut().and_then(|s| s.pop_front()) else {
@@ -159,7 +163,11 @@ impl LlmState {
             completion: estimate(text.len()),
         };
         if self.used.total().saturating_add(count.total()) > grant.max_tokens_per_run {
-            let reason = format!("{} of {} tokens used", self.used.total(), grant.max_tokens_per_run);
+            let reason = format!(
+                "{} of {} tokens used",
+                self.used.total(),
+                grant.max_tokens_per_run
+            );
             self.events.denied("llm", target, reason.clone());
             return Err(LlmError::BudgetExceeded(reason));
         }
@@ -168,7 +176,10 @@ impl LlmState {
         self.events.allowed(
             "llm",
             target,
-            format!("{model}: ~{} prompt + ~{} completion tokens", count.prompt, count.completion),
+            format!(
+                "{model}: ~{} prompt + ~{} completion tokens",
+                count.prompt, count.completion
+            ),
         );
         Ok(Completion {
             text,

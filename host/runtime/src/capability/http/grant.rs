@@ -411,26 +411,63 @@ pub(crate) fn review(
                 None => out.push(Change::new(
                     what,
                     None,
-                    Some(format!("{} {}", rule.methods.join(","), rule.path_prefixes.join(","))),
+                    Some(format!(
+                        "{} {}",
+                        rule.methods.join(","),
+                        rule.path_prefixes.join(",")
+                    )),
                     Direction::Widened,
                 )),
                 Some(o) => {
                     items(&format!("{what} methods"), &o.methods, &rule.methods, out);
-                    items(&format!("{what} path_prefixes"), &o.path_prefixes, &rule.path_prefixes, out);
+                    items(
+                        &format!("{what} path_prefixes"),
+                        &o.path_prefixes,
+                        &rule.path_prefixes,
+                        out,
+                    );
                 }
             }
         }
-        for gone in old.allow.iter().filter(|o| !new.allow.iter().any(|n| n.origin == o.origin)) {
+        for gone in old
+            .allow
+            .iter()
+            .filter(|o| !new.allow.iter().any(|n| n.origin == o.origin))
+        {
             out.push(Change::new(
                 format!("grants.http.allow {}", gone.origin),
-                Some(format!("{} {}", gone.methods.join(","), gone.path_prefixes.join(","))),
+                Some(format!(
+                    "{} {}",
+                    gone.methods.join(","),
+                    gone.path_prefixes.join(",")
+                )),
                 None,
                 Direction::Narrowed,
             ));
         }
-        bound("grants.http.max_requests_per_run", Some(old.max_requests_per_run), Some(new.max_requests_per_run), out);
-        bound("grants.http.max_response_bytes", Some(old.max_response_bytes), Some(new.max_response_bytes), out);
-        bound("grants.http.max_request_bytes", Some(old.max_request_bytes), Some(new.max_request_bytes), out);
-        bound("grants.http.timeout_ms", Some(old.timeout_ms), Some(new.timeout_ms), out);
+        bound(
+            "grants.http.max_requests_per_run",
+            Some(old.max_requests_per_run),
+            Some(new.max_requests_per_run),
+            out,
+        );
+        bound(
+            "grants.http.max_response_bytes",
+            Some(old.max_response_bytes),
+            Some(new.max_response_bytes),
+            out,
+        );
+        bound(
+            "grants.http.max_request_bytes",
+            Some(old.max_request_bytes),
+            Some(new.max_request_bytes),
+            out,
+        );
+        bound(
+            "grants.http.timeout_ms",
+            Some(old.timeout_ms),
+            Some(new.timeout_ms),
+            out,
+        );
     });
 }

@@ -17,7 +17,9 @@ use dailyx_runtime::capability::llm::LlmEndpoint;
 use dailyx_runtime::capability::repo::Repositories;
 use dailyx_runtime::secret::Secret;
 use dailyx_store::Store;
-use dailyx_tests::{sample_repo, serve, shipped_config, shipped_plugins, workspace_root};
+use dailyx_tests::{
+    sample_repo, shipped_config, shipped_plugins, workspace_root, zero_latency_llm,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -55,7 +57,7 @@ async fn bench(duration: Duration, workers: usize) {
     let data = tempfile::tempdir().expect("tempdir");
     let plugins = data.path().join("plugins");
     copy_plugins(&shipped_plugins(), &plugins);
-    let llm = fake_llm().await;
+    let llm = zero_latency_llm(ANSWER).await;
 
     let mut config = shipped_config();
     config.plugins_dir = plugins.clone();
@@ -282,22 +284,6 @@ fn copy_plugins(from: &Path, to: &Path) {
         )
         .expect("copy");
     }
-}
-
-/// An OpenAI-compatible server on loopback that answers at once.
-async fn fake_llm() -> std::net::SocketAddr {
-    use axum::{Json, Router, routing::post};
-    let app = Router::new().route(
-        "/v1/chat/completions",
-        post(|| async {
-            Json(serde_json::json!({
-                "model": "bench-model",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": ANSWER}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 900, "completion_tokens": 60}
-            }))
-        }),
-    );
-    serve(app).await
 }
 
 fn now_ms() -> i64 {

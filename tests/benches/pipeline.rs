@@ -19,7 +19,7 @@ use dailyx_runtime::secret::Secret;
 use dailyx_sdk::llm_client::ScriptedLlm;
 use dailyx_sdk::repo::{Commit, FileChange, LogQuery};
 use dailyx_store::Store;
-use dailyx_tests::{sample_repo, serve, shipped_config};
+use dailyx_tests::{sample_repo, shipped_config, zero_latency_llm};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -44,7 +44,7 @@ async fn bench(runs: usize) {
     let repo = tempfile::tempdir().expect("tempdir");
     sample_repo(repo.path());
     let data = tempfile::tempdir().expect("tempdir");
-    let llm = fake_llm().await;
+    let llm = zero_latency_llm(ANSWER).await;
 
     let mut config = shipped_config();
     config.cache_dir = Some(data.path().join("cache"));
@@ -204,22 +204,6 @@ impl dailyx_collector::CollectorHost for NativeRepo {
             "no network in the benchmark: {url}"
         )))
     }
-}
-
-/// An OpenAI-compatible server on loopback that answers at once.
-async fn fake_llm() -> std::net::SocketAddr {
-    use axum::{Json, Router, routing::post};
-    let app = Router::new().route(
-        "/v1/chat/completions",
-        post(|| async {
-            Json(serde_json::json!({
-                "model": "bench-model",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": ANSWER}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 900, "completion_tokens": 60}
-            }))
-        }),
-    );
-    serve(app).await
 }
 
 fn now_ms() -> i64 {

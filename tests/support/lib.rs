@@ -277,3 +277,20 @@ pub fn sample_repo(dir: &Path) {
         );
     }
 }
+
+/// An OpenAI-compatible chat completions server on loopback that answers `answer` at once
+/// (900 prompt + 60 completion tokens): the zero-latency LLM of the benchmarks.
+pub async fn zero_latency_llm(answer: &'static str) -> SocketAddr {
+    use axum::{Json, routing::post};
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        post(move || async move {
+            Json(serde_json::json!({
+                "model": "bench-model",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 900, "completion_tokens": 60}
+            }))
+        }),
+    );
+    serve(app).await
+}

@@ -300,10 +300,11 @@ async fn run_case(
             failures.push(format!("no `{code}` finding was reported"));
         }
     }
-    if checks.policy_pass && !tweets.is_empty() {
-        if let Some(f) = policy_failure(runtime, policies, case, &tweets, max_len).await {
-            failures.push(f);
-        }
+    if checks.policy_pass
+        && !tweets.is_empty()
+        && let Some(f) = policy_failure(runtime, policies, case, &tweets, max_len).await
+    {
+        failures.push(f);
     }
     CaseReport {
         name: case.name.clone(),

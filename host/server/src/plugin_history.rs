@@ -238,9 +238,7 @@ pub async fn confirm(
         }),
         ..Default::default()
     };
-    if let Err(e) = store.audit(&entry).await {
-        tracing::error!(action = %entry.action, error = %e, "cannot write the audit log");
-    }
+    audit_quietly(store, &entry).await;
     result?;
     wait_until_recorded(store, name, digest, None).await;
     Ok(())
@@ -351,9 +349,7 @@ pub async fn roll_back(
         }),
         ..Default::default()
     };
-    if let Err(e) = store.audit(&entry).await {
-        tracing::error!(action = %entry.action, error = %e, "cannot write the audit log");
-    }
+    audit_quietly(store, &entry).await;
     result?;
     wait_until_recorded(store, name, &to_digest, Some("rollback")).await;
     Ok(to_digest)
@@ -375,4 +371,11 @@ async fn wait_until_recorded(store: &Store, name: &str, digest: &str, action: Op
         }
     }
     tracing::warn!(component = %name, %digest, "the activation was not recorded within 5 s");
+}
+
+/// Writes an audit entry; a failure is logged, not returned (the action itself has happened).
+async fn audit_quietly(store: &Store, entry: &NewAuditEntry) {
+    if let Err(e) = store.audit(entry).await {
+        tracing::error!(action = %entry.action, error = %e, "cannot write the audit log");
+    }
 }

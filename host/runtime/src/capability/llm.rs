@@ -125,6 +125,11 @@ impl TokenCount {
     fn total(self) -> u32 {
         self.prompt.saturating_add(self.completion)
     }
+
+    fn add(&mut self, other: TokenCount) {
+        self.prompt = self.prompt.saturating_add(other.prompt);
+        self.completion = self.completion.saturating_add(other.completion);
+    }
 }
 
 impl LlmState {
@@ -171,8 +176,7 @@ impl LlmState {
             self.events.denied("llm", target, reason.clone());
             return Err(LlmError::BudgetExceeded(reason));
         }
-        self.used.prompt = self.used.prompt.saturating_add(count.prompt);
-        self.used.completion = self.used.completion.saturating_add(count.completion);
+        self.used.add(count);
         self.events.allowed(
             "llm",
             target,
@@ -308,8 +312,7 @@ impl wit::Host for LlmState {
                     prompt: usage.and_then(|u| u.prompt_tokens).unwrap_or(0),
                     completion: usage.and_then(|u| u.completion_tokens).unwrap_or(0),
                 };
-                self.used.prompt = self.used.prompt.saturating_add(count.prompt);
-                self.used.completion = self.used.completion.saturating_add(count.completion);
+                self.used.add(count);
                 let text = answer
                     .choices
                     .into_iter()

@@ -253,6 +253,88 @@ fn path_under(path: &str, prefix: &str) -> bool {
             && (prefix.ends_with('/') || path[prefix.len()..].starts_with('/')))
 }
 
+/// Upgrade review of the `http` grant: new origins, methods, paths and higher bounds widen it.
+pub(crate) fn review(
+    old: Option<&HttpGrant>,
+    new: Option<&HttpGrant>,
+    out: &mut Vec<crate::review::Change>,
+) {
+    use crate::review::{Change, Direction, bound, grant, items};
+    let nothing = HttpGrant {
+        allow: Vec::new(),
+        max_requests_per_run: 0,
+        max_response_bytes: 0,
+        max_request_bytes: 0,
+        timeout_ms: 0,
+    };
+    grant(old, new, nothing, out, |old, new, out| {
+        for rule in &new.allow {
+            let what = format!("grants.http.allow {}", rule.origin);
+            match old.allow.iter().find(|o| o.origin == rule.origin) {
+                None => out.push(Change::new(
+                    what,
+                    None,
+                    Some(format!(
+                        "{} {}",
+                        rule.methods.join(","),
+                        rule.path_prefixes.join(",")
+                    )),
+                    Direction::Widened,
+                )),
+                Some(o) => {
+                    items(&format!("{what} methods"), &o.methods, &rule.methods, out);
+                    items(
+                        &format!("{what} path_prefixes"),
+                        &o.path_prefixes,
+                        &rule.path_prefixes,
+                        out,
+                    );
+                }
+            }
+        }
+        for gone in old
+            .allow
+            .iter()
+            .filter(|o| !new.allow.iter().any(|n| n.origin == o.origin))
+        {
+            out.push(Change::new(
+                format!("grants.http.allow {}", gone.origin),
+                Some(format!(
+                    "{} {}",
+                    gone.methods.join(","),
+                    gone.path_prefixes.join(",")
+                )),
+                None,
+                Direction::Narrowed,
+            ));
+        }
+        bound(
+            "grants.http.max_requests_per_run",
+            Some(old.max_requests_per_run),
+            Some(new.max_requests_per_run),
+            out,
+        );
+        bound(
+            "grants.http.max_response_bytes",
+            Some(old.max_response_bytes),
+            Some(new.max_response_bytes),
+            out,
+        );
+        bound(
+            "grants.http.max_request_bytes",
+            Some(old.max_request_bytes),
+            Some(new.max_request_bytes),
+            out,
+        );
+        bound(
+            "grants.http.timeout_ms",
+            Some(old.timeout_ms),
+            Some(new.timeout_ms),
+            out,
+        );
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,86 +470,4 @@ mod tests {
         assert_eq!(check(&g, "GET", "http://[::1]:8080/"), Ok(true));
         assert_eq!(g.exact_hosts(), vec!["[::1]".to_string()]);
     }
-}
-
-/// Upgrade review of the `http` grant: new origins, methods, paths and higher bounds widen it.
-pub(crate) fn review(
-    old: Option<&HttpGrant>,
-    new: Option<&HttpGrant>,
-    out: &mut Vec<crate::review::Change>,
-) {
-    use crate::review::{Change, Direction, bound, grant, items};
-    let nothing = HttpGrant {
-        allow: Vec::new(),
-        max_requests_per_run: 0,
-        max_response_bytes: 0,
-        max_request_bytes: 0,
-        timeout_ms: 0,
-    };
-    grant(old, new, nothing, out, |old, new, out| {
-        for rule in &new.allow {
-            let what = format!("grants.http.allow {}", rule.origin);
-            match old.allow.iter().find(|o| o.origin == rule.origin) {
-                None => out.push(Change::new(
-                    what,
-                    None,
-                    Some(format!(
-                        "{} {}",
-                        rule.methods.join(","),
-                        rule.path_prefixes.join(",")
-                    )),
-                    Direction::Widened,
-                )),
-                Some(o) => {
-                    items(&format!("{what} methods"), &o.methods, &rule.methods, out);
-                    items(
-                        &format!("{what} path_prefixes"),
-                        &o.path_prefixes,
-                        &rule.path_prefixes,
-                        out,
-                    );
-                }
-            }
-        }
-        for gone in old
-            .allow
-            .iter()
-            .filter(|o| !new.allow.iter().any(|n| n.origin == o.origin))
-        {
-            out.push(Change::new(
-                format!("grants.http.allow {}", gone.origin),
-                Some(format!(
-                    "{} {}",
-                    gone.methods.join(","),
-                    gone.path_prefixes.join(",")
-                )),
-                None,
-                Direction::Narrowed,
-            ));
-        }
-        bound(
-            "grants.http.max_requests_per_run",
-            Some(old.max_requests_per_run),
-            Some(new.max_requests_per_run),
-            out,
-        );
-        bound(
-            "grants.http.max_response_bytes",
-            Some(old.max_response_bytes),
-            Some(new.max_response_bytes),
-            out,
-        );
-        bound(
-            "grants.http.max_request_bytes",
-            Some(old.max_request_bytes),
-            Some(new.max_request_bytes),
-            out,
-        );
-        bound(
-            "grants.http.timeout_ms",
-            Some(old.timeout_ms),
-            Some(new.timeout_ms),
-            out,
-        );
-    });
 }

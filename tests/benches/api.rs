@@ -178,7 +178,7 @@ async fn serve_dailyx(store: Store, data: &std::path::Path) -> SocketAddr {
     );
     let state = dailyx_server::state(
         Parts {
-            store,
+            store: store.clone(),
             runtime,
             pipeline: Arc::new(pipeline),
             publisher: Arc::new(publisher),
@@ -186,6 +186,7 @@ async fn serve_dailyx(store: Store, data: &std::path::Path) -> SocketAddr {
             node_id: "bench".into(),
             vault: Arc::new(dailyx_common::Vault::from_key(&[0u8; 32])),
             llm_from_file: None,
+            events: dailyx_server::event_log::EventLog::start(store.clone(), "bench".into()),
         },
         ServerSettings::default(),
     )

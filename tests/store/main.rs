@@ -3,6 +3,7 @@
 mod auth;
 mod components;
 mod drafts;
+mod event_log;
 mod publishing;
 mod review;
 mod runs;

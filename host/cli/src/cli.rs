@@ -37,6 +37,9 @@ pub enum Command {
     /// Inspect and resume runs.
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// The event log.
+    #[command(subcommand)]
+    Events(EventsCommand),
     /// Work through queued runs and runs abandoned by dead workers, until stopped.
     Worker {
         /// Exit when no run is waiting instead of polling for more.
@@ -213,5 +216,20 @@ pub enum AgentCommand {
         /// Print the whole call record as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// `dailyx events ...`
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Write the event log as JSON lines (one event per line, oldest first) to standard output
+    /// or a file.
+    Export {
+        /// Only events after this id.
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }

@@ -12,6 +12,7 @@ mod audit;
 pub mod auth;
 pub mod console;
 pub mod error;
+pub mod event_log;
 pub mod jobs;
 pub mod live_settings;
 pub mod plugin_history;
@@ -47,6 +48,8 @@ pub struct Parts {
     pub vault: Arc<dailyx_common::Vault>,
     /// The LLM endpoint of the config file (the console's choices override it).
     pub llm_from_file: Option<dailyx_runtime::capability::llm::LlmEndpoint>,
+    /// This host's event writer.
+    pub events: event_log::EventLog,
 }
 
 /// Why the server could not start.
@@ -84,6 +87,7 @@ pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeEr
         holds_scheduler_lease: Default::default(),
         vault: parts.vault,
         llm_from_file: parts.llm_from_file,
+        events: parts.events,
         settings_revision: Default::default(),
         drafts_changed: tokio::sync::watch::Sender::new(Default::default()),
         shutting_down: tokio::sync::watch::Sender::new(false),

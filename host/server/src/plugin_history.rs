@@ -1,6 +1,7 @@
 //! Component history: records every newly activated version (who, when, how, and the bytes by
 //! digest) and finds the version a rollback restores.
 
+use crate::event_log::EventLog;
 use dailyx_runtime::{
     ActivatedVersion, ConfirmError, Confirmation, EvalReport, Manifest, RollbackError, Runtime,
     RuntimeConfig, VersionSnapshot,
@@ -80,21 +81,43 @@ fn spawn_recorders(
         UnboundedReceiver<ActivatedVersion>,
         UnboundedReceiver<EvalReport>,
     ),
+    events: Option<EventLog>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let (mut a_open, mut e_open) = (true, true);
         while a_open || e_open {
             tokio::select! {
                 a = activations.recv(), if a_open => match a {
-                    Some(a) => if let Err(e) = record(&store, &a).await {
-                        tracing::error!(component = %a.id.name, error = %e, "cannot record the component's activation");
-                    },
+                    Some(a) => {
+                        match record(&store, &a).await {
+                            Ok(true) => if let Some(ev) = &events {
+                                ev.emit("component.activated", &a.id.name, serde_json::json!({
+                                    "version": a.id.version,
+                                    "digest": a.id.digest,
+                                    "action": a.action,
+                                    "actor": a.actor,
+                                }));
+                            },
+                            Ok(false) => {}
+                            Err(e) => tracing::error!(component = %a.id.name, error = %e, "cannot record the component's activation"),
+                        }
+                    }
                     None => a_open = false,
                 },
                 r = evals.recv(), if e_open => match r {
-                    Some(r) => if let Err(e) = record_eval(&store, &r).await {
-                        tracing::error!(component = %r.component, error = %e, "cannot keep the eval report");
-                    },
+                    Some(r) => {
+                        if let Err(e) = record_eval(&store, &r).await {
+                            tracing::error!(component = %r.component, error = %e, "cannot keep the eval report");
+                        }
+                        if let Some(ev) = &events {
+                            ev.emit("component.evaluated", &r.component, serde_json::json!({
+                                "version": r.version,
+                                "digest": r.digest,
+                                "passed": r.passed,
+                                "summary": r.summary(),
+                            }));
+                        }
+                    }
                     None => e_open = false,
                 },
             }
@@ -131,6 +154,7 @@ pub async fn record_eval(store: &Store, r: &EvalReport) -> Result<(), StoreError
 pub async fn attach(
     store: &Store,
     config: &mut RuntimeConfig,
+    events: Option<EventLog>,
 ) -> Result<tokio::task::JoinHandle<()>, StoreError> {
     let manifest = config
         .plugins_dir
@@ -169,7 +193,7 @@ pub async fn attach(
     let (e_tx, e_rx) = tokio::sync::mpsc::unbounded_channel();
     config.activations = Some(a_tx);
     config.eval_reports = Some(e_tx);
-    Ok(spawn_recorders(store.clone(), (a_rx, e_rx)))
+    Ok(spawn_recorders(store.clone(), (a_rx, e_rx), events))
 }
 
 /// Why a confirmation did not take effect.

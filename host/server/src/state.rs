@@ -124,6 +124,8 @@ pub struct Inner {
     pub vault: Arc<dailyx_common::Vault>,
     /// The LLM endpoint of the config file (the console's choices override it).
     pub llm_from_file: Option<dailyx_runtime::capability::llm::LlmEndpoint>,
+    /// This host's event writer (the event log).
+    pub events: crate::event_log::EventLog,
     /// The settings revision last applied (see `live_settings::sync`).
     pub settings_revision: std::sync::Mutex<dailyx_store::SettingsRevision>,
     /// The drafts' latest revision and counts, for the live streams.

@@ -7,7 +7,7 @@ mod plugins;
 mod serve;
 pub mod users;
 
-use crate::cli::{AgentCommand, Command, PluginsCommand, RunsCommand, UsersCommand};
+use crate::cli::{AgentCommand, Command, EventsCommand, PluginsCommand, RunsCommand, UsersCommand};
 use crate::config::Config;
 use anyhow::Result;
 use std::process::ExitCode;
@@ -48,6 +48,9 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode> {
             pipeline::list(&config, limit, json).await
         }
         Command::Runs(RunsCommand::Queue) => pipeline::queue(&config).await,
+        Command::Events(EventsCommand::Export { after, out }) => {
+            pipeline::export_events(&config, after, out.as_deref()).await
+        }
         Command::Runs(RunsCommand::Show { id, json }) => pipeline::show(&config, &id, json).await,
         Command::Runs(RunsCommand::Resume { id, json }) => {
             pipeline::resume(&config, &id, json).await

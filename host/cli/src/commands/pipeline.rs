@@ -23,7 +23,7 @@ async fn pipeline(config: &Config) -> Result<Pipeline> {
     let store = open_store(config).await?;
     let mut runtime_config = config.runtime_config()?;
     // Reviewed against the recorded versions like the server; new activations are recorded.
-    let _history = dailyx_server::plugin_history::attach(&store, &mut runtime_config).await?;
+    let _history = dailyx_server::plugin_history::attach(&store, &mut runtime_config, None).await?;
     let runtime = Runtime::start(runtime_config).await?;
     for (name, problem) in &runtime.registry().problems {
         eprintln!(
@@ -296,4 +296,37 @@ impl ProgressSink for StderrProgress {
         };
         eprintln!("{line}");
     }
+}
+
+/// Writes the event log after `after` as JSON lines, oldest first, in batches.
+pub async fn export_events(
+    config: &Config,
+    after: i64,
+    out: Option<&std::path::Path>,
+) -> Result<ExitCode> {
+    let store = open_store(config).await?;
+    let mut sink: Box<dyn Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut cursor = after;
+    let mut written = 0usize;
+    loop {
+        let batch = store.events_after(cursor, 1000).await?;
+        let Some(last) = batch.last() else { break };
+        cursor = last.id;
+        for e in &batch {
+            serde_json::to_writer(&mut sink, e)?;
+            sink.write_all(b"\n")?;
+            written += 1;
+        }
+    }
+    sink.flush()?;
+    if out.is_some() {
+        eprintln!("wrote {written} event(s), up to id {cursor}");
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -199,7 +199,7 @@ pub async fn history(config: &Config, name: &str, json: bool) -> Result<ExitCode
 pub async fn rollback(config: &Config, name: &str, to: Option<&str>) -> Result<ExitCode> {
     let store = crate::commands::pipeline::open_store(config).await?;
     let mut rc = config.runtime_config()?;
-    let recorder = dailyx_server::plugin_history::attach(&store, &mut rc).await?;
+    let recorder = dailyx_server::plugin_history::attach(&store, &mut rc, None).await?;
     let runtime = Runtime::start(rc).await?;
     let by = dailyx_server::plugin_history::Requester {
         actor: format!(
@@ -276,7 +276,7 @@ pub async fn eval(config: &Config, name: &str, json: bool) -> Result<ExitCode> {
 pub async fn confirm(config: &Config, name: &str, digest: Option<&str>) -> Result<ExitCode> {
     let store = crate::commands::pipeline::open_store(config).await?;
     let mut rc = config.runtime_config()?;
-    let recorder = dailyx_server::plugin_history::attach(&store, &mut rc).await?;
+    let recorder = dailyx_server::plugin_history::attach(&store, &mut rc, None).await?;
     let runtime = Runtime::start(rc).await?;
     let pending = runtime.pending_upgrades();
     let Some(waiting) = pending.get(name) else {

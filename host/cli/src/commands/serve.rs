@@ -109,7 +109,14 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
     let mut runtime_config = config.runtime_config()?;
     // Every newly activated version goes into the history (bytes kept by digest, who, when),
     // with every eval gate report; a new version is reviewed against the last recorded one.
-    let _history = dailyx_server::plugin_history::attach(&store, &mut runtime_config).await?;
+    // The event log: runs, steps, component activations and evaluations, ... (this host's writer).
+    let events = dailyx_server::event_log::EventLog::start(
+        store.clone(),
+        config.pipeline_settings().worker_id.clone(),
+    );
+    let _history =
+        dailyx_server::plugin_history::attach(&store, &mut runtime_config, Some(events.clone()))
+            .await?;
     let llm_from_file = runtime_config.llm.clone();
     // Credentials set in the console are sealed under this key (DAILYX_MASTER_KEY, or a key
     // file created 0600 in the data directory on first start).
@@ -133,7 +140,8 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
             problem.message
         );
     }
-    let pipeline = Pipeline::new(runtime.clone(), store.clone(), config.pipeline_settings());
+    let pipeline = Pipeline::new(runtime.clone(), store.clone(), config.pipeline_settings())
+        .with_progress(events.progress_sink());
     pipeline.record_loaded_components().await?;
     let node_id = pipeline.settings().worker_id.clone();
 
@@ -179,6 +187,7 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
             node_id,
             vault,
             llm_from_file,
+            events,
         },
         config.server_settings(),
     )?;

@@ -2,6 +2,7 @@
 //! annotations.
 
 pub mod drafts;
+pub mod events;
 pub mod live;
 pub mod page_cache;
 pub mod plugins;
@@ -35,6 +36,7 @@ use utoipa::OpenApi;
         auth::csrf, auth::login, auth::logout, auth::me,
         drafts::list, drafts::get, drafts::check, drafts::edit, drafts::approve, drafts::skip, drafts::regenerate, drafts::resume,
         live::drafts_events,
+        events::stream, events::recent, events::feed, events::latest,
         plugins::list, plugins::reload, plugins::history, plugins::rollback,
         plugins::confirm, plugins::evals,
         runtime_settings::get, runtime_settings::put,
@@ -49,6 +51,7 @@ use utoipa::OpenApi;
         (name = "runs", description = "Pipeline runs"),
         (name = "config", description = "Runtime settings"),
         (name = "plugins", description = "The loaded components"),
+        (name = "events", description = "The event log, live over SSE and paged"),
         (name = "system", description = "Health, metrics, audit"),
     )
 )]
@@ -129,6 +132,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/plugins/{name}/rollback", post(plugins::rollback))
         .route("/api/plugins/{name}/confirm", post(plugins::confirm))
         .route("/api/plugins/{name}/evals", get(plugins::evals))
+        .route("/api/recent", get(events::recent))
+        .route("/api/feed", get(events::feed))
+        .route("/api/latest", get(events::latest))
         .route("/api/health", get(system::health))
         .route("/api/metrics", get(system::metrics))
         .route("/api/audit", get(system::audit_log))
@@ -136,6 +142,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*rest}", axum::routing::any(api_not_found));
     Router::new()
         .merge(api)
+        .route("/events", get(events::stream))
         .route("/actions/{token}", get(actions::confirm).post(actions::act))
         // Everything else is the console (its files, or index.html for its own routes).
         .fallback(get(console::serve))

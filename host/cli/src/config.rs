@@ -131,6 +131,10 @@ pub struct ServerSection {
     pub run_scheduler: bool,
     /// Hours a missed scheduler slot is still run after downtime.
     pub schedule_catch_up_hours: u64,
+    /// Seconds between this node's heartbeats in the node registry.
+    pub node_heartbeat_secs: u64,
+    /// Seconds of silence after which a node is reported dead.
+    pub node_dead_after_secs: u64,
 }
 
 impl Default for ServerSection {
@@ -149,6 +153,8 @@ impl Default for ServerSection {
             run_worker: d.run_worker,
             run_scheduler: d.run_scheduler,
             schedule_catch_up_hours: d.schedule_catch_up.as_secs() / 3600,
+            node_heartbeat_secs: d.node_heartbeat.as_secs(),
+            node_dead_after_secs: d.node_dead_after.as_secs(),
         }
     }
 }
@@ -542,6 +548,9 @@ impl Config {
             run_worker: s.run_worker,
             run_scheduler: s.run_scheduler,
             schedule_catch_up: Duration::from_secs(s.schedule_catch_up_hours * 3600),
+            node_heartbeat: secs(s.node_heartbeat_secs),
+            // Dead only after several missed heartbeats, whatever the setting says.
+            node_dead_after: secs(s.node_dead_after_secs).max(secs(s.node_heartbeat_secs) * 3),
         }
     }
 

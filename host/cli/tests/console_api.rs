@@ -937,3 +937,69 @@ async fn an_event_stream_client_that_reconnects_with_last_event_id_misses_nothin
     );
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nodes_heartbeat_and_a_node_that_stops_is_reported_dead() {
+    let a = Host::new(None, "");
+    let server_a = a.start(&[]);
+    // A second host process on the same database.
+    let b = Host::with_database(None, "", Some(a.database_url()), "");
+    let server_b = b.start(&[]);
+    let admin = Api::login(&server_a.base, "admin", ADMIN_PASSWORD).await;
+    let (_, health_b) = Api::anonymous(&server_b.base).get("/healthz").await;
+    let b_id = health_b["node_id"].as_str().expect("node id").to_owned();
+    let (_, health_a) = Api::anonymous(&server_a.base).get("/healthz").await;
+    assert_eq!(health_a["status"], "ok", "{health_a}");
+    let a_id = health_a["node_id"].as_str().unwrap().to_owned();
+    assert_ne!(a_id, b_id);
+
+    let nodes = admin
+        .wait_for("both nodes alive", async |api| {
+            let (_, nodes) = api.get("/api/nodes").await;
+            let alive = nodes
+                .as_array()?
+                .iter()
+                .filter(|n| n["state"] == "alive")
+                .count();
+            (alive == 2).then_some(nodes)
+        })
+        .await;
+    let this = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == a_id.as_str())
+        .unwrap();
+    assert_eq!(this["this_node"], true);
+    assert!(
+        this["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "worker")
+    );
+    assert!(this["version"].is_string() && this["hostname"].is_string());
+
+    // B stops (killed: no goodbye); after the timeout A reports it dead and itself alive.
+    drop(server_b);
+    let nodes = admin
+        .wait_for("B reported dead", async |api| {
+            let (_, nodes) = api.get("/api/nodes").await;
+            let b = nodes
+                .as_array()?
+                .iter()
+                .find(|n| n["id"] == b_id.as_str())?;
+            (b["state"] == "dead").then_some(nodes.clone())
+        })
+        .await;
+    let a_view = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == a_id.as_str())
+        .unwrap();
+    assert_eq!(a_view["state"], "alive", "{nodes}");
+    let (_, latest) = admin.get("/api/latest").await;
+    assert!(latest["by_kind"]["node.started"].is_object(), "{latest}");
+    drop(server_a);
+}

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 /// Starts every loop this node runs.
 pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
     let mut handles = vec![
+        tokio::spawn(crate::nodes::heartbeat(state.clone())),
         tokio::spawn(publisher(state.clone())),
         tokio::spawn(clock(state.clone())),
         tokio::spawn(crate::api::live::watch_drafts(state.clone())),
@@ -30,6 +31,17 @@ async fn worker(state: AppState) {
         match state.pipeline.work_next().await {
             Ok(Some(RunOutcome::Drafted { run_id, draft_id })) => {
                 tracing::info!(%run_id, %draft_id, "run drafted a post");
+                let ev = &state.events;
+                ev.emit(
+                    "run.drafted",
+                    &run_id,
+                    serde_json::json!({ "draft_id": draft_id }),
+                );
+                ev.emit(
+                    "draft.created",
+                    &draft_id,
+                    serde_json::json!({ "run_id": run_id }),
+                );
                 let notifier = state.notifier.clone();
                 tokio::spawn(async move {
                     if let Err(e) = notifier.deliver(&draft_id).await {
@@ -40,6 +52,9 @@ async fn worker(state: AppState) {
             }
             Ok(Some(RunOutcome::NothingNew { run_id })) => {
                 tracing::info!(%run_id, "run found nothing new");
+                state
+                    .events
+                    .emit("run.nothing-new", &run_id, serde_json::json!({}));
                 continue;
             }
             Ok(Some(RunOutcome::Failed {
@@ -48,6 +63,11 @@ async fn worker(state: AppState) {
                 error,
             })) => {
                 tracing::warn!(%run_id, %step, %error, "run failed");
+                state.events.emit(
+                    "run.failed",
+                    &run_id,
+                    serde_json::json!({ "step": step.to_string(), "error": error }),
+                );
                 continue;
             }
             Ok(None) => {}

@@ -15,6 +15,7 @@ pub mod error;
 pub mod event_log;
 pub mod jobs;
 pub mod live_settings;
+pub mod nodes;
 pub mod plugin_history;
 pub mod review;
 pub mod scheduler;

@@ -43,6 +43,10 @@ pub struct ServerSettings {
     pub run_scheduler: bool,
     /// How long a scheduler slot may be late and still run (after downtime).
     pub schedule_catch_up: Duration,
+    /// How often this node records that it is alive.
+    pub node_heartbeat: Duration,
+    /// How long a node may stay silent before it is reported dead.
+    pub node_dead_after: Duration,
 }
 
 impl Default for ServerSettings {
@@ -61,6 +65,8 @@ impl Default for ServerSettings {
             run_worker: true,
             run_scheduler: true,
             schedule_catch_up: Duration::from_secs(6 * 3600),
+            node_heartbeat: Duration::from_secs(10),
+            node_dead_after: Duration::from_secs(60),
         }
     }
 }

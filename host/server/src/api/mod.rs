@@ -43,7 +43,7 @@ use utoipa::OpenApi;
         runs::list, runs::get, runs::trigger,
         settings::get_schedule, settings::put_schedule, settings::preview_schedule, settings::get_blocked_terms, settings::put_blocked_terms,
         settings::get_channels, settings::put_channels,
-        system::health, system::metrics, system::audit_log,
+        system::health, system::metrics, system::audit_log, crate::nodes::list,
     ),
     tags(
         (name = "auth", description = "Sessions and CSRF tokens"),
@@ -135,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/recent", get(events::recent))
         .route("/api/feed", get(events::feed))
         .route("/api/latest", get(events::latest))
+        .route("/api/nodes", get(crate::nodes::list))
         .route("/api/health", get(system::health))
         .route("/api/metrics", get(system::metrics))
         .route("/api/audit", get(system::audit_log))
@@ -143,6 +144,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .route("/events", get(events::stream))
+        // Seed 002's health path, for load balancers: the same check as /api/health.
+        .route("/healthz", get(system::health))
         .route("/actions/{token}", get(actions::confirm).post(actions::act))
         // Everything else is the console (its files, or index.html for its own routes).
         .fallback(get(console::serve))

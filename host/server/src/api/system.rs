@@ -40,7 +40,8 @@ pub struct Health {
     pub dry_run: bool,
 }
 
-/// Whether this node works: the database answers and the background loops are not stuck.
+/// Whether this node works: the database answers and none of its background loops (worker,
+/// publisher, scheduler) is stuck. Also served at `/healthz`.
 #[utoipa::path(get, path = "/api/health", tag = "system",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn health(State(state): State<AppState>) -> Response {
@@ -63,7 +64,7 @@ pub async fn health(State(state): State<AppState>) -> Response {
         .as_millis() as i64)
         * 4
         + 10 * 60_000;
-    let stuck = [publisher_idle_ms, scheduler_idle_ms]
+    let stuck = [worker_idle_ms, publisher_idle_ms, scheduler_idle_ms]
         .iter()
         .flatten()
         .any(|&ms| ms > stuck_after);

@@ -122,7 +122,7 @@ async fn a_failed_run_resumes_at_its_failed_step() {
         failed.outcome = StepOutcome::Failed;
         failed.output = None;
         failed.error = Some("component `curator` failed: upstream: boom".into());
-        s.fail_step("a", &failed).await.unwrap();
+        s.fail_step("a", &failed, &[]).await.unwrap();
         let r = s.run(&run.id).await.unwrap();
         assert_eq!(r.status(), RunStatus::Failed);
         assert_eq!(

@@ -469,3 +469,35 @@ async fn github_and_feeds_are_collected_and_a_503_is_retried() {
     );
     db.finish().await;
 }
+
+#[tokio::test]
+async fn a_denied_capability_is_reported_as_it_happens() {
+    // The shipped collector may reach only https://api.github.com; pointed elsewhere, its
+    // request is denied (the collector then fails the step: a source it was told to read is
+    // unreachable), and the denial is reported live, before the step's outcome.
+    let db = TestDb::sqlite().await;
+    let extra = "[plugins.collector.config]\ngithub_repositories = [\"acme/tool\"]\n\
+                 github_api = \"http://127.0.0.1:9\"\n";
+    let setup = Setup::with(&db.url, &root().join("plugins-registry"), extra);
+    let out = setup.run(&["run", "--json"]);
+    let stderr = text(&out.stderr);
+    let v = json(&out);
+    assert_eq!(v["outcome"]["outcome"], "failed", "{v}");
+    let denied = stderr
+        .find("collector: http GET http://127.0.0.1:9/repos/acme/tool/releases")
+        .expect("the denial is reported");
+    assert!(stderr[denied..].contains("denied (origin http://127.0.0.1:9 is not granted)"));
+    assert!(
+        stderr.find("FAILED").is_some_and(|f| f > denied),
+        "{stderr}"
+    );
+    let run_id = v["outcome"]["run_id"].as_str().unwrap().to_owned();
+    let events = db.store.capability_events(&run_id).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.capability == "http" && e.outcome == "denied"),
+        "{events:?}"
+    );
+    db.finish().await;
+}

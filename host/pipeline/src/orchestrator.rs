@@ -333,6 +333,16 @@ impl Pipeline {
                 events: call.events,
                 ..Default::default()
             };
+            for denied in effects.events.iter().filter(|e| e.outcome == "denied") {
+                self.progress.report(&Progress::CapabilityDenied {
+                    run_id: run.id.clone(),
+                    step,
+                    component: denied.component_name.clone(),
+                    capability: denied.capability.clone(),
+                    target: denied.target.clone(),
+                    detail: denied.detail.clone(),
+                });
+            }
             if let Some(c) = &component {
                 self.record_component(c, step).await?;
             }
@@ -344,7 +354,7 @@ impl Pipeline {
                     record.summary = format!("failed after {} attempt(s)", record.attempts);
                     record.error = Some(message.clone());
                     self.store
-                        .fail_step(&owner, &record)
+                        .fail_step(&owner, &record, &effects.events)
                         .await
                         .map_err(PipelineError::from_store)?;
                     self.progress.report(&Progress::StepFailed {

@@ -50,6 +50,21 @@ pub enum Progress {
         #[serde(with = "millis")]
         took: Duration,
     },
+    /// A component asked for something its grants do not allow (the call went on without it).
+    CapabilityDenied {
+        /// The run.
+        run_id: String,
+        /// The step.
+        step: Step,
+        /// The component.
+        component: String,
+        /// `http`, `llm`, `repo`, `config`, ...
+        capability: String,
+        /// What it asked for (a URL, a model, a repository, a key).
+        target: String,
+        /// Why it was refused.
+        detail: String,
+    },
     /// A step failed permanently; the run failed.
     StepFailed {
         /// The run.

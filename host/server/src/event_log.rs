@@ -72,7 +72,7 @@ impl EventLog {
 }
 
 /// Pipeline progress as events: `run.claimed`, `step.started`, `step.retrying`,
-/// `step.finished`, `step.failed`, about the run.
+/// `step.finished`, `step.failed`, `capability.denied`, about the run.
 struct ProgressEvents(EventLog);
 
 impl ProgressSink for ProgressEvents {
@@ -83,6 +83,7 @@ impl ProgressSink for ProgressEvents {
             Progress::StepRetrying { run_id, .. } => ("step.retrying", run_id),
             Progress::StepFinished { run_id, .. } => ("step.finished", run_id),
             Progress::StepFailed { run_id, .. } => ("step.failed", run_id),
+            Progress::CapabilityDenied { run_id, .. } => ("capability.denied", run_id),
         };
         let payload = serde_json::to_value(event).unwrap_or_default();
         self.0.emit(kind, run_id, payload);

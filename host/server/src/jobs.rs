@@ -6,7 +6,7 @@ use crate::audit::audit;
 use crate::scheduler;
 use crate::state::{AppState, Heartbeats};
 use dailyx_pipeline::{PipelineError, RunOutcome};
-use dailyx_publish::PublishError;
+use dailyx_publish::{PublishError, PublishOutcome};
 use dailyx_store::{DraftStatus, NewAuditEntry};
 use tokio::task::JoinHandle;
 
@@ -96,12 +96,30 @@ async fn publisher(state: AppState) {
                 // Oldest first: a thread approved earlier goes out earlier.
                 for draft in drafts.iter().rev() {
                     match state.publisher.publish(&draft.id).await {
-                        Ok(outcome) => tracing::info!(draft_id = %draft.id, ?outcome, "published"),
+                        Ok(outcome) => {
+                            tracing::info!(draft_id = %draft.id, ?outcome, "published");
+                            state.events.emit(
+                                "draft.published",
+                                &draft.id,
+                                match outcome {
+                                    PublishOutcome::Done(status) => {
+                                        serde_json::json!({ "status": status.as_str() })
+                                    }
+                                },
+                            );
+                        }
                         Err(PublishError::Busy(_)) => {
                             tracing::debug!(draft_id = %draft.id, "another publisher has it")
                         }
                         Err(PublishError::NotPublishing { .. }) => {}
-                        Err(e) => tracing::warn!(draft_id = %draft.id, error = %e, "not published"),
+                        Err(e) => {
+                            tracing::warn!(draft_id = %draft.id, error = %e, "not published");
+                            state.events.emit(
+                                "draft.publish-failed",
+                                &draft.id,
+                                serde_json::json!({ "error": e.to_string() }),
+                            );
+                        }
                     }
                 }
             }

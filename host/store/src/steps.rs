@@ -139,6 +139,30 @@ pub struct StepLog {
     pub worker: String,
 }
 
+/// Inserts a step's capability events in the transaction `$tx` (either backend).
+macro_rules! insert_capability_events {
+    ($tx:ident, $record:expr, $events:expr) => {
+        for e in $events {
+            sqlx::query(
+                "INSERT INTO capability_events (run_id, step, component_name, \
+                 component_digest, capability, target, outcome, detail, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&$record.run_id)
+            .bind($record.step)
+            .bind(&e.component_name)
+            .bind(&e.component_digest)
+            .bind(&e.capability)
+            .bind(&e.target)
+            .bind(&e.outcome)
+            .bind(&e.detail)
+            .bind(e.at)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
 /// The columns of [`StepLog`], as a literal so queries stay `&'static str`.
 macro_rules! step_columns {
     () => {
@@ -225,24 +249,7 @@ impl Store {
                 return Err(StoreError::LeaseLost { run_id: record.run_id.clone() });
             }
             bind_step!(record, now).execute(&mut *tx).await?;
-            for e in &effects.events {
-                sqlx::query(
-                    "INSERT INTO capability_events (run_id, step, component_name, \
-                     component_digest, capability, target, outcome, detail, at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&record.run_id)
-                .bind(record.step)
-                .bind(&e.component_name)
-                .bind(&e.component_digest)
-                .bind(&e.capability)
-                .bind(&e.target)
-                .bind(&e.outcome)
-                .bind(&e.detail)
-                .bind(e.at)
-                .execute(&mut *tx)
-                .await?;
-            }
+            insert_capability_events!(tx, record, &effects.events);
             for m in &effects.materials {
                 // A material another run collected first keeps that run's id.
                 sqlx::query(
@@ -323,7 +330,12 @@ impl Store {
     }
 
     /// Records a step that failed permanently and fails the run with `error`, atomically.
-    pub async fn fail_step(&self, owner: &str, record: &StepRecord) -> Result<(), StoreError> {
+    pub async fn fail_step(
+        &self,
+        owner: &str,
+        record: &StepRecord,
+        events: &[NewCapabilityEvent],
+    ) -> Result<(), StoreError> {
         let now = now_ms();
         let error = record
             .error
@@ -349,6 +361,8 @@ impl Store {
                 return Err(StoreError::LeaseLost { run_id: record.run_id.clone() });
             }
             bind_step!(record, now).execute(&mut *tx).await?;
+            // What the component did before it failed (a denial is often why it failed).
+            insert_capability_events!(tx, record, events);
             tx.commit().await?;
         });
         Ok(())

@@ -293,6 +293,14 @@ impl ProgressSink for StderrProgress {
                 took.as_secs_f64() * 1000.0
             ),
             Progress::StepFailed { step, error, .. } => format!("  {step:<15} FAILED: {error}"),
+            Progress::CapabilityDenied {
+                step,
+                component,
+                capability,
+                target,
+                detail,
+                ..
+            } => format!("  {step:<15} {component}: {capability} {target} denied ({detail})"),
         };
         eprintln!("{line}");
     }

@@ -16,6 +16,7 @@ export default defineConfig({
     proxy: {
       "/api": { target: "http://127.0.0.1:8080", changeOrigin: false },
       "/actions": { target: "http://127.0.0.1:8080", changeOrigin: false },
+      "/events": { target: "http://127.0.0.1:8080", changeOrigin: false },
     },
   },
 });

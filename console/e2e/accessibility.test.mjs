@@ -70,12 +70,25 @@ for (const [label, viewport, colorScheme] of [
       ["/plugins", "Plugins"],
       ["/settings", "Settings"],
       ["/audit", "Audit log"],
+      ["/nodes", "Nodes"],
     ]) {
       await page.goto(`${host.base}${path}`);
       await page.getByRole("heading", { name: ready, level: 1 }).waitFor();
       await page.waitForLoadState("networkidle");
       await check(path);
     }
+    // The events page keeps its stream open (never "network idle"): ready when live with rows.
+    await page.goto(`${host.base}/feed`);
+    await page.getByRole("heading", { name: "Events", level: 1 }).waitFor();
+    await page.getByRole("status").filter({ hasText: "Live" }).waitFor();
+    await page.locator("tr[data-kind='step.finished']").first().waitFor();
+    await check("/feed");
+    await page.getByLabel("Kind").selectOption("component.activated");
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll("tbody tr[data-kind]")];
+      return rows.length > 0 && rows.every((r) => r.getAttribute("data-kind") === "component.activated");
+    });
+    await check("/feed (one kind)");
     // The plugins page with a component's history and eval reports open.
     await page.goto(`${host.base}/plugins`);
     const writer = page.locator("article.plugin[data-component='writer']");

@@ -318,6 +318,112 @@ test("plugins: history and eval reports; a widened upgrade waits for an admin, i
   await page.context().close();
 });
 
+test("events: the runs' events, then a new run's live, filtered by kind, older pages; nodes: this one, alive", async () => {
+  const page = await newPage();
+  await login(page, "admin", ADMIN_PASSWORD);
+  // The first run (made at start) is the oldest; its id is what its events are about.
+  const firstRun = await page.evaluate(async () => {
+    const { runs } = await (await fetch("/api/runs?limit=200")).json();
+    return runs[runs.length - 1].id;
+  });
+  await nav(page).getByRole("link", { name: "Events" }).click();
+  await page.getByRole("heading", { name: "Events", level: 1 }).waitFor();
+  await page.getByRole("status").filter({ hasText: "Live" }).waitFor();
+  const table = page.getByRole("region", { name: "Events table" });
+  const rows = table.locator("tbody tr");
+  const finished = table.locator("tr[data-kind='step.finished']").first();
+  await finished.waitFor();
+  assert.match(await finished.innerText(), /\w+: .+\(\d/, "a finished step shows its step, summary and time taken");
+  assert.match(await finished.locator(".kind").innerText(), /^step\.finished$/);
+  assert.ok((await rows.count()) >= 50, "the newest page of 50");
+
+  // A new run, queued by the API while the page is open: its events arrive without a reload.
+  await page.evaluate(() => {
+    window.stillTheSamePage = true;
+  });
+  commit(host.project, [["src/nodes.rs", "feat(nodes): every host heartbeats; dead ones are reported", "pub fn nodes() {}\n"]]);
+  const run = await page.evaluate(async () => {
+    const { csrf_token } = await (await fetch("/api/auth/csrf")).json();
+    const res = await fetch("/api/runs", { method: "POST", headers: { "X-CSRF-Token": csrf_token } });
+    return { status: res.status, body: await res.json() };
+  });
+  assert.equal(run.status, 202);
+  const ofRun = (kind) => table.locator(`tr[data-kind='${kind}']:has(code[title='${run.body.id}'])`);
+  await ofRun("run.claimed").waitFor({ timeout: 90_000 });
+  await ofRun("step.finished").first().waitFor({ timeout: 90_000 });
+  await ofRun("run.drafted").waitFor({ timeout: 90_000 });
+  // The draft it made is a link to its review page.
+  assert.match(await ofRun("run.drafted").locator("a").getAttribute("href"), /^\/drafts\/[\w-]+$/);
+  assert.ok((await ofRun("step.finished").count()) >= 8, "every step of the new run arrived");
+  assert.equal(await page.evaluate(() => window.stillTheSamePage), true, "the page was not reloaded");
+  const ids = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.eventId)));
+  assert.equal(new Set(ids).size, ids.length, "each event once");
+  assert.deepEqual(ids, [...ids].sort((a, b) => b - a), "newest first");
+  await shot(page, "15-events-live");
+
+  // One kind: the history from the feed, the first run's finished steps among it.
+  await page.getByLabel("Kind").selectOption("step.finished");
+  await page.waitForURL(/kind=step\.finished/);
+  await page.waitForFunction(
+    (first) => {
+      const trs = [...document.querySelectorAll("tbody tr")];
+      return trs.every((tr) => tr.dataset.kind === "step.finished") && trs.some((tr) => tr.querySelector(`code[title='${first}']`));
+    },
+    firstRun,
+  );
+  assert.ok((await rows.count()) >= 24, "the finished steps of the three runs");
+  assert.ok((await table.locator(`tr:has(code[title='${run.body.id}'])`).count()) >= 8, "the new run's too");
+
+  // All kinds again; "Load older" pages back to the very first event.
+  await page.getByLabel("Kind").selectOption("");
+  await rows.nth(49).waitFor();
+  const all = await page.evaluate(async () => (await (await fetch("/api/feed?limit=500")).json()).events.map((e) => e.id));
+  assert.ok(all.length > 50, `only ${all.length} events`);
+  const older = page.getByRole("button", { name: "Load older" });
+  for (let pages = 0; (await older.count()) > 0; pages++) {
+    assert.ok(pages < 20, "Load older never ended");
+    const before = await rows.count();
+    await older.click();
+    await page.waitForFunction(
+      (n) => document.querySelectorAll("tbody tr").length > n || document.body.innerText.includes("No older events."),
+      before,
+    );
+  }
+  await page.getByText("No older events.").waitFor();
+  const shown = new Set(await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.eventId))));
+  assert.deepEqual(all.filter((id) => !shown.has(id)), [], "every event is on the page");
+
+  // Nodes: this host alone, alive, a worker.
+  await nav(page).getByRole("link", { name: "Nodes" }).click();
+  await page.getByRole("heading", { name: "Nodes", level: 1 }).waitFor();
+  const nodes = page.getByRole("region", { name: "Nodes table" }).locator("tbody tr");
+  await nodes.first().waitFor();
+  assert.equal(await nodes.count(), 1);
+  assert.equal(await nodes.first().getAttribute("data-state"), "alive");
+  const node = await nodes.first().innerText();
+  assert.match(node, /This node/);
+  assert.match(node, /Alive/);
+  assert.match(await nodes.first().locator("td").nth(3).innerText(), /\bworker\b/);
+  assert.match(node, /\d+ s ago|just now/);
+  await shot(page, "16-nodes");
+  await page.context().close();
+
+  // Both pages fit 375 px (their tables scroll inside their own region).
+  const narrow = await newPage({ width: 375, height: 812 });
+  await login(narrow, "admin", ADMIN_PASSWORD);
+  for (const [path, ready] of [
+    ["/feed", "tbody tr"],
+    ["/nodes", "tbody tr"],
+  ]) {
+    await narrow.goto(`${host.base}${path}`);
+    await narrow.locator(ready).first().waitFor();
+    const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px at 375px`);
+  }
+  await shot(narrow, "17-events-375px");
+  await narrow.context().close();
+});
+
 test("the page reported no errors and no CSP violations", () => {
   assert.deepEqual(pageProblems, []);
 });

@@ -2,8 +2,10 @@ import { NavLink, Navigate, Route, Routes } from "react-router";
 import { useAuth } from "./auth";
 import { AuditPage } from "./pages/Audit";
 import { DraftReview } from "./pages/DraftReview";
+import { EventsPage } from "./pages/Events";
 import { Inbox } from "./pages/Inbox";
 import { LoginPage } from "./pages/Login";
+import { NodesPage } from "./pages/Nodes";
 import { PluginsPage } from "./pages/Plugins";
 import { RunsPage } from "./pages/Runs";
 import { SettingsPage } from "./pages/Settings";
@@ -33,6 +35,8 @@ export function App() {
           <NavLink to="/drafts">Drafts</NavLink>
           <NavLink to="/runs">Runs</NavLink>
           <NavLink to="/plugins">Plugins</NavLink>
+          <NavLink to="/feed">Events</NavLink>
+          <NavLink to="/nodes">Nodes</NavLink>
           {admin && <NavLink to="/settings">Settings</NavLink>}
           {admin && <NavLink to="/audit">Audit log</NavLink>}
         </nav>
@@ -53,6 +57,9 @@ export function App() {
           <Route path="/drafts/:id" element={<DraftReview />} />
           <Route path="/runs" element={<RunsPage admin={admin} />} />
           <Route path="/plugins" element={<PluginsPage admin={admin} />} />
+          {/* Not /events: the host serves the event stream itself there. */}
+          <Route path="/feed" element={<EventsPage />} />
+          <Route path="/nodes" element={<NodesPage />} />
           <Route path="/settings" element={admin ? <SettingsPage /> : <Forbidden what="Settings" />} />
           <Route path="/audit" element={admin ? <AuditPage /> : <Forbidden what="The audit log" />} />
           <Route path="*" element={<NotFound />} />

@@ -50,3 +50,12 @@ export function severity(s: string): "info" | "warn" | "fail" {
   const v = s.toLowerCase();
   return v === "fail" || v === "warn" ? v : "info";
 }
+
+/** A past span, short: "just now", "3 s ago", "5 min ago", "2 h ago", "4 d ago". */
+export function ago(ms: number): string {
+  if (ms < 1000) return "just now";
+  if (ms < 60_000) return `${Math.floor(ms / 1000)} s ago`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ago`;
+  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)} h ago`;
+  return `${Math.floor(ms / 86_400_000)} d ago`;
+}

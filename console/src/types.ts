@@ -321,3 +321,81 @@ export interface AuditEntry {
   ip: string | null;
   detail: Record<string, unknown>;
 }
+
+/** The event kinds the host writes today (the events page follows these live; an event of a
+ * kind not listed still shows, fetched from the feed when the next listed one arrives). */
+export const EVENT_KINDS = [
+  "run.claimed",
+  "step.started",
+  "step.retrying",
+  "step.finished",
+  "step.failed",
+  "capability.denied",
+  "run.drafted",
+  "run.nothing-new",
+  "run.failed",
+  "draft.created",
+  "draft.edit",
+  "draft.approve",
+  "draft.approve_refused",
+  "draft.skip",
+  "draft.regenerate",
+  "draft.resume",
+  "draft.expire",
+  "draft.published",
+  "draft.publish-failed",
+  "component.activated",
+  "component.evaluated",
+  "node.started",
+] as const;
+
+/** One entry of the event log (`/api/feed`, `/api/recent`, and the data of `/events`). */
+export interface EventView {
+  /** Increasing; the SSE id. */
+  id: number;
+  /** `run.claimed`, `step.finished`, ... (open-ended). */
+  kind: string;
+  /** What it is about: a run id (`run.*`, `step.*`, `capability.*`), a draft id (`draft.*`), a component
+   * name (`component.*`), a node id (`node.*`). */
+  subject: string;
+  /** The node that wrote it. */
+  node: string;
+  /** Details, by kind. */
+  payload: Record<string, unknown>;
+  /** Unix ms. */
+  at: number;
+}
+
+/** A page of the feed, newest first. */
+export interface FeedPage {
+  events: EventView[];
+  /** `before` for the next (older) page; null on the last page. */
+  next_before: number | null;
+}
+
+/** A loop's idle time at the node's last heartbeat; null if that loop does not run there. */
+export interface NodeStatus {
+  worker_idle_ms?: number | null;
+  publisher_idle_ms?: number | null;
+  scheduler_idle_ms?: number | null;
+  components_loaded?: number;
+}
+
+/** One `dailyx serve` process that ran against this database. */
+export interface NodeView {
+  id: string;
+  hostname: string;
+  version: string;
+  /** `api`, `publisher`, `worker`, `scheduler`. */
+  roles: string[];
+  started_at: number;
+  /** Unix ms of its last heartbeat. */
+  last_seen: number;
+  /** Milliseconds since its last heartbeat (by the server's clock). */
+  silent_ms: number;
+  state: "alive" | "dead";
+  /** The node that answered. */
+  this_node: boolean;
+  /** Empty until its first heartbeat after registering. */
+  status: NodeStatus;
+}

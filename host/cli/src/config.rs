@@ -180,6 +180,10 @@ pub struct PublishSection {
     pub daily_post_budget: u32,
     /// Seconds per request.
     pub timeout_secs: u64,
+    /// Consecutive failed calls (unreachable, no answer, 5xx) that open a provider's circuit.
+    pub circuit_failure_threshold: u32,
+    /// Seconds an open circuit waits before letting one probe through.
+    pub circuit_cool_down_secs: u64,
 }
 
 impl Default for PublishSection {
@@ -194,6 +198,8 @@ impl Default for PublishSection {
             max_rate_limit_wait_secs: d.max_rate_limit_wait.as_secs(),
             daily_post_budget: d.daily_post_budget.unwrap_or(0),
             timeout_secs: 30,
+            circuit_failure_threshold: 5,
+            circuit_cool_down_secs: 60,
         }
     }
 }
@@ -564,6 +570,14 @@ impl Config {
             retry_delay: Duration::from_millis(p.retry_delay_ms),
             max_rate_limit_wait: Duration::from_secs(p.max_rate_limit_wait_secs),
             daily_post_budget: (p.daily_post_budget > 0).then_some(p.daily_post_budget),
+        }
+    }
+
+    /// The circuit breaker's thresholds for each publishing provider.
+    pub fn breaker_settings(&self) -> dailyx_publish::circuit::BreakerSettings {
+        dailyx_publish::circuit::BreakerSettings {
+            failure_threshold: self.publish.circuit_failure_threshold.max(1),
+            cool_down: Duration::from_secs(self.publish.circuit_cool_down_secs.max(1)),
         }
     }
 

@@ -1103,3 +1103,60 @@ async fn spans_are_exported_over_otlp_when_a_collector_is_configured() {
         "session id exported"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_circuit_opens_after_repeated_failures_and_a_probe_closes_it() {
+    let (x, x_addr) = FakeX::start().await;
+    let host = Host::with_database(
+        Some(&format!("http://{x_addr}")),
+        "",
+        None,
+        "circuit_failure_threshold = 2\ncircuit_cool_down_secs = 2\n",
+    );
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let (_, circuits) = admin.get("/api/circuit-states").await;
+    assert_eq!(circuits[0]["provider"], "x");
+    assert_eq!(circuits[0]["state"], "closed", "{circuits}");
+    assert_eq!(circuits[0]["failure_threshold"], 2);
+
+    // X fails twice (nothing created): the circuit opens, nothing is sent for the cool-down,
+    // then one probe goes, succeeds, and the circuit closes; the draft is posted once.
+    x.fail_next(&[XFault::Plain503, XFault::Plain503]);
+    let (id, texts) = approve_first(&admin).await;
+    let done = admin.wait_status(&id, &["posted", "error"]).await;
+    assert_eq!(done["draft"]["status"], "posted", "{done}");
+    assert_thread_posted_once(&x, &texts, &done);
+    let creates = x
+        .requests()
+        .iter()
+        .filter(|r| *r == "POST /2/tweets")
+        .count();
+    assert_eq!(
+        creates,
+        2 + texts.len(),
+        "no call while the circuit was open"
+    );
+
+    let (_, circuits) = admin.get("/api/circuit-states").await;
+    assert_eq!(circuits[0]["state"], "closed", "{circuits}");
+    assert_eq!(circuits[0]["failures"], 0);
+    let changes: Vec<String> = admin
+        .wait_for("the circuit's three changes in the event log", async |a| {
+            let (_, feed) = a.get("/api/feed?limit=500").await;
+            let mut kinds: Vec<String> = feed["events"]
+                .as_array()?
+                .iter()
+                .filter_map(|e| e["kind"].as_str())
+                .filter(|k| k.starts_with("circuit."))
+                .map(str::to_owned)
+                .collect();
+            kinds.reverse();
+            (kinds.len() >= 3).then_some(kinds)
+        })
+        .await;
+    assert_eq!(
+        changes,
+        ["circuit.open", "circuit.half-open", "circuit.closed"]
+    );
+}

@@ -4,6 +4,7 @@
 //! payloads and sends nothing.
 
 mod auth;
+pub mod circuit;
 mod publisher;
 mod x_api;
 

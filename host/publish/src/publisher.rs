@@ -14,6 +14,7 @@
 //! Replies chain on the previous position's recorded post id, so a resumed thread continues
 //! where it stopped and stays one thread.
 
+use crate::circuit::{BreakerSettings, CircuitBreaker, CircuitSnapshot, SystemClock};
 use crate::x_api::{CallError, CreatePost, Reply, TimelinePost, XClient};
 use dailyx_store::{
     AttemptEnd, Draft, DraftEvent, DraftStatus, NewAttempt, PostRecord, PostedTweet,
@@ -77,6 +78,43 @@ pub enum PublishError {
     /// Publishing failed for good; the draft is in `error` with this message.
     #[error("{0}")]
     Failed(String),
+    /// The provider's circuit is open: nothing was sent; the draft stays in `publishing` and is
+    /// tried again after the cool-down.
+    #[error("the {provider} circuit is open; next try in {} ms", .retry_in.as_millis())]
+    CircuitOpen {
+        #[allow(missing_docs)]
+        provider: String,
+        #[allow(missing_docs)]
+        retry_in: std::time::Duration,
+    },
+}
+
+/// Holds a breaker permit for one try; a try that ends without an answer from the provider
+/// (an early return, an error before the call) gives the permit back unused.
+struct Permit<'a> {
+    breaker: Option<&'a CircuitBreaker>,
+}
+
+impl Permit<'_> {
+    fn success(mut self) {
+        if let Some(b) = self.breaker.take() {
+            b.record_success();
+        }
+    }
+
+    fn failure(mut self) {
+        if let Some(b) = self.breaker.take() {
+            b.record_failure();
+        }
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let Some(b) = self.breaker.take() {
+            b.release();
+        }
+    }
 }
 
 /// What a publish did.
@@ -95,6 +133,7 @@ pub struct Publisher {
     dry_run: AtomicBool,
     owner: String,
     user_id: OnceCell<String>,
+    breaker: Arc<CircuitBreaker>,
 }
 
 impl Publisher {
@@ -112,7 +151,23 @@ impl Publisher {
             settings,
             owner: owner.into(),
             user_id: OnceCell::new(),
+            breaker: Arc::new(CircuitBreaker::new(
+                "x",
+                BreakerSettings::default(),
+                Arc::new(SystemClock),
+            )),
         }
+    }
+
+    /// Uses `breaker` for X (thresholds from the config, transitions reported as events).
+    pub fn with_breaker(mut self, breaker: Arc<CircuitBreaker>) -> Publisher {
+        self.breaker = breaker;
+        self
+    }
+
+    /// The state of each provider's circuit.
+    pub fn circuits(&self) -> Vec<CircuitSnapshot> {
+        vec![self.breaker.snapshot()]
     }
 
     /// The settings.
@@ -244,6 +299,20 @@ impl Publisher {
         let mut last_error = String::new();
         let mut delay = self.settings.retry_delay;
         loop {
+            // An open circuit sends nothing (and starts no attempt, so no try is spent).
+            let permit = if dry_run {
+                Permit { breaker: None }
+            } else {
+                self.breaker
+                    .try_acquire()
+                    .map_err(|r| PublishError::CircuitOpen {
+                        provider: self.breaker.provider().to_owned(),
+                        retry_in: r.retry_in,
+                    })?;
+                Permit {
+                    breaker: Some(&self.breaker),
+                }
+            };
             let latest = self.store.latest_attempt(draft_id, position).await?;
             let try_number = match &latest {
                 None => 1,
@@ -316,7 +385,13 @@ impl Publisher {
                 return self.record(&attempt, None, text).await;
             }
             let x = self.x.as_ref().ok_or(PublishError::NoCredentials)?;
-            match x.create_post(&body).await {
+            let result = x.create_post(&body).await;
+            // Unreachable or no answer says the provider is unwell; any answer says it works.
+            match &result {
+                Err(CallError::NotSent(_) | CallError::Unknown(_)) => permit.failure(),
+                _ => permit.success(),
+            }
+            match result {
                 Ok(x_post_id) => {
                     crash_point("after_call", position);
                     return self.record(&attempt, Some(&x_post_id), text).await;

@@ -112,6 +112,9 @@ async fn publisher(state: AppState) {
                             tracing::debug!(draft_id = %draft.id, "another publisher has it")
                         }
                         Err(PublishError::NotPublishing { .. }) => {}
+                        Err(e @ PublishError::CircuitOpen { .. }) => {
+                            tracing::debug!(draft_id = %draft.id, "{e}")
+                        }
                         Err(e) => {
                             tracing::warn!(draft_id = %draft.id, error = %e, "not published");
                             state.events.emit(

@@ -166,7 +166,23 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
         );
     }
     let dry_run = publish_settings.dry_run;
-    let publisher = Publisher::new(store.clone(), x, publish_settings, node_id.clone());
+    // Each change of X's circuit (open after repeated failures, half-open probe, closed) is an
+    // event.
+    let circuit_events = events.clone();
+    let breaker = dailyx_publish::circuit::CircuitBreaker::new(
+        "x",
+        config.breaker_settings(),
+        Arc::new(dailyx_publish::circuit::SystemClock),
+    )
+    .on_transition(move |t| {
+        circuit_events.emit(
+            &format!("circuit.{}", t.to.as_str()),
+            &t.provider,
+            serde_json::json!({ "from": t.from.as_str(), "failures": t.failures }),
+        )
+    });
+    let publisher = Publisher::new(store.clone(), x, publish_settings, node_id.clone())
+        .with_breaker(Arc::new(breaker));
     let notifier = Notifier::new(
         store.clone(),
         ChannelSecrets::from_env(),

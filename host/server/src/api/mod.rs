@@ -43,7 +43,7 @@ use utoipa::OpenApi;
         runs::list, runs::get, runs::trigger,
         settings::get_schedule, settings::put_schedule, settings::preview_schedule, settings::get_blocked_terms, settings::put_blocked_terms,
         settings::get_channels, settings::put_channels,
-        system::health, system::metrics, system::audit_log, crate::nodes::list,
+        system::health, system::metrics, system::audit_log, crate::nodes::list, system::circuit_states,
     ),
     tags(
         (name = "auth", description = "Sessions and CSRF tokens"),
@@ -136,6 +136,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/feed", get(events::feed))
         .route("/api/latest", get(events::latest))
         .route("/api/nodes", get(crate::nodes::list))
+        .route("/api/circuit-states", get(system::circuit_states))
         .route("/api/health", get(system::health))
         .route("/api/metrics", get(system::metrics))
         .route("/api/audit", get(system::audit_log))

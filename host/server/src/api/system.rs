@@ -147,3 +147,42 @@ pub async fn audit_log(
         entries: entries.into_iter().map(AuditView::from).collect(),
     }))
 }
+
+/// One provider's circuit breaker, as this node sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CircuitView {
+    /// The provider (`x`).
+    pub provider: String,
+    /// `closed`, `open` or `half-open`.
+    pub state: String,
+    /// Consecutive failed calls.
+    pub failures: u32,
+    /// Failures that open it.
+    pub failure_threshold: u32,
+    /// While open: milliseconds until one probe is let through.
+    pub retry_in_ms: Option<u64>,
+}
+
+/// Each publishing provider's circuit on this node: calls stop after repeated failures and
+/// resume through one probe after the cool-down.
+#[utoipa::path(get, path = "/api/circuit-states", tag = "system",
+    responses((status = 200, body = Vec<CircuitView>), (status = 401, body = ErrorBody)))]
+pub async fn circuit_states(
+    State(state): State<AppState>,
+    _auth: crate::auth::Reviewer,
+) -> Json<Vec<CircuitView>> {
+    Json(
+        state
+            .publisher
+            .circuits()
+            .into_iter()
+            .map(|c| CircuitView {
+                provider: c.provider,
+                state: c.state.as_str().into(),
+                failures: c.failures,
+                failure_threshold: c.failure_threshold,
+                retry_in_ms: c.retry_in_ms,
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,175 @@
+// One row of the events table: when, the kind, what it is about (a link where the console has
+// a page for it), the node, and a one-line summary of the payload.
+import type { ReactNode } from "react";
+import { Link } from "react-router";
+import { dateTime, duration, shortDigest } from "../../format";
+import type { EventView } from "../../types";
+
+export function EventRow({ e }: { e: EventView }) {
+  return (
+    <tr data-event-id={e.id} data-kind={e.kind}>
+      <td>
+        <time dateTime={new Date(e.at).toISOString()} title={new Date(e.at).toLocaleString()}>
+          {dateTime(e.at)}
+        </time>
+      </td>
+      <td>
+        <span className={`kind event-${tone(e.kind)}`}>{e.kind}</span>
+      </td>
+      <td className="break">
+        <Subject e={e} />
+      </td>
+      <td className="break">{e.node}</td>
+      <td className="break event-summary">
+        <Summary e={e} />
+      </td>
+    </tr>
+  );
+}
+
+/** Failures in red, retries in amber, drafts made and posts in green; the words say it too. */
+function tone(kind: string): "fail" | "warn" | "ok" | "plain" {
+  if (/fail|refused/.test(kind)) return "fail";
+  if (kind === "step.retrying" || kind === "capability.denied" || kind === "draft.expire") return "warn";
+  if (kind === "run.drafted" || kind === "draft.created" || kind === "draft.published") return "ok";
+  return "plain";
+}
+
+const short = (id: string) => (id.length > 12 ? `${id.slice(0, 8)}…` : id);
+
+/** A link to a draft, showing the start of its id. */
+function DraftLink({ id }: { id: string }) {
+  return (
+    <Link to={`/drafts/${encodeURIComponent(id)}`} title={id} className="nowrap">
+      <span className="sr-only">Draft </span>
+      {short(id)}
+    </Link>
+  );
+}
+
+function Subject({ e }: { e: EventView }) {
+  const family = e.kind.split(".")[0];
+  if (!e.subject) return <span className="muted">—</span>;
+  if (family === "draft") return <DraftLink id={e.subject} />;
+  if (family === "component") return <Link to="/plugins">{e.subject}</Link>;
+  if (family === "node") return <Link to="/nodes">{e.subject}</Link>;
+  if (family === "run" || family === "step" || family === "capability") {
+    return (
+      <code title={e.subject} className="nowrap">
+        <span className="sr-only">Run </span>
+        {short(e.subject)}
+      </code>
+    );
+  }
+  return <>{e.subject}</>;
+}
+
+/** A payload field as text ("" when absent). */
+function text(p: Record<string, unknown>, key: string): string {
+  const v = p[key];
+  if (v == null) return "";
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+const num = (p: Record<string, unknown>, key: string): number | null =>
+  typeof p[key] === "number" ? (p[key] as number) : null;
+
+/** A list, or a list as JSON text (how `node.started` carries its roles). */
+function list(v: unknown): string[] {
+  if (typeof v === "string") {
+    try {
+      return list(JSON.parse(v));
+    } catch {
+      return [v];
+    }
+  }
+  return Array.isArray(v) ? v.map(String) : [];
+}
+
+/** The payload as short JSON, for kinds without a summary of their own. */
+function json(p: unknown): string {
+  const s = JSON.stringify(p) ?? "";
+  if (s === "{}" || s === "null") return "";
+  return s.length > 140 ? `${s.slice(0, 139)}…` : s;
+}
+
+function Summary({ e }: { e: EventView }): ReactNode {
+  const p = e.payload ?? {};
+  const step = text(p, "step");
+  switch (e.kind) {
+    case "run.claimed": {
+      const claims = num(p, "claims") ?? 1;
+      return `from step ${text(p, "next_step") || "0"}${claims > 1 ? ` (claim ${claims}, resumed)` : ""}`;
+    }
+    case "step.started":
+      return `${step} by ${text(p, "component")}`;
+    case "step.finished":
+      return (
+        <>
+          <strong>{step}</strong>: {text(p, "summary")} <span className="muted">({duration(num(p, "took"))})</span>
+        </>
+      );
+    case "step.retrying":
+      return (
+        <>
+          <strong>{step}</strong>: {text(p, "error")} <span className="muted">(retry in {duration(num(p, "after"))})</span>
+        </>
+      );
+    case "capability.denied":
+      return (
+        <>
+          <strong>{text(p, "component")}</strong> ({step}) asked for {text(p, "capability")}{" "}
+          <code>{text(p, "target")}</code>: {text(p, "detail")}
+        </>
+      );
+    case "step.failed":
+    case "run.failed":
+      return (
+        <span className="error-text">
+          {step && <strong>{step}: </strong>}
+          {text(p, "error")}
+        </span>
+      );
+    case "run.drafted":
+      return text(p, "draft_id") ? <DraftLink id={text(p, "draft_id")} /> : "";
+    case "run.nothing-new":
+      return <span className="muted">Nothing new to write about</span>;
+    case "draft.created":
+      return text(p, "run_id") ? `from run ${short(text(p, "run_id"))}` : "";
+    case "draft.published":
+      return text(p, "outcome");
+    case "draft.publish-failed":
+      return <span className="error-text">{text(p, "error")}</span>;
+    case "component.activated":
+    case "component.evaluated":
+      return <ComponentSummary p={p} evaluated={e.kind === "component.evaluated"} />;
+    case "node.started": {
+      const roles = list(p.roles).join(", ");
+      return `${text(p, "hostname")} ${text(p, "version")}${roles ? ` (${roles})` : ""}`;
+    }
+    default:
+      return <code>{json(e.kind.startsWith("draft.") && p.detail !== undefined ? p.detail : p)}</code>;
+  }
+}
+
+function ComponentSummary({ p, evaluated }: { p: Record<string, unknown>; evaluated: boolean }) {
+  const digest = text(p, "digest");
+  return (
+    <>
+      {text(p, "version")} <code title={digest}>{shortDigest(digest)}</code>
+      {evaluated ? (
+        <>
+          {" "}
+          — {p.passed ? "passed" : <span className="error-text">refused</span>}
+          {text(p, "summary") && <span className="muted"> ({text(p, "summary")})</span>}
+        </>
+      ) : (
+        <span className="muted">
+          {" "}
+          ({text(p, "action")}
+          {text(p, "actor") && ` by ${text(p, "actor")}`})
+        </span>
+      )}
+    </>
+  );
+}

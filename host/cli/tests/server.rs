@@ -1160,3 +1160,55 @@ async fn the_circuit_opens_after_repeated_failures_and_a_probe_closes_it() {
         ["circuit.open", "circuit.half-open", "circuit.closed"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn post_now_wakes_the_publisher_but_an_open_circuit_still_sends_nothing() {
+    let (x, x_addr) = FakeX::start().await;
+    let host = Host::with_database(
+        Some(&format!("http://{x_addr}")),
+        "",
+        None,
+        "circuit_failure_threshold = 2\ncircuit_cool_down_secs = 600\n",
+    );
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let reviewer = host.add_reviewer(&server.base).await;
+
+    // Nothing approved yet: nothing to post.
+    let (status, body) = admin.post("/api/post-now", json!({})).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(error_code(&body), "nothing_to_post");
+    let (status, _) = reviewer.post("/api/post-now", json!({})).await;
+    assert_eq!(status, 403);
+    let (status, schedule) = admin.post("/api/reload-schedule", json!({})).await;
+    assert_eq!(status, 200, "{schedule}");
+    let (status, _) = reviewer.post("/api/reload-schedule", json!({})).await;
+    assert_eq!(status, 403);
+
+    // X fails twice: the circuit opens for ten minutes and the approved draft waits.
+    x.fail_next(&[XFault::Plain503, XFault::Plain503]);
+    let (id, _) = approve_first(&admin).await;
+    admin
+        .wait_for("the circuit to open", async |a| {
+            let (_, c) = a.get("/api/circuit-states").await;
+            (c[0]["state"] == "open").then_some(())
+        })
+        .await;
+    let (status, body) = admin.post("/api/post-now", json!({})).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["draft_id"], id.as_str());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let draft = admin.draft(&id).await;
+    assert_eq!(
+        draft["draft"]["status"], "publishing",
+        "approval rules and the circuit hold"
+    );
+    let creates = x
+        .requests()
+        .iter()
+        .filter(|r| *r == "POST /2/tweets")
+        .count();
+    assert_eq!(creates, 2, "nothing sent while the circuit is open");
+    let (_, feed) = admin.get("/api/feed?kind=draft.post_now").await;
+    assert_eq!(feed["events"][0]["subject"], id.as_str(), "{feed}");
+}

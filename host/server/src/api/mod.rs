@@ -42,7 +42,7 @@ use utoipa::OpenApi;
         runtime_settings::get, runtime_settings::put,
         runs::list, runs::get, runs::trigger,
         settings::get_schedule, settings::put_schedule, settings::preview_schedule, settings::get_blocked_terms, settings::put_blocked_terms,
-        settings::get_channels, settings::put_channels,
+        settings::get_channels, settings::put_channels, settings::reload_schedule, settings::post_now,
         system::health, system::metrics, system::audit_log, crate::nodes::list, system::circuit_states,
     ),
     tags(
@@ -135,6 +135,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/recent", get(events::recent))
         .route("/api/feed", get(events::feed))
         .route("/api/latest", get(events::latest))
+        .route("/api/reload-schedule", post(settings::reload_schedule))
+        .route("/api/post-now", post(settings::post_now))
         .route("/api/nodes", get(crate::nodes::list))
         .route("/api/circuit-states", get(system::circuit_states))
         .route("/api/health", get(system::health))

@@ -215,3 +215,79 @@ async fn set(
     .await;
     Ok(())
 }
+
+/// Applies the stored schedule now instead of at the next clock tick: reads the settings any
+/// host changed and runs the scheduler pass (a due slot is queued at once). Audited.
+#[utoipa::path(post, path = "/api/reload-schedule", tag = "config",
+    responses((status = 200, body = ScheduleView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn reload_schedule(
+    State(state): State<AppState>,
+    Admin(user): Admin,
+) -> Result<Json<ScheduleView>, ApiError> {
+    crate::live_settings::sync(&state).await?;
+    if state.settings.run_scheduler {
+        crate::scheduler::tick(&state).await?;
+    }
+    crate::audit::audit(
+        &state,
+        dailyx_store::NewAuditEntry {
+            user_id: Some(user.id.clone()),
+            action: "schedule.reload".into(),
+            ip: Some(user.ip.to_string()),
+            ..Default::default()
+        },
+    )
+    .await;
+    Ok(Json(schedule_view(&state).await?))
+}
+
+/// What `post-now` started.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostNow {
+    /// The approved draft being published.
+    pub draft_id: String,
+    /// Its status (`publishing`; it moves on as the publisher works).
+    pub status: String,
+}
+
+/// Publishes the latest approved draft now (the one waiting in `publishing`, e.g. behind a
+/// circuit's cool-down or the poll interval): wakes the publisher. Approval rules still apply:
+/// only an approved draft is ever published, and an open circuit still sends nothing. Audited.
+#[utoipa::path(post, path = "/api/post-now", tag = "drafts",
+    responses((status = 202, body = PostNow), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn post_now(
+    State(state): State<AppState>,
+    Admin(user): Admin,
+) -> Result<(axum::http::StatusCode, Json<PostNow>), ApiError> {
+    let waiting = state
+        .store
+        .drafts(Some(dailyx_store::DraftStatus::Publishing), 1, 0)
+        .await?;
+    let Some(draft) = waiting.into_iter().next() else {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "nothing_to_post",
+            "no approved draft is waiting to be published (approve one first)",
+        ));
+    };
+    state.wake.publish.notify_one();
+    crate::audit::audit(
+        &state,
+        dailyx_store::NewAuditEntry {
+            user_id: Some(user.id.clone()),
+            action: "draft.post_now".into(),
+            draft_id: Some(draft.id.clone()),
+            ip: Some(user.ip.to_string()),
+            ..Default::default()
+        },
+    )
+    .await;
+    Ok((
+        axum::http::StatusCode::ACCEPTED,
+        Json(PostNow {
+            draft_id: draft.id,
+            status: "publishing".into(),
+        }),
+    ))
+}

@@ -131,6 +131,15 @@ async fn no_grant_is_denied_and_no_endpoint_is_not_configured() {
         crate::expect_draft(&record).notes[0],
         "err LlmError::NotConfigured"
     );
+    // Not set up is not a denial: the event says so (the pipeline reports only denials).
+    let llm: Vec<_> = record
+        .events
+        .iter()
+        .filter(|e| e.capability == "llm")
+        .collect();
+    assert_eq!(llm.len(), 1, "{llm:?}");
+    assert_eq!(llm[0].outcome, dailyx_runtime::Outcome::Unavailable);
+    assert_eq!(llm[0].detail, "no LLM endpoint is configured");
 }
 
 #[tokio::test]

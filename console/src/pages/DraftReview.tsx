@@ -173,7 +173,8 @@ export function DraftReview() {
   const editable = EDITABLE.has(draft.status);
   const general = findings.filter((f) => f.tweet_position == null);
   const capAllowed = detail.capability_events.filter((e) => e.outcome === "allowed").length;
-  const capDenied = detail.capability_events.length - capAllowed;
+  const capDenied = detail.capability_events.filter((e) => e.outcome === "denied").length;
+  const capUnavailable = detail.capability_events.filter((e) => e.outcome === "unavailable").length;
 
   return (
     <section className="page review" aria-labelledby="draft-title">
@@ -435,7 +436,8 @@ export function DraftReview() {
       <section className="card" aria-labelledby="cap-title">
         <h2 id="cap-title">Capability events</h2>
         <p className="muted">
-          {capAllowed} grant{capAllowed === 1 ? "" : "s"} used, {capDenied} denial{capDenied === 1 ? "" : "s"}.
+          {capAllowed} grant{capAllowed === 1 ? "" : "s"} used, {capDenied} denial{capDenied === 1 ? "" : "s"}
+          {capUnavailable > 0 && `, ${capUnavailable} not set up (e.g. no LLM endpoint)`}.
         </p>
         {detail.capability_events.length > 0 && (
           <TableWrap label="Capability events table">

@@ -47,6 +47,9 @@ pub enum Outcome {
     Allowed,
     /// The grant, a limit or a safety rule refused it.
     Denied,
+    /// The operator has not set the service up (e.g. no LLM endpoint): nothing was refused,
+    /// there is nothing to call. Expected on a default install, so not a denial.
+    Unavailable,
 }
 
 /// One capability call.
@@ -110,21 +113,20 @@ impl EventRecorder {
         self.record(capability, target.into(), Outcome::Denied, reason.into());
     }
 
-    /// Records a denial because the operator has not set the service up (e.g. no LLM
-    /// endpoint): still a denied event, but expected, so it is logged at debug, not warn.
+    /// Records a call the operator has not set the service up for (e.g. no LLM endpoint):
+    /// expected, so an `unavailable` event logged at debug, not a denial.
     pub fn unavailable(
         &self,
         capability: &'static str,
         target: impl Into<String>,
         reason: impl Into<String>,
     ) {
-        let (target, reason) = (target.into(), reason.into());
-        let c = &self.component;
-        tracing::debug!(
-            component = %c.name, digest = c.short_digest(), capability, target, reason,
-            "capability unavailable"
+        self.record(
+            capability,
+            target.into(),
+            Outcome::Unavailable,
+            reason.into(),
         );
-        self.push(capability, target, Outcome::Denied, reason);
     }
 
     fn record(&self, capability: &'static str, target: String, outcome: Outcome, detail: String) {
@@ -137,6 +139,10 @@ impl EventRecorder {
             Outcome::Denied => tracing::warn!(
                 component = %c.name, digest = c.short_digest(), capability, target, reason = detail,
                 "capability denied"
+            ),
+            Outcome::Unavailable => tracing::debug!(
+                component = %c.name, digest = c.short_digest(), capability, target, reason = detail,
+                "capability unavailable"
             ),
         }
         self.push(capability, target, outcome, detail);

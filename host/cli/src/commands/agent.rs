@@ -52,6 +52,7 @@ pub async fn call(
         let mark = match e.outcome {
             Outcome::Allowed => "allowed",
             Outcome::Denied => "DENIED ",
+            Outcome::Unavailable => "n/a    ",
         };
         eprintln!("  {mark} {:<6} {} — {}", e.capability, e.target, e.detail);
     }

@@ -13,14 +13,10 @@
 
 use dailyx_pipeline::{Pipeline, PipelineSettings, RunOutcome};
 use dailyx_runtime::Runtime;
-use dailyx_runtime::capability::llm::LlmEndpoint;
-use dailyx_runtime::capability::repo::Repositories;
-use dailyx_runtime::secret::Secret;
 use dailyx_store::Store;
 use dailyx_tests::{
-    sample_repo, shipped_config, shipped_plugins, workspace_root, zero_latency_llm,
+    bench_pipeline_config, sample_repo, shipped_plugins, workspace_root, zero_latency_llm,
 };
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,19 +55,8 @@ async fn bench(duration: Duration, workers: usize) {
     copy_plugins(&shipped_plugins(), &plugins);
     let llm = zero_latency_llm(ANSWER).await;
 
-    let mut config = shipped_config();
+    let mut config = bench_pipeline_config(repo.path(), data.path(), llm);
     config.plugins_dir = plugins.clone();
-    config.cache_dir = Some(data.path().join("cache"));
-    config.repositories = Repositories(BTreeMap::from([(
-        "project".to_string(),
-        repo.path().to_path_buf(),
-    )]));
-    config.llm = Some(LlmEndpoint {
-        base_url: format!("http://{llm}/v1"),
-        api_key: Some(Secret::new("bench-key")),
-        model: "bench-model".into(),
-        timeout: Duration::from_secs(10),
-    });
     let runtime = Runtime::start(config).await.expect("runtime");
     assert!(
         runtime.registry().problems.is_empty(),

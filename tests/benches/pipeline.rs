@@ -13,14 +13,11 @@
 use dailyx_model::{self as m};
 use dailyx_pipeline::{Pipeline, PipelineSettings, RunOutcome};
 use dailyx_runtime::Runtime;
-use dailyx_runtime::capability::llm::LlmEndpoint;
-use dailyx_runtime::capability::repo::{Repositories, read_log};
-use dailyx_runtime::secret::Secret;
+use dailyx_runtime::capability::repo::read_log;
 use dailyx_sdk::llm_client::ScriptedLlm;
 use dailyx_sdk::repo::{Commit, FileChange, LogQuery};
 use dailyx_store::Store;
-use dailyx_tests::{sample_repo, shipped_config, zero_latency_llm};
-use std::collections::BTreeMap;
+use dailyx_tests::{bench_pipeline_config, sample_repo, zero_latency_llm};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -46,18 +43,7 @@ async fn bench(runs: usize) {
     let data = tempfile::tempdir().expect("tempdir");
     let llm = zero_latency_llm(ANSWER).await;
 
-    let mut config = shipped_config();
-    config.cache_dir = Some(data.path().join("cache"));
-    config.repositories = Repositories(BTreeMap::from([(
-        "project".to_string(),
-        repo.path().to_path_buf(),
-    )]));
-    config.llm = Some(LlmEndpoint {
-        base_url: format!("http://{llm}/v1"),
-        api_key: Some(Secret::new("bench-key")),
-        model: "bench-model".into(),
-        timeout: Duration::from_secs(10),
-    });
+    let config = bench_pipeline_config(repo.path(), data.path(), llm);
     let runtime = Runtime::start(config).await.expect("runtime");
     assert!(
         runtime.registry().problems.is_empty(),

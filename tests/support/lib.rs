@@ -294,3 +294,21 @@ pub async fn zero_latency_llm(answer: &'static str) -> SocketAddr {
     );
     serve(app).await
 }
+
+/// The shipped components' runtime config for a whole-pipeline benchmark: the repository
+/// `project` at `repo`, the compile cache under `data`, the LLM at `llm` (see
+/// [`zero_latency_llm`]).
+pub fn bench_pipeline_config(repo: &Path, data: &Path, llm: SocketAddr) -> RuntimeConfig {
+    let mut config = shipped_config();
+    config.cache_dir = Some(data.join("cache"));
+    config.repositories = dailyx_runtime::capability::repo::Repositories(
+        std::collections::BTreeMap::from([("project".to_string(), repo.to_path_buf())]),
+    );
+    config.llm = Some(dailyx_runtime::capability::llm::LlmEndpoint {
+        base_url: format!("http://{llm}/v1"),
+        api_key: Some(dailyx_runtime::secret::Secret::new("bench-key")),
+        model: "bench-model".into(),
+        timeout: std::time::Duration::from_secs(10),
+    });
+    config
+}

@@ -508,6 +508,15 @@ async fn runtime_settings_apply_at_once_and_the_llm_key_stays_secret() {
 }
 
 /// The shipped components in a private plugins directory the test may change.
+/// Component `name` in a `GET /api/plugins` page (`null` when it is not listed).
+fn plugin(page: &Value, name: &str) -> Value {
+    page["plugins"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
 fn private_plugins() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_shipped_plugins(dir.path());
@@ -633,13 +642,7 @@ async fn plugin_history_is_recorded_and_rollback_restores_the_exact_version() {
         "comments are kept: {manifest}"
     );
     let (_, list) = reviewer.get("/api/plugins").await;
-    let writer = list["plugins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "writer")
-        .unwrap()
-        .clone();
+    let writer = plugin(&list, "writer");
     assert_eq!(writer["digest"], v1.as_str());
     assert_eq!(writer["status"], "loaded", "{writer}");
 
@@ -677,15 +680,7 @@ async fn a_widened_writer_waits_for_an_admin_and_the_eval_gate_refuses_a_long_wr
     let server = host.start(&[("DAILYX_PLUGINS_DIR", &dir)]);
     let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
     let reviewer = host.add_reviewer(&server.base).await;
-    let writer = |page: &Value| -> Value {
-        page["plugins"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == "writer")
-            .cloned()
-            .unwrap_or(Value::Null)
-    };
+    let writer = |page: &Value| plugin(page, "writer");
 
     // The shipped writer passed its golden set at its first activation; the report is kept.
     let (status, evals) = reviewer.get("/api/plugins/writer/evals").await;

@@ -69,13 +69,16 @@ pub enum ConfirmError {
         #[allow(missing_docs)]
         digest: String,
     },
-    /// Confirmed, but another gate (e.g. the eval) refused it.
+    /// Confirmed, but another gate (e.g. the eval) refused it. The confirmation stands (it is
+    /// about the grants), so the host keeps it.
     #[error("the confirmed version of `{name}` was refused: {message}")]
     Refused {
         #[allow(missing_docs)]
         name: String,
         #[allow(missing_docs)]
         message: String,
+        /// What was confirmed.
+        confirmation: Confirmation,
     },
 }
 
@@ -142,29 +145,22 @@ impl Runtime {
                         pending.since = earlier.since;
                     }
                     let message = held_message(&pending, serving.as_deref());
-                    staged.problem(name, message, serving.is_some());
                     if let Some(serving) = serving {
                         if old.is_none() {
                             staged.report.activated.push((*serving.id).clone());
                         }
                         staged.next.components.insert(name.clone(), serving);
                     }
+                    problem(&mut staged.next, &mut staged.report, name, message);
                     staged.report.pending.push(pending.clone());
                     staged.pending.insert(name.clone(), pending);
                 }
                 Outcome::Failed(e) => {
-                    let message = match old {
-                        Some(o) => format!(
-                            "{e}; version {} ({}) keeps serving",
-                            o.id.version,
-                            o.id.short_digest()
-                        ),
-                        None => e,
-                    };
-                    staged.problem(name, message, old.is_some());
                     if let Some(old) = old {
                         staged.next.components.insert(name.clone(), old.clone());
                     }
+                    let message = refused_message(&staged.next, name, &e);
+                    problem(&mut staged.next, &mut staged.report, name, message);
                 }
             }
         }
@@ -194,24 +190,29 @@ impl Runtime {
         let baseline = self.baselines.get(&entry.name);
         let recorded =
             baseline.is_some_and(|b| b.digest == file.digest && b.signed_form == entry.signed_form);
-        // What this version replaces: the one serving, or right after start the one recorded.
-        let replaces: Option<(ComponentId, ManifestEntry)> = match (old, baseline) {
-            (Some(o), _) => Some(((*o.id).clone(), o.entry.clone())),
-            (None, Some(b)) if !recorded => match entry_of_snapshot(b) {
-                Ok(e) => Some((
-                    ComponentId {
-                        name: e.name.clone(),
-                        version: e.version.clone(),
-                        digest: b.digest.clone(),
-                    },
-                    e,
-                )),
+        // The recorded version's entry, when it is what this version replaces (right after start).
+        let recorded_entry = match baseline {
+            Some(b) if old.is_none() && !recorded => match entry_of_snapshot(b) {
+                Ok(e) => Some((b, e)),
                 Err(why) => {
                     tracing::warn!(component = %entry.name, "the recorded version cannot be read ({why}); reviewing against nothing");
                     None
                 }
             },
             _ => None,
+        };
+        // What this version replaces: the one serving, or right after start the one recorded.
+        let replaces: Option<(ComponentId, &ManifestEntry)> = match (old, &recorded_entry) {
+            (Some(o), _) => Some(((*o.id).clone(), &o.entry)),
+            (None, Some((b, e))) => Some((
+                ComponentId {
+                    name: e.name.clone(),
+                    version: e.version.clone(),
+                    digest: b.digest.clone(),
+                },
+                e,
+            )),
+            (None, None) => None,
         };
         if self.review_upgrades
             && let Some((from, previous)) = &replaces
@@ -234,9 +235,9 @@ impl Runtime {
                     signed_form: entry.signed_form.clone(),
                     since: SystemTime::now(),
                 };
-                let serving = match (old, baseline) {
+                let serving = match (old, &recorded_entry) {
                     (Some(o), _) => Some(o.clone()),
-                    (None, Some(b)) => match self.load_snapshot(loader, b) {
+                    (None, Some((b, e))) => match self.load_snapshot(loader, b, e) {
                         Ok(c) => Some(Arc::new(c)),
                         Err(why) => {
                             tracing::warn!(component = %entry.name, "the recorded version cannot serve: {why}");
@@ -286,8 +287,8 @@ impl Runtime {
         &self,
         loader: &Loader<'_>,
         snapshot: &VersionSnapshot,
+        entry: &ManifestEntry,
     ) -> Result<LoadedComponent, String> {
-        let entry = entry_of_snapshot(snapshot)?;
         let digest = sha256_digest(&snapshot.bytes);
         if digest != snapshot.digest {
             return Err(format!(
@@ -305,7 +306,7 @@ impl Runtime {
         let label = std::path::PathBuf::from(format!("recorded {}", snapshot.digest));
         let (signer, signature) = self
             .trust
-            .verify(&entry, &label, &label, &digest, signature)
+            .verify(entry, &label, &label, &digest, signature)
             .map_err(|e| e.to_string())?;
         let file = VerifiedFile {
             bytes: snapshot.bytes.clone(),
@@ -313,7 +314,7 @@ impl Runtime {
             signer,
             signature,
         };
-        loader.load(&entry, &file).map_err(|e| e.to_string())
+        loader.load(entry, &file).map_err(|e| e.to_string())
     }
 
     /// Runs the eval gate over the staged candidates and returns the registry to swap in.
@@ -423,19 +424,40 @@ impl Runtime {
         let confirmation = Confirmation::of(name, digest, &waiting.signed_form);
         self.confirmed.lock().insert(confirmation.clone());
         let report = self.reload_locked(actor, None).await;
-        let registry = self.registry();
-        match registry.components.get(name) {
-            Some(c) if c.id.digest == digest => Ok((confirmation, report)),
-            _ => Err(ConfirmError::Refused {
+        match self.why_not_serving(name, digest, &report) {
+            None => Ok((confirmation, report)),
+            Some(message) => Err(ConfirmError::Refused {
                 name: name.to_owned(),
-                message: registry
-                    .problems
-                    .get(name)
-                    .map(|p| p.message.clone())
-                    .or(report.manifest_error.clone())
-                    .unwrap_or_else(|| "it is not active after the reload".into()),
+                message,
+                confirmation,
             }),
         }
+    }
+
+    /// `None` when `name` serves `digest` after the reload that produced `report`; otherwise
+    /// why not (its problem, or the manifest's).
+    pub(crate) fn why_not_serving(
+        &self,
+        name: &str,
+        digest: &str,
+        report: &ReloadReport,
+    ) -> Option<String> {
+        let registry = self.registry();
+        if registry
+            .components
+            .get(name)
+            .is_some_and(|c| c.id.digest == digest)
+        {
+            return None;
+        }
+        Some(
+            registry
+                .problems
+                .get(name)
+                .map(|p| p.message.clone())
+                .or(report.manifest_error.clone())
+                .unwrap_or_else(|| "it is not active after the reload".into()),
+        )
     }
 
     /// Versions waiting for an administrator's confirmation, by component.
@@ -459,18 +481,6 @@ impl Runtime {
         self.run_gate(component, &registry, &set, &digest)
             .await
             .map(Some)
-    }
-}
-
-impl Staged {
-    fn problem(&mut self, name: &str, message: String, old_version_serving: bool) {
-        let problem = LoadProblem {
-            component: name.to_owned(),
-            message,
-            old_version_serving,
-        };
-        self.report.problems.push(problem.clone());
-        self.next.problems.insert(name.to_owned(), problem);
     }
 }
 

@@ -310,17 +310,11 @@ impl Runtime {
                 message: e.to_string(),
             })??;
         let report = self.reload_locked(actor, Some(&snapshot.name)).await;
-        let registry = self.registry();
-        match registry.components.get(&snapshot.name) {
-            Some(c) if c.id.digest == snapshot.digest => Ok(report),
-            _ => Err(RollbackError::Refused {
+        match self.why_not_serving(&snapshot.name, &snapshot.digest, &report) {
+            None => Ok(report),
+            Some(message) => Err(RollbackError::Refused {
                 name: snapshot.name.clone(),
-                message: registry
-                    .problems
-                    .get(&snapshot.name)
-                    .map(|p| p.message.clone())
-                    .or(report.manifest_error.clone())
-                    .unwrap_or_else(|| "it is not active after the reload".into()),
+                message,
             }),
         }
     }

@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::State;
 use dailyx_store::now_ms;
 use serde::Serialize;
-use std::sync::atomic::Ordering;
 use utoipa::ToSchema;
 
 /// The roles this node plays.
@@ -51,15 +50,11 @@ pub async fn heartbeat(state: AppState) {
             }
             continue;
         }
-        let now = now_ms();
-        let idle = |beat: &std::sync::atomic::AtomicI64| {
-            let at = beat.load(Ordering::Relaxed);
-            (at > 0).then(|| now - at)
-        };
+        let [worker, publisher, scheduler] = state.heartbeats.idle_ms(now_ms());
         let status = serde_json::json!({
-            "worker_idle_ms": idle(&state.heartbeats.worker),
-            "publisher_idle_ms": idle(&state.heartbeats.publisher),
-            "scheduler_idle_ms": idle(&state.heartbeats.scheduler),
+            "worker_idle_ms": worker,
+            "publisher_idle_ms": publisher,
+            "scheduler_idle_ms": scheduler,
             "components_loaded": state.runtime.registry().components.len(),
         });
         match state

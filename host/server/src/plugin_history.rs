@@ -223,17 +223,10 @@ pub async fn confirm(
         .map(|p| p.changes.clone());
     let result = runtime.confirm_upgrade(name, digest, &by.actor).await;
     let confirmation = match &result {
-        Ok((c, _)) => Some(c.clone()),
-        // Confirmed, then refused by another gate: the confirmation of the grants still holds.
-        Err(ConfirmError::Refused { .. }) => Some(Confirmation::of(
-            name,
-            digest,
-            &runtime
-                .pending_upgrades()
-                .get(name)
-                .map(|p| p.signed_form.clone())
-                .unwrap_or_default(),
-        )),
+        Ok((c, _))
+        | Err(ConfirmError::Refused {
+            confirmation: c, ..
+        }) => Some(c),
         Err(ConfirmError::NotPending { .. }) => None,
     };
     if let (Some(c), Some(changes)) = (&confirmation, &changes) {
@@ -248,11 +241,9 @@ pub async fn confirm(
             })
             .await?;
     }
-    let entry = NewAuditEntry {
-        user_id: by.user_id.clone(),
-        action: "plugins.confirm".into(),
-        ip: by.ip.clone(),
-        detail: serde_json::json!({
+    let entry = by.audit_entry(
+        "plugins.confirm",
+        serde_json::json!({
             "component": name,
             "digest": digest,
             "changes": changes,
@@ -260,8 +251,7 @@ pub async fn confirm(
             "ok": result.is_ok(),
             "error": result.as_ref().err().map(|e| e.to_string()),
         }),
-        ..Default::default()
-    };
+    );
     audit_quietly(store, &entry).await;
     result?;
     wait_until_recorded(store, name, digest, None).await;
@@ -327,6 +317,29 @@ pub struct Requester {
     pub ip: Option<String>,
 }
 
+impl Requester {
+    /// An audit entry of `action` by this requester.
+    fn audit_entry(&self, action: &str, detail: serde_json::Value) -> NewAuditEntry {
+        NewAuditEntry {
+            user_id: self.user_id.clone(),
+            action: action.to_owned(),
+            ip: self.ip.clone(),
+            detail,
+            ..Default::default()
+        }
+    }
+}
+
+impl From<&crate::auth::CurrentUser> for Requester {
+    fn from(user: &crate::auth::CurrentUser) -> Requester {
+        Requester {
+            actor: user.username.clone(),
+            user_id: Some(user.id.clone()),
+            ip: Some(user.ip.to_string()),
+        }
+    }
+}
+
 /// Why a rollback did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum RollbackFailure {
@@ -359,11 +372,9 @@ pub async fn roll_back(
     .await?;
     let to_digest = snapshot.digest.clone();
     let result = runtime.rollback(snapshot, &by.actor).await;
-    let entry = NewAuditEntry {
-        user_id: by.user_id.clone(),
-        action: "plugins.rollback".into(),
-        ip: by.ip.clone(),
-        detail: serde_json::json!({
+    let entry = by.audit_entry(
+        "plugins.rollback",
+        serde_json::json!({
             "component": name,
             "from_digest": current.as_ref().map(|c| c.id.digest.clone()),
             "to_digest": to_digest,
@@ -371,8 +382,7 @@ pub async fn roll_back(
             "ok": result.is_ok(),
             "error": result.as_ref().err().map(|e| e.to_string()),
         }),
-        ..Default::default()
-    };
+    );
     audit_quietly(store, &entry).await;
     result?;
     wait_until_recorded(store, name, &to_digest, Some("rollback")).await;

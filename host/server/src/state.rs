@@ -96,6 +96,20 @@ impl Heartbeats {
     pub fn beat(which: &AtomicI64) {
         which.store(dailyx_store::now_ms(), Ordering::Relaxed);
     }
+
+    /// Milliseconds since the worker's, publisher's and scheduler's last pass (`None`: that
+    /// loop has not made one, or does not run here).
+    pub fn idle_ms(&self, now: i64) -> [Option<i64>; 3] {
+        let idle = |beat: &AtomicI64| {
+            let at = beat.load(Ordering::Relaxed);
+            (at > 0).then(|| now - at)
+        };
+        [
+            idle(&self.worker),
+            idle(&self.publisher),
+            idle(&self.scheduler),
+        ]
+    }
 }
 
 /// The shared state.

@@ -346,11 +346,7 @@ pub async fn rollback(
     body: Option<Json<RollbackRequest>>,
 ) -> Result<Json<HistoryPage>, ApiError> {
     let to = body.and_then(|Json(b)| b.to);
-    let by = Requester {
-        actor: user.username.clone(),
-        user_id: Some(user.id.clone()),
-        ip: Some(user.ip.to_string()),
-    };
+    let by = Requester::from(&user);
     roll_back(&state.store, &state.runtime, &name, to.as_deref(), &by)
         .await
         .map_err(|e| match e {
@@ -393,11 +389,7 @@ pub async fn confirm(
     Path(name): Path<String>,
     Json(body): Json<ConfirmRequest>,
 ) -> Result<Json<PluginsPage>, ApiError> {
-    let by = Requester {
-        actor: user.username.clone(),
-        user_id: Some(user.id.clone()),
-        ip: Some(user.ip.to_string()),
-    };
+    let by = Requester::from(&user);
     crate::plugin_history::confirm(&state.store, &state.runtime, &name, &body.digest, &by)
         .await
         .map_err(|e| match e {

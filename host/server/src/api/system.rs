@@ -10,7 +10,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dailyx_store::now_ms;
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::Ordering;
 use utoipa::{IntoParams, ToSchema};
 
 /// Health of this node.
@@ -48,13 +47,7 @@ pub async fn health(State(state): State<AppState>) -> Response {
     let database_ok = state.store.ping().await.is_ok();
     let registry = state.runtime.registry();
     let now = now_ms();
-    let idle = |beat: &std::sync::atomic::AtomicI64| {
-        let at = beat.load(Ordering::Relaxed);
-        (at > 0).then(|| now - at)
-    };
-    let worker_idle_ms = idle(&state.heartbeats.worker);
-    let publisher_idle_ms = idle(&state.heartbeats.publisher);
-    let scheduler_idle_ms = idle(&state.heartbeats.scheduler);
+    let [worker_idle_ms, publisher_idle_ms, scheduler_idle_ms] = state.heartbeats.idle_ms(now);
     // A loop that has not completed a pass for this long is stuck (a pass includes a whole
     // run, so the bound is generous).
     let stuck_after = (state

@@ -13,6 +13,8 @@ ensure_rustup_cargo
 bash scripts/build-guests.sh
 # Before the host: its build embeds the console.
 bash scripts/build-console.sh
+# The media (quote cards with Thai shaping, speech, video): fonts, espeak-ng, ffmpeg.
+bash scripts/media-deps.sh
 echo "==> building the host"
 cargo build --locked --release -p dailyx
 dailyx=${CARGO_TARGET_DIR:-$root/target}/release/dailyx

@@ -26,7 +26,11 @@ async fn every_shipped_component_loads_and_fits_its_world() {
             "no shipped component for world {stage}"
         );
     }
-    assert_eq!(registry.components.len(), 10);
+    assert_eq!(
+        registry.components.len(),
+        16,
+        "10 agents and personas, 6 providers"
+    );
     for c in registry.components.values() {
         assert!(
             !c.imports_wasi,

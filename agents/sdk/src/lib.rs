@@ -36,12 +36,15 @@ pub mod bindings {
 
 mod helpers;
 pub mod llm_client;
+pub mod provider;
 
 pub use bindings::dailyx::agent::{clock, config, http, llm, log, repo};
 pub use dailyx_model as model;
 /// X's text rules (weighted length, fitting text under the limit), as the host counts them.
 pub use dailyx_xtext as xtext;
 pub use helpers::*;
+/// JSON, for components that build request bodies.
+pub use serde_json;
 #[doc(hidden)]
 pub use wit_bindgen;
 

@@ -441,6 +441,7 @@ fn every_world_has_a_template_that_builds_signs_and_loads() {
         "policy",
         "notifier",
         "persona",
+        "provider",
     ];
     let names: Vec<String> = worlds.iter().map(|w| format!("my-{w}")).collect();
     for (world, name) in worlds.iter().zip(&names) {

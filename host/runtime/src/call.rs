@@ -10,8 +10,8 @@ use crate::registry::{HostServices, LoadedComponent};
 use crate::world::{Stage, StagePre};
 use dailyx_world as w;
 use dailyx_world::types::{
-    ActionLink, AgentError, Draft, Material, Persona, PolicyReport, PolicyRules, RunContext,
-    Selection, StyleGuide, ThreadPlan,
+    ActionLink, AgentError, Draft, Material, OutboundPost, Persona, PolicyReport, PolicyRules,
+    ProviderError, ProviderReceipt, RemotePost, RunContext, Selection, StyleGuide, ThreadPlan,
 };
 use serde::{Deserialize, Serialize};
 use wasmtime::component::{HasSelf, Linker};
@@ -181,6 +181,12 @@ pub enum StageInput {
         links: Vec<ActionLink>,
     },
     Profile,
+    Publish {
+        post: OutboundPost,
+    },
+    Recent {
+        since_ms: i64,
+    },
 }
 
 impl StageInput {
@@ -196,6 +202,7 @@ impl StageInput {
             StageInput::Check { .. } => Stage::Policy,
             StageInput::Compose { .. } => Stage::Notifier,
             StageInput::Profile => Stage::Persona,
+            StageInput::Publish { .. } | StageInput::Recent { .. } => Stage::Provider,
         }
     }
 }
@@ -214,6 +221,11 @@ pub enum StageOutput {
     PolicyReport(PolicyReport),
     Notification(dailyx_world::types::Notification),
     Persona(Persona),
+    /// A provider's answer to `publish`: its own error is part of the output, since what it
+    /// says about the post (maybe created or certainly not) decides what the host does next.
+    Published(Result<ProviderReceipt, ProviderError>),
+    /// A provider's answer to `recent`.
+    RecentPosts(Result<Vec<RemotePost>, ProviderError>),
 }
 
 /// A live instance of one stage's component.
@@ -227,6 +239,7 @@ pub(crate) enum StageInstance {
     Policy(w::policy::Policy),
     Notifier(w::notifier::Notifier),
     Persona(w::persona::Persona),
+    Provider(w::provider::Provider),
 }
 
 /// Instantiates `pre` in `store`.
@@ -246,6 +259,7 @@ pub(crate) async fn instantiate(
         StagePre::Policy(p) => StageInstance::Policy(p.instantiate_async(store).await?),
         StagePre::Notifier(p) => StageInstance::Notifier(p.instantiate_async(store).await?),
         StagePre::Persona(p) => StageInstance::Persona(p.instantiate_async(store).await?),
+        StagePre::Provider(p) => StageInstance::Provider(p.instantiate_async(store).await?),
     })
 }
 
@@ -331,6 +345,12 @@ pub(crate) async fn call_export(
             .await?
             .map(O::Notification),
         (S::Persona(c), I::Profile) => Ok(O::Persona(c.call_profile(store).await?)),
+        (S::Provider(c), I::Publish { post }) => {
+            Ok(O::Published(c.call_publish(store, post).await?))
+        }
+        (S::Provider(c), I::Recent { since_ms }) => {
+            Ok(O::RecentPosts(c.call_recent(store, *since_ms).await?))
+        }
         // The runtime checks the stage before instantiating; reaching this is a host bug.
         (_, input) => {
             return Err(wasmtime::format_err!(

@@ -10,11 +10,61 @@ use serde::Deserialize;
 
 pub use dailyx_common::Secret;
 
+/// One outgoing request as a credential source sees it: already allowed by the component's
+/// grant, with the exact bytes that will be sent (so a source can sign them).
+#[derive(Debug)]
+pub struct OutboundRequest<'a> {
+    /// The component making it.
+    pub component: &'a str,
+    /// `https://host[:port]`, default ports omitted (`url::Origin::ascii_serialization`).
+    pub origin: &'a str,
+    /// `GET`, `POST`, ...
+    pub method: &'a str,
+    /// The full URL.
+    pub url: &'a url::Url,
+    /// The body.
+    pub body: &'a [u8],
+}
+
+/// Headers a credential source attaches.
+pub type CredentialHeaders = Vec<(HeaderName, Secret)>;
+
+/// Why a credential could not be prepared (e.g. a session could not be opened). The message
+/// never contains the secret.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct CredentialError(pub String);
+
 /// Where credentials for outbound requests come from.
 pub trait CredentialSource: Send + Sync {
-    /// Headers to attach to a request to `origin` (`https://host[:port]`,
-    /// default ports omitted, as `url::Origin::ascii_serialization` gives).
-    fn headers_for(&self, origin: &str) -> Vec<(HeaderName, Secret)>;
+    /// Headers to attach to `request`. Sources that sign requests (OAuth 1.0a, HMAC) or open
+    /// sessions (AT Protocol) do so here, at the last moment, on the host side.
+    fn headers_for<'a>(
+        &'a self,
+        request: &'a OutboundRequest<'a>,
+    ) -> BoxFuture<'a, Result<CredentialHeaders, CredentialError>>;
+}
+
+/// A boxed, sendable future (what [`CredentialSource::headers_for`] returns).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Several sources; each request gets the headers of all of them (later sources win on a
+/// header both set).
+pub struct CredentialChain(pub Vec<std::sync::Arc<dyn CredentialSource>>);
+
+impl CredentialSource for CredentialChain {
+    fn headers_for<'a>(
+        &'a self,
+        request: &'a OutboundRequest<'a>,
+    ) -> BoxFuture<'a, Result<CredentialHeaders, CredentialError>> {
+        Box::pin(async move {
+            let mut all = Vec::new();
+            for source in &self.0 {
+                all.extend(source.headers_for(request).await?);
+            }
+            Ok(all)
+        })
+    }
 }
 
 /// One configured credential (`[[http.credentials]]` in the config file).
@@ -73,13 +123,24 @@ impl StaticCredentials {
     }
 }
 
-impl CredentialSource for StaticCredentials {
-    fn headers_for(&self, origin: &str) -> Vec<(HeaderName, Secret)> {
+impl StaticCredentials {
+    /// The headers configured for `origin`.
+    pub fn for_origin(&self, origin: &str) -> CredentialHeaders {
         self.entries
             .iter()
             .filter(|(o, _, _)| o == origin)
             .map(|(_, h, s)| (h.clone(), s.clone()))
             .collect()
+    }
+}
+
+impl CredentialSource for StaticCredentials {
+    fn headers_for<'a>(
+        &'a self,
+        request: &'a OutboundRequest<'a>,
+    ) -> BoxFuture<'a, Result<CredentialHeaders, CredentialError>> {
+        let headers = self.for_origin(request.origin);
+        Box::pin(async move { Ok(headers) })
     }
 }
 
@@ -101,8 +162,8 @@ mod tests {
             HeaderName::from_static("authorization"),
             Secret::new("token t"),
         )]);
-        assert_eq!(creds.headers_for("https://api.github.com").len(), 1);
-        assert!(creds.headers_for("https://api.github.com:8443").is_empty());
-        assert!(creds.headers_for("http://api.github.com").is_empty());
+        assert_eq!(creds.for_origin("https://api.github.com").len(), 1);
+        assert!(creds.for_origin("https://api.github.com:8443").is_empty());
+        assert!(creds.for_origin("http://api.github.com").is_empty());
     }
 }

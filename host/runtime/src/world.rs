@@ -35,6 +35,8 @@ pub enum Stage {
     Notifier,
     /// `persona`: exports `profile`.
     Persona,
+    /// `provider`: exports `publish` and `recent`.
+    Provider,
 }
 
 /// The WIT package every first-party interface belongs to.
@@ -45,8 +47,8 @@ pub const CONTRACT_VERSION: &str = "0.1.0";
 pub const HOST_INTERFACES: [&str; 7] = ["types", "http", "llm", "repo", "log", "config", "clock"];
 
 impl Stage {
-    /// Every stage, in pipeline order (persona last).
-    pub const ALL: [Stage; 9] = [
+    /// Every world, pipeline stages in order, then persona and provider.
+    pub const ALL: [Stage; 10] = [
         Stage::Collector,
         Stage::Curator,
         Stage::Style,
@@ -56,6 +58,7 @@ impl Stage {
         Stage::Policy,
         Stage::Notifier,
         Stage::Persona,
+        Stage::Provider,
     ];
 
     /// The world's name in the WIT.
@@ -70,6 +73,7 @@ impl Stage {
             Stage::Policy => "policy",
             Stage::Notifier => "notifier",
             Stage::Persona => "persona",
+            Stage::Provider => "provider",
         }
     }
 
@@ -85,7 +89,30 @@ impl Stage {
             Stage::Policy => "check",
             Stage::Notifier => "compose",
             Stage::Persona => "profile",
+            Stage::Provider => "publish",
         }
+    }
+
+    /// Every function the world exports (the main one first).
+    pub fn exports(self) -> &'static [&'static str] {
+        match self {
+            Stage::Provider => &["publish", "recent"],
+            Stage::Collector => &["collect"],
+            Stage::Curator => &["curate"],
+            Stage::Style => &["style"],
+            Stage::ThreadPlanner => &["plan"],
+            Stage::Writer => &["write"],
+            Stage::Critic => &["critique"],
+            Stage::Policy => &["check"],
+            Stage::Notifier => &["compose"],
+            Stage::Persona => &["profile"],
+        }
+    }
+
+    /// Whether components of this world run in the draft pipeline (providers and personas
+    /// are called by the publisher and the style step instead).
+    pub fn is_pipeline_stage(self) -> bool {
+        !matches!(self, Stage::Persona | Stage::Provider)
     }
 
     /// The stage whose world has this name.
@@ -95,7 +122,9 @@ impl Stage {
 
     /// The stage whose world exports a function of this name.
     pub fn from_export(export: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|s| s.export() == export)
+        Stage::ALL
+            .into_iter()
+            .find(|s| s.exports().contains(&export))
     }
 }
 
@@ -126,6 +155,8 @@ pub enum StagePre {
     Notifier(w::notifier::NotifierPre<CallState>),
     #[allow(missing_docs)]
     Persona(w::persona::PersonaPre<CallState>),
+    #[allow(missing_docs)]
+    Provider(w::provider::ProviderPre<CallState>),
 }
 
 impl StagePre {
@@ -143,6 +174,7 @@ impl StagePre {
             Stage::Policy => StagePre::Policy(w::policy::PolicyPre::new(pre)?),
             Stage::Notifier => StagePre::Notifier(w::notifier::NotifierPre::new(pre)?),
             Stage::Persona => StagePre::Persona(w::persona::PersonaPre::new(pre)?),
+            Stage::Provider => StagePre::Provider(w::provider::ProviderPre::new(pre)?),
         })
     }
 }
@@ -167,13 +199,23 @@ pub fn check_fit(engine: &Engine, component: &Component, stage: Stage) -> Result
         .exports(engine)
         .map(|(name, e)| (name, matches!(e.ty, ComponentItem::ComponentFunc(_))))
         .collect();
-    match exports.iter().find(|(name, _)| *name == stage.export()) {
+    for wanted in stage.exports() {
+        check_export(&exports, wanted, &mut problems);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// Adds a problem unless `wanted` is among `exports` as a function.
+fn check_export(exports: &[(&str, bool)], wanted: &str, problems: &mut Vec<String>) {
+    match exports.iter().find(|(name, _)| *name == wanted) {
         Some((_, true)) => {}
-        Some((_, false)) => {
-            problems.push(format!("its export `{}` is not a function", stage.export()))
-        }
+        Some((_, false)) => problems.push(format!("its export `{wanted}` is not a function")),
         None => {
-            let mut missing = format!("it does not export `{}`", stage.export());
+            let mut missing = format!("it does not export `{wanted}`");
             let others: Vec<String> = exports
                 .iter()
                 .map(|(name, _)| match Stage::from_export(name) {
@@ -186,11 +228,6 @@ pub fn check_fit(engine: &Engine, component: &Component, stage: Stage) -> Result
             }
             problems.push(missing);
         }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
     }
 }
 

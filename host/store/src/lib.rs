@@ -24,6 +24,7 @@ mod events;
 mod leases;
 mod materials;
 mod nodes;
+mod provider_posts;
 mod publishing;
 mod runs;
 mod steps;
@@ -45,6 +46,9 @@ pub use event_log::{Event, NewEvent};
 pub use events::NewCapabilityEvent;
 pub use materials::CollectedMaterial;
 pub use nodes::Node;
+pub use provider_posts::{
+    NewProviderAttempt, NewProviderPost, ProviderAttempt, ProviderDelivery, ProviderPost,
+};
 pub use publishing::{AttemptEnd, NewAttempt, PostRecord, PostedTweet, PublishAttempt};
 pub use runs::{NewRun, Run, RunStatus};
 pub use steps::{StepEffects, StepLog, StepOutcome, StepRecord};

@@ -342,7 +342,7 @@ pub enum AttemptEnd {
 }
 
 impl AttemptEnd {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             AttemptEnd::Unconfirmed => "unconfirmed",
             AttemptEnd::Failed => "failed",
@@ -352,7 +352,7 @@ impl AttemptEnd {
 
 /// An update fenced on the lease owner touched the attempt (`rows == 1`), or another publisher
 /// has taken it over (or it has ended): [`StoreError::Conflict`].
-fn still_held(rows: u64, id: &str) -> Result<(), StoreError> {
+pub(crate) fn still_held(rows: u64, id: &str) -> Result<(), StoreError> {
     if rows == 1 {
         Ok(())
     } else {

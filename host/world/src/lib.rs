@@ -4,7 +4,7 @@
 //! its bindings in one `world` crate). [`host`] holds the shared interfaces:
 //! the data types and the host capabilities (`http`, `llm`, `repo`, `log`,
 //! `config`, `clock`), each with a `Host` trait and `add_to_linker`. Each
-//! stage world (`collector`, ..., `persona`) maps those interfaces onto
+//! stage world (`collector`, ..., `persona`, `provider`) maps those interfaces onto
 //! [`host`] with `with:`, so one set of types and one linker serve every
 //! component, and only the stage's export is generated per world.
 //!
@@ -81,6 +81,11 @@ stage_world!(
     "Bindings of the `notifier` world (`compose`)."
 );
 stage_world!(
+    provider,
+    "provider",
+    "Bindings of the `provider` world (`publish`, `recent`)."
+);
+stage_world!(
     persona,
     "persona",
     "Bindings of the `persona` world (`profile`)."
@@ -99,3 +104,21 @@ impl std::fmt::Display for types::AgentError {
 }
 
 impl std::error::Error for types::AgentError {}
+
+/// Display for a provider's error (never carries a credential: the guest never holds one).
+impl std::fmt::Display for types::ProviderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use types::ProviderError as E;
+        match self {
+            E::NotSent(m) => write!(f, "not sent: {m}"),
+            E::Unknown(m) => write!(f, "outcome unknown: {m}"),
+            E::RateLimited(Some(at)) => write!(f, "rate limited until {at}"),
+            E::RateLimited(None) => f.write_str("rate limited"),
+            E::Duplicate(m) => write!(f, "refused as a duplicate: {m}"),
+            E::Unauthorized(m) => write!(f, "unauthorized: {m}"),
+            E::Rejected(m) => write!(f, "rejected: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for types::ProviderError {}

@@ -32,6 +32,7 @@ fn template(stage: Stage) -> &'static str {
         Stage::Policy => include_str!("../../templates/plugin/policy.rs"),
         Stage::Notifier => include_str!("../../templates/plugin/notifier.rs"),
         Stage::Persona => include_str!("../../templates/plugin/persona.rs"),
+        Stage::Provider => include_str!("../../templates/plugin/provider.rs"),
     }
 }
 
@@ -39,6 +40,16 @@ fn template(stage: Stage) -> &'static str {
 fn grants(stage: Stage) -> &'static str {
     match stage {
         Stage::Collector => "[component.grants.repo]\nrepositories = [\"*\"]\n",
+        Stage::Provider => concat!(
+            "[component.grants.http]\n",
+            "max_requests_per_run = 10\n",
+            "[[component.grants.http.allow]]\n",
+            "origin = \"https://hooks.example.com\"\n",
+            "methods = [\"POST\"]\n",
+            "path_prefixes = [\"/\"]\n",
+            "[component.grants.config]\n",
+            "keys = [\"endpoint\"]\n",
+        ),
         _ => "",
     }
 }

@@ -15,7 +15,7 @@ pub use grant::HttpGrant;
 pub(crate) use grant::review;
 
 use crate::events::EventRecorder;
-use crate::secret::CredentialSource;
+use crate::secret::{CredentialSource, OutboundRequest};
 use dailyx_world::http::{self as wit, HttpError, Method, Request, Response};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use resolver::{ExactHosts, FilteringResolver};
@@ -179,7 +179,25 @@ impl wit::Host for HttpState {
                 .map_err(|reason| self.deny(&target, reason))?;
         }
         let origin = url.origin().ascii_serialization();
-        for (name, secret) in self.service.credentials.headers_for(&origin) {
+        let outbound = OutboundRequest {
+            component: &self.events.component().name,
+            origin: &origin,
+            method,
+            url: &url,
+            body: &body,
+        };
+        let credentials = self
+            .service
+            .credentials
+            .headers_for(&outbound)
+            .await
+            .map_err(|e| {
+                self.deny(
+                    &target,
+                    format!("the host could not prepare the credential for {origin}: {e}"),
+                )
+            })?;
+        for (name, secret) in credentials {
             match HeaderValue::from_str(secret.expose()) {
                 Ok(mut value) => {
                     value.set_sensitive(true);

@@ -28,6 +28,9 @@ pub struct ProviderCredentials {
     components: RwLock<HashMap<String, String>>,
     /// Open AT Protocol sessions by provider: access token and when it was opened.
     sessions: tokio::sync::Mutex<HashMap<String, (Secret, Instant)>>,
+    /// The last refusal of a provider's credential by its network (a wrong app password):
+    /// the dispatcher turns the request the component saw denied into "unauthorized".
+    refused: parking_lot::Mutex<HashMap<String, String>>,
     http: reqwest::Client,
 }
 
@@ -41,12 +44,21 @@ impl std::fmt::Debug for ProviderCredentials {
 }
 
 impl ProviderCredentials {
-    /// Empty; `http` opens sessions (Bluesky).
-    pub fn new(http: reqwest::Client) -> Arc<ProviderCredentials> {
+    /// Empty. Sessions (Bluesky) are opened with a client of its own: no redirects, no proxy
+    /// from the environment.
+    pub fn new() -> Arc<ProviderCredentials> {
+        dailyx_common::install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .user_agent(concat!("dailyx/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
         Arc::new(ProviderCredentials {
             values: RwLock::new(HashMap::new()),
             components: RwLock::new(HashMap::new()),
             sessions: tokio::sync::Mutex::new(HashMap::new()),
+            refused: parking_lot::Mutex::new(HashMap::new()),
             http,
         })
     }
@@ -56,6 +68,11 @@ impl ProviderCredentials {
     pub async fn replace(&self, values: HashMap<String, Secret>) {
         *self.values.write() = values;
         self.sessions.lock().await.clear();
+    }
+
+    /// Takes the refusal of `provider`'s credential by its network since the last call, if any.
+    pub fn take_refusal(&self, provider: &str) -> Option<String> {
+        self.refused.lock().remove(provider)
     }
 
     /// Says that `component` publishes for `provider` (only those requests get its credential).
@@ -185,10 +202,16 @@ impl ProviderCredentials {
             .map_err(|e| CredentialError(format!("opening a {} session: {e}", provider.display)))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(CredentialError(format!(
+            let message = format!(
                 "opening a {} session: the server answered {status} (check the identifier and app password)",
                 provider.display
-            )));
+            );
+            if status.is_client_error() {
+                self.refused
+                    .lock()
+                    .insert(provider.name.to_owned(), message.clone());
+            }
+            return Err(CredentialError(message));
         }
         let session: Session = response.json().await.map_err(|e| {
             CredentialError(format!(

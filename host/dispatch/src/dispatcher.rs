@@ -21,7 +21,7 @@
 use crate::catalog::{self, ProviderKind, ThreadStyle};
 use crate::credentials::ProviderCredentials;
 use dailyx_publish::circuit::{
-    BreakerSettings, CircuitBreaker, CircuitSnapshot, Clock, SystemClock,
+    BreakerSettings, CircuitBreaker, CircuitSnapshot, CircuitState, Clock, SystemClock,
 };
 use dailyx_runtime::types::{MediaAttachment, OutboundPost, ProviderError, RemotePost};
 use dailyx_runtime::{Runtime, StageInput, StageOutput};
@@ -605,7 +605,14 @@ impl Dispatcher {
                 self.emit("provider.simulated", &post.draft_id, provider, Some(position), serde_json::json!({ "request": serde_json::from_str::<serde_json::Value>(&request).unwrap_or_default() }));
                 return Ok(step);
             }
-            let answer = self.call_publish(&config.component, post).await;
+            let mut answer = self.call_publish(&config.component, post).await;
+            // The network refused the host's credential (a session could not be opened): an
+            // operator must fix it; it says nothing about the network's health.
+            if let Err(ProviderError::NotSent(_)) = &answer
+                && let Some(refusal) = self.credentials.take_refusal(provider)
+            {
+                answer = Err(ProviderError::Unauthorized(refusal));
+            }
             match &answer {
                 Err(ProviderError::NotSent(_) | ProviderError::Unknown(_)) => permit.failure(),
                 _ => permit.success(),
@@ -673,6 +680,12 @@ impl Dispatcher {
                         .await?;
                     return Ok(Step::Fail(format!("{provider}: {e}")));
                 }
+            }
+            // The failure that opened the circuit ends the tries for now.
+            let circuit = breaker.snapshot();
+            if circuit.state == CircuitState::Open {
+                let at = now_ms() + circuit.retry_in_ms.unwrap_or(1000).max(1000) as i64;
+                return Ok(Step::Wait(format!("the {provider} circuit is open"), at));
             }
             let delay = backoff.next().unwrap_or(self.settings.max_retry_delay);
             tracing::warn!(position, error = %last_error, delay_ms = delay.as_millis() as u64, "publish call failed; retrying");

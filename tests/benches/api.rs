@@ -170,6 +170,7 @@ async fn serve_dailyx(store: Store, data: &std::path::Path) -> SocketAddr {
     config.cache_dir = Some(data.join("cache"));
     let runtime = Runtime::start(config).await.expect("runtime");
     let pipeline = Pipeline::new(runtime.clone(), store.clone(), PipelineSettings::default());
+    let runtime_for_dispatch = runtime.clone();
     let publisher = Publisher::new(store.clone(), None, PublishSettings::default(), "bench");
     let notifier = Notifier::new(
         store.clone(),
@@ -187,6 +188,15 @@ async fn serve_dailyx(store: Store, data: &std::path::Path) -> SocketAddr {
             vault: Arc::new(dailyx_common::Vault::from_key(&[0u8; 32])),
             llm_from_file: None,
             events: dailyx_server::event_log::EventLog::start(store.clone(), "bench".into()),
+            dispatcher: Arc::new(dailyx_dispatch::Dispatcher::new(
+                store.clone(),
+                runtime_for_dispatch,
+                dailyx_dispatch::ProviderCredentials::new(),
+                Default::default(),
+                "bench",
+            )),
+            provider_credentials: dailyx_dispatch::ProviderCredentials::new(),
+            providers_from_file: Vec::new(),
         },
         ServerSettings::default(),
     )

@@ -51,6 +51,24 @@ pub struct Config {
     pub notify: NotifySection,
     /// Which component signatures are trusted.
     pub signing: SigningSection,
+    /// Provider components drafts are published to besides X (`[[providers]]`); the console's
+    /// choice (`/api/config/providers`) overrides this list.
+    pub providers: Vec<ProviderEntry>,
+}
+
+/// `[[providers]]`: one enabled provider component.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderEntry {
+    /// `x`, `mastodon`, `bluesky`, `facebook`, `instagram` or `webhook`.
+    pub name: String,
+    /// The component that publishes for it; default: its name.
+    pub component: Option<String>,
+    /// Record what would be sent, send nothing (also `SIMULATE_<NAME>=1`).
+    #[serde(default)]
+    pub simulate: bool,
+    /// Real posts allowed per rolling 24 hours.
+    pub budget_per_24h: Option<u32>,
 }
 
 /// `[signing]`: the keys whose component signatures this host accepts.
@@ -376,6 +394,7 @@ impl Default for Config {
             publish: PublishSection::default(),
             notify: NotifySection::default(),
             signing: SigningSection::default(),
+            providers: Vec::new(),
         }
     }
 }
@@ -578,6 +597,44 @@ impl Config {
         dailyx_publish::circuit::BreakerSettings {
             failure_threshold: self.publish.circuit_failure_threshold.max(1),
             cool_down: Duration::from_secs(self.publish.circuit_cool_down_secs.max(1)),
+        }
+    }
+
+    /// The enabled provider components of the file, checked against the catalog.
+    pub fn providers(&self) -> Result<Vec<dailyx_dispatch::ProviderConfig>> {
+        let mut out: Vec<dailyx_dispatch::ProviderConfig> = Vec::new();
+        for p in &self.providers {
+            if dailyx_dispatch::catalog::provider(&p.name).is_none() {
+                let known: Vec<&str> = dailyx_dispatch::PROVIDERS.iter().map(|k| k.name).collect();
+                anyhow::bail!(
+                    "[[providers]] `{}` is not a provider this host knows ({})",
+                    p.name,
+                    known.join(", ")
+                );
+            }
+            if out.iter().any(|q| q.name == p.name) {
+                anyhow::bail!("[[providers]] `{}` is listed twice", p.name);
+            }
+            out.push(dailyx_dispatch::ProviderConfig {
+                name: p.name.clone(),
+                component: p.component.clone().unwrap_or_else(|| p.name.clone()),
+                simulate: p.simulate,
+                budget_per_24h: p.budget_per_24h,
+            });
+        }
+        Ok(out)
+    }
+
+    /// How provider deliveries retry and when their circuits open (the `[publish]` values).
+    pub fn dispatch_settings(&self) -> dailyx_dispatch::DispatchSettings {
+        let p = &self.publish;
+        dailyx_dispatch::DispatchSettings {
+            max_tries: p.max_tries.max(1),
+            retry_delay: Duration::from_millis(p.retry_delay_ms.max(1)),
+            max_retry_delay: Duration::from_secs(60),
+            lease: Duration::from_secs(p.lease_secs.max(1)),
+            max_rate_limit_wait: Duration::from_secs(p.max_rate_limit_wait_secs.min(300)),
+            breaker: self.breaker_settings(),
         }
     }
 

@@ -15,6 +15,7 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
     let mut handles = vec![
         tokio::spawn(crate::nodes::heartbeat(state.clone())),
         tokio::spawn(publisher(state.clone())),
+        tokio::spawn(crate::providers::deliveries(state.clone())),
         tokio::spawn(clock(state.clone())),
         tokio::spawn(crate::api::live::watch_drafts(state.clone())),
     ];
@@ -98,6 +99,8 @@ async fn publisher(state: AppState) {
                     match state.publisher.publish(&draft.id).await {
                         Ok(outcome) => {
                             tracing::info!(draft_id = %draft.id, ?outcome, "published");
+                            // Then to every enabled provider component, each exactly once.
+                            crate::providers::queue(&state, &draft.id).await;
                             state.events.emit(
                                 "draft.published",
                                 &draft.id,

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod live_settings;
 pub mod nodes;
 pub mod plugin_history;
+pub mod providers;
 pub mod review;
 pub mod scheduler;
 pub mod state;
@@ -51,6 +52,12 @@ pub struct Parts {
     pub llm_from_file: Option<dailyx_runtime::capability::llm::LlmEndpoint>,
     /// This host's event writer.
     pub events: event_log::EventLog,
+    /// Publishes to the provider components.
+    pub dispatcher: Arc<dailyx_dispatch::Dispatcher>,
+    /// The provider credentials the runtime attaches (also in the runtime's credential chain).
+    pub provider_credentials: Arc<dailyx_dispatch::ProviderCredentials>,
+    /// The enabled providers of the config file.
+    pub providers_from_file: Vec<dailyx_dispatch::ProviderConfig>,
 }
 
 /// Why the server could not start.
@@ -89,6 +96,9 @@ pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeEr
         vault: parts.vault,
         llm_from_file: parts.llm_from_file,
         events: parts.events,
+        dispatcher: parts.dispatcher,
+        provider_credentials: parts.provider_credentials,
+        providers_from_file: parts.providers_from_file,
         settings_revision: Default::default(),
         drafts_changed: tokio::sync::watch::Sender::new(Default::default()),
         shutting_down: tokio::sync::watch::Sender::new(false),

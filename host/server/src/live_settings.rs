@@ -90,7 +90,7 @@ async fn apply_stored(state: &AppState) -> Result<(), StoreError> {
         }
     }
     state.runtime.llm().set_endpoint(llm_endpoint(state).await?);
-    Ok(())
+    crate::providers::apply(state).await
 }
 
 /// The endpoint the LLM service should use now: the console's choice (or the file's), with the

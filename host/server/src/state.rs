@@ -78,6 +78,8 @@ pub struct Wakers {
     pub runs: Notify,
     /// A draft was approved or resumed.
     pub publish: Notify,
+    /// A draft was queued for the provider components, or a delivery was retried.
+    pub deliveries: Notify,
 }
 
 /// When each background loop last finished a pass (Unix ms), for `/api/health`.
@@ -146,6 +148,12 @@ pub struct Inner {
     pub llm_from_file: Option<dailyx_runtime::capability::llm::LlmEndpoint>,
     /// This host's event writer (the event log).
     pub events: crate::event_log::EventLog,
+    /// Publishes to the provider components (Mastodon, Bluesky, ...).
+    pub dispatcher: Arc<dailyx_dispatch::Dispatcher>,
+    /// The provider credentials, applied to the running components.
+    pub provider_credentials: Arc<dailyx_dispatch::ProviderCredentials>,
+    /// The enabled providers of the config file (the console's choice overrides them).
+    pub providers_from_file: Vec<dailyx_dispatch::ProviderConfig>,
     /// The settings revision last applied (see `live_settings::sync`).
     pub settings_revision: std::sync::Mutex<dailyx_store::SettingsRevision>,
     /// The drafts' latest revision and counts, for the live streams.

@@ -34,6 +34,30 @@ impl Store {
         }))
     }
 
+    /// Every credential whose name starts with `prefix`, by name.
+    pub async fn credentials_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<StoredCredential>, StoreError> {
+        // Escape LIKE's wildcards: the prefix is matched literally.
+        let pattern = format!(
+            "{}%",
+            prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, StoredCredential>(
+                "SELECT name, ciphertext, last4, updated_at, updated_by FROM credentials \
+                 WHERE name LIKE $1 ESCAPE '\\' ORDER BY name",
+            )
+            .bind(&pattern)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
     /// Sets (or replaces) the credential `name`.
     pub async fn set_credential(
         &self,

@@ -124,6 +124,14 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
         dailyx_common::Vault::open(&config.data_dir.join("master.key"))
             .context("cannot open the credentials vault")?,
     );
+    // Provider credentials (set in the console, sealed in the vault) are attached by the host
+    // to the requests each provider component's grant allows; applied with the settings.
+    let provider_credentials = dailyx_dispatch::ProviderCredentials::new();
+    runtime_config.credentials = Arc::new(dailyx_runtime::secret::CredentialChain(vec![
+        runtime_config.credentials.clone(),
+        provider_credentials.clone(),
+    ]));
+    let providers_from_file = config.providers()?;
     let runtime = Runtime::start(runtime_config).await?;
     // Hot swap: a new component, digest, signature or manifest in the plugins directory is
     // checked and activated while the server runs (kept alive until the server stops).
@@ -165,6 +173,12 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
              DAILYX_X_OAUTH2_ACCESS_TOKEN (OAuth 2.0), or keep dry_run on"
         );
     }
+    if x.is_some() && providers_from_file.iter().any(|p| p.name == "x") {
+        bail!(
+            "[[providers]] lists `x`, but X is published by the built-in X publisher on this host \
+             (X credentials are set); remove one of them so X is not posted to twice"
+        );
+    }
     let dry_run = publish_settings.dry_run;
     // Each change of X's circuit (open after repeated failures, half-open probe, closed) is an
     // event.
@@ -183,6 +197,35 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
     });
     let publisher = Publisher::new(store.clone(), x, publish_settings, node_id.clone())
         .with_breaker(Arc::new(breaker));
+    let publisher = Arc::new(publisher);
+    // Provider components: deliveries after X, each exactly once per provider; what they do
+    // and their circuits' changes are events.
+    let dispatch_events = events.clone();
+    let dispatch_circuits = events.clone();
+    let dry_run_of = publisher.clone();
+    let dispatcher = dailyx_dispatch::Dispatcher::new(
+        store.clone(),
+        runtime.clone(),
+        provider_credentials.clone(),
+        config.dispatch_settings(),
+        node_id.clone(),
+    )
+    .with_dry_run(move || dry_run_of.dry_run())
+    .on_event(move |e| {
+        dispatch_events.emit(
+            e.kind,
+            &e.draft_id,
+            serde_json::json!({ "provider": e.provider, "position": e.position, "detail": e.detail }),
+        )
+    })
+    .on_transition(move |t| {
+        dispatch_circuits.emit(
+            &format!("circuit.{}", t.to.as_str()),
+            &t.provider,
+            serde_json::json!({ "from": t.from.as_str(), "failures": t.failures }),
+        )
+    });
+    dispatcher.set_providers(providers_from_file.clone());
     let notifier = Notifier::new(
         store.clone(),
         ChannelSecrets::from_env(),
@@ -198,12 +241,15 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
             store: store.clone(),
             runtime,
             pipeline: pipeline.clone(),
-            publisher: Arc::new(publisher),
+            publisher,
             notifier: Arc::new(notifier),
             node_id,
             vault,
             llm_from_file,
             events,
+            dispatcher: Arc::new(dispatcher),
+            provider_credentials,
+            providers_from_file,
         },
         config.server_settings(),
     )?;

@@ -1,11 +1,13 @@
 //! The routes, their middleware, and the OpenAPI document generated from the handlers'
 //! annotations.
 
+pub mod credentials;
 pub mod drafts;
 pub mod events;
 pub mod live;
 pub mod page_cache;
 pub mod plugins;
+pub mod providers;
 pub mod runs;
 pub mod runtime_settings;
 pub mod settings;
@@ -40,6 +42,8 @@ use utoipa::OpenApi;
         plugins::list, plugins::reload, plugins::history, plugins::rollback,
         plugins::confirm, plugins::evals,
         runtime_settings::get, runtime_settings::put,
+        credentials::list, credentials::put, credentials::delete,
+        providers::get_config, providers::put_providers, providers::deliveries, providers::retry,
         runs::list, runs::get, runs::trigger,
         settings::get_schedule, settings::put_schedule, settings::preview_schedule, settings::get_blocked_terms, settings::put_blocked_terms,
         settings::get_channels, settings::put_channels, settings::reload_schedule, settings::post_now,
@@ -104,6 +108,21 @@ pub fn router(state: AppState) -> Router {
         .route("/api/drafts/{id}/skip", post(drafts::skip))
         .route("/api/drafts/{id}/regenerate", post(drafts::regenerate))
         .route("/api/drafts/{id}/resume", post(drafts::resume))
+        .route("/api/drafts/{id}/deliveries", get(providers::deliveries))
+        .route(
+            "/api/drafts/{id}/deliveries/{provider}/retry",
+            post(providers::retry),
+        )
+        .route("/api/config", get(providers::get_config))
+        .route(
+            "/api/config/providers",
+            axum::routing::put(providers::put_providers),
+        )
+        .route("/api/credentials", get(credentials::list))
+        .route(
+            "/api/credentials/{name}",
+            axum::routing::put(credentials::put).delete(credentials::delete),
+        )
         .route("/api/runs", get(runs::list).post(runs::trigger))
         .route("/api/runs/{id}", get(runs::get))
         .route(

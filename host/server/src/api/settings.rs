@@ -24,7 +24,7 @@ pub struct ScheduleView {
     pub scheduler_node: Option<String>,
 }
 
-async fn schedule_view(state: &AppState) -> Result<ScheduleView, ApiError> {
+pub(crate) async fn schedule_view(state: &AppState) -> Result<ScheduleView, ApiError> {
     let schedule = scheduler::load(state).await?.map(|(s, _)| s);
     let next = match &schedule {
         Some(s) if s.enabled => s

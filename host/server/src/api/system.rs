@@ -169,6 +169,7 @@ pub async fn circuit_states(
             .publisher
             .circuits()
             .into_iter()
+            .chain(state.dispatcher.circuits())
             .map(|c| CircuitView {
                 provider: c.provider,
                 state: c.state.as_str().into(),

@@ -4,6 +4,7 @@ mod auth;
 mod components;
 mod drafts;
 mod event_log;
+mod providers;
 mod publishing;
 mod review;
 mod runs;

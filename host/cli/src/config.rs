@@ -153,6 +153,8 @@ pub struct ServerSection {
     pub node_heartbeat_secs: u64,
     /// Seconds of silence after which a node is reported dead.
     pub node_dead_after_secs: u64,
+    /// Seconds between collections of the published posts' metrics (0: never).
+    pub metrics_interval_secs: u64,
 }
 
 impl Default for ServerSection {
@@ -172,6 +174,7 @@ impl Default for ServerSection {
             run_scheduler: d.run_scheduler,
             schedule_catch_up_hours: d.schedule_catch_up.as_secs() / 3600,
             node_heartbeat_secs: d.node_heartbeat.as_secs(),
+            metrics_interval_secs: d.metrics_interval.as_secs(),
             node_dead_after_secs: d.node_dead_after.as_secs(),
         }
     }
@@ -576,6 +579,8 @@ impl Config {
             node_heartbeat: secs(s.node_heartbeat_secs),
             // Dead only after several missed heartbeats, whatever the setting says.
             node_dead_after: secs(s.node_dead_after_secs).max(secs(s.node_heartbeat_secs) * 3),
+            // 0 turns the job off (secs() would make it 1 s).
+            metrics_interval: Duration::from_secs(s.metrics_interval_secs),
         }
     }
 

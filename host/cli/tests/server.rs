@@ -1212,3 +1212,95 @@ async fn post_now_wakes_the_publisher_but_an_open_circuit_still_sends_nothing() 
     let (_, feed) = admin.get("/api/feed?kind=draft.post_now").await;
     assert_eq!(feed["events"][0]["subject"], id.as_str(), "{feed}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_of_published_posts_are_collected_and_the_weekly_report_sums_them() {
+    let (x, x_addr) = FakeX::start().await;
+    let host = Host::new(Some(&format!("http://{x_addr}")), "");
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let reviewer = host.add_reviewer(&server.base).await;
+    let (id, texts) = approve_first(&admin).await;
+    admin.wait_status(&id, &["posted"]).await;
+
+    // Before any collection: the posts are listed without metrics.
+    let (status, before) = reviewer.get("/api/metrics/posts?days=7").await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(before["posts"].as_array().unwrap().len(), texts.len());
+    assert!(before["posts"][0]["metrics"].is_null());
+    assert_eq!(before["daily"].as_array().unwrap().len(), 7);
+
+    // Reviewers cannot trigger a collection; admins can, twice: the newest snapshot counts.
+    assert_eq!(
+        reviewer.post("/api/metrics/collect", json!({})).await.0,
+        403
+    );
+    for _ in 0..2 {
+        let (status, c) = admin.post("/api/metrics/collect", json!({})).await;
+        assert_eq!(status, 200, "{c}");
+        assert_eq!(c["posts"], texts.len());
+    }
+    assert!(
+        x.requests()
+            .iter()
+            .filter(|r| *r == "GET /2/tweets")
+            .count()
+            == 2
+    );
+    let (_, after) = reviewer.get("/api/metrics/posts?days=7").await;
+    let n = texts.len() as i64;
+    // Post i (0-based, in posting order) reads 100·(i+1) + 10·reads impressions; 2 reads.
+    let want_impressions: i64 = (0..n).map(|i| 100 * (i + 1) + 20).sum();
+    let got: i64 = after["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["metrics"]["impressions"].as_i64().unwrap())
+        .sum();
+    assert_eq!(got, want_impressions, "{after}");
+    let today = after["daily"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (today["posts"].as_i64(), today["impressions"].as_i64()),
+        (Some(n), Some(want_impressions))
+    );
+
+    // This week's report: built on demand, stored, listed.
+    let now = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let monday = now
+        .checked_sub(jiff::Span::new().days(i64::from(now.weekday().to_monday_zero_offset())))
+        .unwrap()
+        .to_string();
+    let (status, err) = admin
+        .post("/api/reports/weekly", json!({ "week_start": "2026-11-17" }))
+        .await;
+    assert_eq!(
+        (status, error_code(&err)),
+        (422, "invalid_request"),
+        "a Tuesday: {err}"
+    );
+    let (status, report) = admin
+        .post("/api/reports/weekly", json!({ "week_start": monday }))
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["drafts"], 1);
+    assert_eq!(report["posts_by_provider"]["x"], n);
+    assert_eq!(report["totals"]["impressions"], want_impressions);
+    let engagements = (0..n).map(|i| 3 * (i + 1) + 1 + 2 + 1).sum::<i64>();
+    let rate = report["engagement_rate"].as_f64().unwrap();
+    assert!(
+        (rate - engagements as f64 / want_impressions as f64).abs() < 1e-9,
+        "{rate}"
+    );
+    assert_eq!(
+        report["top_post"]["text"],
+        texts[texts.len() - 1].as_str(),
+        "the last post read the most impressions"
+    );
+    let (_, reports) = reviewer.get("/api/reports/weekly").await;
+    assert_eq!(reports[0]["week_start"], monday.as_str());
+    let (_, feed) = admin.get("/api/feed?kind=report.weekly").await;
+    assert_eq!(feed["events"].as_array().unwrap().len(), 1, "{feed}");
+    assert_no_secrets(&host, &[]);
+}

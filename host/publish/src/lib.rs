@@ -10,4 +10,4 @@ mod x_api;
 
 pub use auth::{AuthError, OAuth1Credentials, OAuth2Credentials, OAuth2Tokens, Secret, XAuth};
 pub use publisher::{PublishError, PublishOutcome, PublishSettings, Publisher, find_post};
-pub use x_api::{CallError, CreatePost, Reply, TimelinePost, XClient};
+pub use x_api::{CallError, CreatePost, PostMetrics, PublicMetrics, Reply, TimelinePost, XClient};

@@ -180,6 +180,11 @@ impl Publisher {
         self.dry_run.load(Ordering::Relaxed)
     }
 
+    /// The X client, when X credentials are configured (the metrics job reads with it).
+    pub fn x_client(&self) -> Option<Arc<XClient>> {
+        self.x.clone()
+    }
+
     /// Whether X credentials are configured (real publishing is possible).
     pub fn can_publish(&self) -> bool {
         self.x.is_some()

@@ -19,6 +19,12 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(clock(state.clone())),
         tokio::spawn(crate::api::live::watch_drafts(state.clone())),
     ];
+    if !state.settings.metrics_interval.is_zero() {
+        handles.push(tokio::spawn(crate::post_metrics::job(
+            state.clone(),
+            state.settings.metrics_interval,
+        )));
+    }
     if state.settings.run_worker {
         handles.push(tokio::spawn(worker(state.clone())));
     }

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod live_settings;
 pub mod nodes;
 pub mod plugin_history;
+pub mod post_metrics;
 pub mod providers;
 pub mod review;
 pub mod scheduler;

@@ -47,6 +47,8 @@ pub struct ServerSettings {
     pub node_heartbeat: Duration,
     /// How long a node may stay silent before it is reported dead.
     pub node_dead_after: Duration,
+    /// How often the published posts' metrics are collected (zero: never).
+    pub metrics_interval: Duration,
 }
 
 impl Default for ServerSettings {
@@ -67,6 +69,7 @@ impl Default for ServerSettings {
             schedule_catch_up: Duration::from_secs(6 * 3600),
             node_heartbeat: Duration::from_secs(10),
             node_dead_after: Duration::from_secs(60),
+            metrics_interval: Duration::from_secs(6 * 3600),
         }
     }
 }

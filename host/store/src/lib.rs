@@ -23,6 +23,7 @@ mod event_log;
 mod events;
 mod leases;
 mod materials;
+mod metrics;
 mod nodes;
 mod provider_posts;
 mod publishing;
@@ -45,6 +46,7 @@ pub use error::StoreError;
 pub use event_log::{Event, NewEvent};
 pub use events::NewCapabilityEvent;
 pub use materials::CollectedMaterial;
+pub use metrics::{PostMetricsRow, WeeklyReportRow};
 pub use nodes::Node;
 pub use provider_posts::{
     NewProviderAttempt, NewProviderPost, ProviderAttempt, ProviderDelivery, ProviderPost,

@@ -72,7 +72,7 @@ impl Host {
              [pipeline]\nlease_secs = 2\nretry_delay_ms = 10\ntimezone = \"UTC\"\n\
              public_url = \"http://review.example\"\ndry_run = {dry_run}\n\
              [server]\nworker_poll_secs = 1\npublish_poll_secs = 1\ntick_secs = 1\nschedule_catch_up_hours = 48\n\
-             node_heartbeat_secs = 1\nnode_dead_after_secs = 3\n\
+             node_heartbeat_secs = 1\nnode_dead_after_secs = 3\nmetrics_interval_secs = 0\n\
              [publish]\nx_api_base = {x_base:?}\nlease_secs = 1\nretry_delay_ms = 50\ntimeout_secs = 1\n\
              max_rate_limit_wait_secs = 10\n{publish}\n\
              [notify]\nretry_delay_ms = 20\n\

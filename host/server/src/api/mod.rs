@@ -8,6 +8,7 @@ pub mod live;
 pub mod page_cache;
 pub mod plugins;
 pub mod providers;
+pub mod reports;
 pub mod runs;
 pub mod runtime_settings;
 pub mod settings;
@@ -44,6 +45,7 @@ use utoipa::OpenApi;
         runtime_settings::get, runtime_settings::put,
         credentials::list, credentials::put, credentials::delete,
         providers::get_config, providers::put_providers, providers::deliveries, providers::retry,
+        reports::posts, reports::collect, reports::weekly, reports::build,
         runs::list, runs::get, runs::trigger,
         settings::get_schedule, settings::put_schedule, settings::preview_schedule, settings::get_blocked_terms, settings::put_blocked_terms,
         settings::get_channels, settings::put_channels, settings::reload_schedule, settings::post_now,
@@ -57,6 +59,7 @@ use utoipa::OpenApi;
         (name = "plugins", description = "The loaded components"),
         (name = "events", description = "The event log, live over SSE and paged"),
         (name = "system", description = "Health, metrics, audit"),
+        (name = "metrics", description = "Published posts' metrics and weekly reports"),
     )
 )]
 pub struct ApiDoc;
@@ -114,6 +117,12 @@ pub fn router(state: AppState) -> Router {
             post(providers::retry),
         )
         .route("/api/config", get(providers::get_config))
+        .route("/api/metrics/posts", get(reports::posts))
+        .route("/api/metrics/collect", post(reports::collect))
+        .route(
+            "/api/reports/weekly",
+            get(reports::weekly).post(reports::build),
+        )
         .route(
             "/api/config/providers",
             axum::routing::put(providers::put_providers),

@@ -197,6 +197,7 @@ async fn serve_dailyx(store: Store, data: &std::path::Path) -> SocketAddr {
             )),
             provider_credentials: dailyx_dispatch::ProviderCredentials::new(),
             providers_from_file: Vec::new(),
+            media: None,
         },
         ServerSettings::default(),
     )

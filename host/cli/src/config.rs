@@ -51,9 +51,37 @@ pub struct Config {
     pub notify: NotifySection,
     /// Which component signatures are trusted.
     pub signing: SigningSection,
+    /// Media for posts: quote cards, speech, card videos.
+    pub media: MediaSection,
     /// Provider components drafts are published to besides X (`[[providers]]`); the console's
     /// choice (`/api/config/providers`) overrides this list.
     pub providers: Vec<ProviderEntry>,
+}
+
+/// `[media]`: what is made for each published draft.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaSection {
+    /// Make quote cards (and attach them to provider posts).
+    pub enabled: bool,
+    /// Also make the card's speech (espeak-ng) and a card video (ffmpeg).
+    pub video: bool,
+    /// Font directories for the cards; default: the Debian packages' (fonts-noto-core,
+    /// fonts-thai-tlwg).
+    pub font_dirs: Vec<PathBuf>,
+    /// Longest a speech or a video may take to make, seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for MediaSection {
+    fn default() -> Self {
+        MediaSection {
+            enabled: true,
+            video: false,
+            font_dirs: Vec::new(),
+            timeout_secs: 120,
+        }
+    }
 }
 
 /// `[[providers]]`: one enabled provider component.
@@ -398,6 +426,7 @@ impl Default for Config {
             notify: NotifySection::default(),
             signing: SigningSection::default(),
             providers: Vec::new(),
+            media: MediaSection::default(),
         }
     }
 }
@@ -628,6 +657,22 @@ impl Config {
             });
         }
         Ok(out)
+    }
+
+    /// How media are made (`None`: off). They are served under the public URL.
+    pub fn media_settings(&self) -> Option<dailyx_server::media::MediaSettings> {
+        let m = &self.media;
+        m.enabled.then(|| dailyx_server::media::MediaSettings {
+            dir: self.data_dir.join("media"),
+            font_dirs: if m.font_dirs.is_empty() {
+                dailyx_media::default_font_dirs()
+            } else {
+                m.font_dirs.clone()
+            },
+            video: m.video,
+            public_url: self.pipeline.public_url.clone(),
+            timeout: Duration::from_secs(m.timeout_secs.max(1)),
+        })
     }
 
     /// How provider deliveries retry and when their circuits open (the `[publish]` values).

@@ -10,6 +10,7 @@ use common::host::*;
 use serde_json::{Value, json};
 
 const MASTODON_TOKEN: &str = "masto-secret-token-abcd1234";
+const THAI_HOOK: &str = "วันนี้เราปล่อยเวอร์ชันใหม่ พร้อมรองรับภาษาไทยเต็มรูปแบบ";
 
 fn integration<'a>(list: &'a Value, id: &str) -> &'a Value {
     list.as_array()
@@ -21,7 +22,8 @@ fn integration<'a>(list: &'a Value, id: &str) -> &'a Value {
 
 #[tokio::test]
 async fn credentials_are_masked_sealed_and_applied_and_approved_drafts_reach_the_providers() {
-    let host = Host::new(None, "");
+    // Cards, and the card's speech and video too.
+    let host = Host::new(None, "[media]\nvideo = true\n");
     let server = host.start(&[]);
     let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
     let draft = admin.first_draft().await;
@@ -142,8 +144,19 @@ async fn credentials_are_masked_sealed_and_applied_and_approved_drafts_reach_the
     assert_eq!(config["dry_run"], true);
     assert!(config["intervals"]["node_heartbeat_ms"].as_u64().unwrap() > 0);
 
-    // Approve: X (dry-run) first, then each enabled provider, simulated, exactly once.
+    // The hook in Thai (the quote card shapes it), then approve: X (dry-run) first, then each
+    // enabled provider, simulated, exactly once.
     let id = draft["id"].as_str().unwrap();
+    let mut tweets = texts(&draft);
+    tweets[0] = THAI_HOOK.to_owned();
+    let (status, edited) = admin
+        .post(
+            &format!("/api/drafts/{id}/edit"),
+            json!({ "version": draft["version"], "tweets": tweets }),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    let draft = admin.draft(id).await["draft"].clone();
     let (status, body) = admin
         .post(
             &format!("/api/drafts/{id}/approve"),
@@ -171,6 +184,84 @@ async fn credentials_are_masked_sealed_and_applied_and_approved_drafts_reach_the
         let request: Value = serde_json::from_str(p["request"].as_str().unwrap()).unwrap();
         assert_eq!(request["text"], p["text"]);
     }
+    // The quote card was made once for the draft and attached to the first post of each
+    // provider (bytes and public URL); it is served without a session.
+    let (status, media) = reviewer.get(&format!("/api/drafts/{id}/media")).await;
+    assert_eq!(status, 200, "{media}");
+    let media = media.as_array().unwrap();
+    let kinds: Vec<&str> = media.iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["audio", "image", "video"], "{media:?}");
+    let card = &media[1];
+    // The video is as long as the speech (both probed with ffprobe when made), and is served.
+    let (audio, video) = (&media[0], &media[2]);
+    let (a, v) = (
+        audio["duration_ms"].as_i64().unwrap(),
+        video["duration_ms"].as_i64().unwrap(),
+    );
+    assert!(
+        a > 1000 && (a - v).abs() <= 100,
+        "audio {a} ms, video {v} ms"
+    );
+    let mp4 = reqwest::get(
+        video["url"]
+            .as_str()
+            .unwrap()
+            .replace("http://review.example", &server.base),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            mp4.status().as_u16(),
+            mp4.headers()["content-type"].to_str().unwrap().to_owned()
+        ),
+        (200, "video/mp4".to_owned())
+    );
+    assert_eq!(
+        mp4.bytes().await.unwrap().len() as i64,
+        video["bytes"].as_i64().unwrap()
+    );
+    assert_eq!(
+        (card["kind"].as_str(), card["mime"].as_str()),
+        (Some("image"), Some("image/png"))
+    );
+    let url = card["url"].as_str().unwrap();
+    let file = url.rsplit('/').next().unwrap();
+    let png = reqwest::get(format!("{}/media/{file}", server.base))
+        .await
+        .unwrap();
+    assert_eq!(png.status(), 200);
+    assert_eq!(png.headers()["content-type"], "image/png");
+    let png = png.bytes().await.unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let size = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    assert_eq!((size(16), size(20)), (1080, 1080));
+    assert_eq!(
+        card["sha256"].as_str().unwrap(),
+        dailyx_store::sha256_hex(&png)
+    );
+    for p in posts {
+        let request: Value = serde_json::from_str(p["request"].as_str().unwrap()).unwrap();
+        let attached = request["media"].as_array().unwrap();
+        if p["position"] == 0 {
+            // The card (bytes and URL) and the video (URL); the speech only inside the video.
+            assert_eq!(attached.len(), 2, "{request}");
+            assert_eq!(attached[1]["kind"], "video");
+            assert_eq!(attached[0]["sha256"], card["sha256"]);
+            assert_eq!(attached[0]["url"], url);
+            assert_eq!(request["text"], THAI_HOOK);
+        } else {
+            assert!(attached.is_empty());
+        }
+    }
+    // Unknown or malformed media names are plain 404s.
+    for bad in ["nope.png", "..%2Fdailyx.db", "x.exe"] {
+        let r = reqwest::get(format!("{}/media/{bad}", server.base))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{bad}");
+    }
+
     // The events say so, and the providers' circuits are listed (closed: nothing was sent).
     let (_, feed) = admin.get("/api/feed?kind=provider.simulated").await;
     assert!(feed["events"].as_array().unwrap().len() >= 2, "{feed}");

@@ -15,6 +15,7 @@ pub mod error;
 pub mod event_log;
 pub mod jobs;
 pub mod live_settings;
+pub mod media;
 pub mod nodes;
 pub mod plugin_history;
 pub mod post_metrics;
@@ -59,6 +60,8 @@ pub struct Parts {
     pub provider_credentials: Arc<dailyx_dispatch::ProviderCredentials>,
     /// The enabled providers of the config file.
     pub providers_from_file: Vec<dailyx_dispatch::ProviderConfig>,
+    /// Makes the drafts' media (`None`: media are off).
+    pub media: Option<Arc<media::DraftMedia>>,
 }
 
 /// Why the server could not start.
@@ -100,6 +103,7 @@ pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeEr
         dispatcher: parts.dispatcher,
         provider_credentials: parts.provider_credentials,
         providers_from_file: parts.providers_from_file,
+        media: parts.media,
         settings_revision: Default::default(),
         drafts_changed: tokio::sync::watch::Sender::new(Default::default()),
         shutting_down: tokio::sync::watch::Sender::new(false),

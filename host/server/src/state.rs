@@ -157,6 +157,8 @@ pub struct Inner {
     pub provider_credentials: Arc<dailyx_dispatch::ProviderCredentials>,
     /// The enabled providers of the config file (the console's choice overrides them).
     pub providers_from_file: Vec<dailyx_dispatch::ProviderConfig>,
+    /// Makes the drafts' media (`None`: media are off).
+    pub media: Option<Arc<crate::media::DraftMedia>>,
     /// The settings revision last applied (see `live_settings::sync`).
     pub settings_revision: std::sync::Mutex<dailyx_store::SettingsRevision>,
     /// The drafts' latest revision and counts, for the live streams.

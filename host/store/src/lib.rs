@@ -23,6 +23,7 @@ mod event_log;
 mod events;
 mod leases;
 mod materials;
+mod media;
 mod metrics;
 mod nodes;
 mod provider_posts;
@@ -46,6 +47,7 @@ pub use error::StoreError;
 pub use event_log::{Event, NewEvent};
 pub use events::NewCapabilityEvent;
 pub use materials::CollectedMaterial;
+pub use media::MediaAsset;
 pub use metrics::{PostMetricsRow, WeeklyReportRow};
 pub use nodes::Node;
 pub use provider_posts::{

@@ -226,6 +226,14 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
         )
     });
     dispatcher.set_providers(providers_from_file.clone());
+    // Quote cards (and speech and video) for the drafts, attached to provider posts.
+    let media = config
+        .media_settings()
+        .map(|m| Arc::new(dailyx_server::media::DraftMedia::new(store.clone(), m)));
+    let dispatcher = match &media {
+        Some(m) => dispatcher.with_media(m.clone()),
+        None => dispatcher,
+    };
     let notifier = Notifier::new(
         store.clone(),
         ChannelSecrets::from_env(),
@@ -250,6 +258,7 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
             dispatcher: Arc::new(dispatcher),
             provider_credentials,
             providers_from_file,
+            media,
         },
         config.server_settings(),
     )?;

@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod drafts;
 pub mod events;
 pub mod live;
+pub mod media;
 pub mod page_cache;
 pub mod plugins;
 pub mod providers;
@@ -46,6 +47,7 @@ use utoipa::OpenApi;
         credentials::list, credentials::put, credentials::delete,
         providers::get_config, providers::put_providers, providers::deliveries, providers::retry,
         reports::posts, reports::collect, reports::weekly, reports::build,
+        media::list, media::make,
         runs::list, runs::get, runs::trigger,
         settings::get_schedule, settings::put_schedule, settings::preview_schedule, settings::get_blocked_terms, settings::put_blocked_terms,
         settings::get_channels, settings::put_channels, settings::reload_schedule, settings::post_now,
@@ -112,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/drafts/{id}/regenerate", post(drafts::regenerate))
         .route("/api/drafts/{id}/resume", post(drafts::resume))
         .route("/api/drafts/{id}/deliveries", get(providers::deliveries))
+        .route("/api/drafts/{id}/media", get(media::list).post(media::make))
         .route(
             "/api/drafts/{id}/deliveries/{provider}/retry",
             post(providers::retry),
@@ -177,6 +180,7 @@ pub fn router(state: AppState) -> Router {
         .route("/events", get(events::stream))
         // Seed 002's health path, for load balancers: the same check as /api/health.
         .route("/healthz", get(system::health))
+        .route("/media/{file}", get(crate::media::serve_file))
         .route("/actions/{token}", get(actions::confirm).post(actions::act))
         // Everything else is the console (its files, or index.html for its own routes).
         .fallback(get(console::serve))

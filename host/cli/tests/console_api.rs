@@ -996,5 +996,17 @@ async fn nodes_heartbeat_and_a_node_that_stops_is_reported_dead() {
     assert_eq!(a_view["state"], "alive", "{nodes}");
     let (_, latest) = admin.get("/api/latest").await;
     assert!(latest["by_kind"]["node.started"].is_object(), "{latest}");
+    // Its death is an event, announced once (A keeps heartbeating and looking).
+    let deaths = admin
+        .wait_for("node.dead", async |api| {
+            let (_, feed) = api.get("/api/feed?kind=node.dead").await;
+            let events = feed["events"].as_array()?.clone();
+            (!events.is_empty()).then_some(events)
+        })
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (_, feed) = admin.get("/api/feed?kind=node.dead").await;
+    assert_eq!(feed["events"].as_array().unwrap().len(), 1, "{feed}");
+    assert_eq!(deaths[0]["subject"], b_id.as_str(), "{deaths:?}");
     drop(server_a);
 }

@@ -67,6 +67,34 @@ pub async fn heartbeat(state: AppState) {
             Ok(true) => {}
             Err(e) => tracing::warn!(error = %e, "cannot record this node's heartbeat"),
         }
+        announce_changes(&state).await;
+    }
+}
+
+/// Liveness changes are events, once each: `node.dead` (by whichever host notices first that a
+/// node went silent) and `node.recovered` (by the node itself when it heartbeats again).
+/// Heartbeats themselves are not events: they would drown the log.
+async fn announce_changes(state: &AppState) {
+    match state.store.node_recovered(&state.node_id).await {
+        Ok(true) => state
+            .events
+            .emit("node.recovered", &state.node_id, serde_json::json!({})),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot clear this node's death report"),
+    }
+    let silent_since = now_ms() - state.settings.node_dead_after.as_millis() as i64;
+    match state.store.claim_dead_nodes(silent_since).await {
+        Ok(dead) => {
+            for (id, hostname, last_seen) in dead {
+                tracing::warn!(node = %id, %hostname, last_seen, "node is dead");
+                state.events.emit(
+                    "node.dead",
+                    &id,
+                    serde_json::json!({ "hostname": hostname, "last_seen": last_seen }),
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot look for dead nodes"),
     }
 }
 

@@ -76,4 +76,35 @@ impl Store {
             .await?
         }))
     }
+
+    /// Marks as reported every node silent since before `silent_since` that was not reported
+    /// yet, and returns them (id, hostname, last seen): each death is announced by one host.
+    pub async fn claim_dead_nodes(
+        &self,
+        silent_since: i64,
+    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (String, String, i64)>(
+                "UPDATE nodes SET dead_reported_at = $1 WHERE last_seen < $2 \
+                 AND dead_reported_at IS NULL RETURNING id, hostname, last_seen",
+            )
+            .bind(now_ms())
+            .bind(silent_since)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Clears this node's death report; true when it had been reported dead (it is back).
+    pub async fn node_recovered(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE nodes SET dead_reported_at = NULL WHERE id = $1 AND dead_reported_at IS NOT NULL",
+            )
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        }) == 1)
+    }
 }

@@ -1304,3 +1304,52 @@ async fn metrics_of_published_posts_are_collected_and_the_weekly_report_sums_the
     assert_eq!(feed["events"].as_array().unwrap().len(), 1, "{feed}");
     assert_no_secrets(&host, &[]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_channel_credential_set_in_the_console_wins_over_the_environment() {
+    let (smtp, smtp_addr) = SmtpSink::start().await;
+    let (rec, rec_addr) = Recorder::start().await;
+    let host = Host::new(None, "");
+    let store = host.store().await;
+    set_channels(&store, smtp_addr, rec_addr, rec_addr).await;
+    // Set (sealed) as the console would, before the host starts: it applies before the first
+    // notification goes out.
+    let key = [7u8; 32];
+    let vault = dailyx_common::Vault::from_key(&key);
+    let stored = "SG.stored-in-the-console-5e1f";
+    let name = "notify.sendgrid_api_key";
+    store
+        .set_credential(
+            name,
+            &vault.seal(name, &dailyx_common::Secret::new(stored)),
+            "5e1f",
+            None,
+        )
+        .await
+        .unwrap();
+    use base64::Engine as _;
+    let master = base64::engine::general_purpose::STANDARD.encode(key);
+    let server = host.start(&[("DAILYX_MASTER_KEY", master.as_str())]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    admin.first_draft_delivered().await;
+    let auth: Vec<String> = rec
+        .bodies
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, body)| body.contains("personalizations"))
+        .map(|(h, _)| h["authorization"].to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(auth, [format!("Bearer {stored}")]);
+    let (_, list) = admin.get("/api/credentials").await;
+    let sendgrid = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "sendgrid")
+        .unwrap();
+    assert_eq!(sendgrid["credentials"][0]["set"], true, "{sendgrid}");
+    assert!(!list.to_string().contains(stored));
+    drop(smtp);
+    assert_no_secrets(&host, &[stored]);
+}

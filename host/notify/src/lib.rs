@@ -85,7 +85,9 @@ impl Default for NotifySettings {
 pub struct Notifier {
     store: Store,
     http: reqwest::Client,
-    secrets: ChannelSecrets,
+    /// The environment's secrets, and what the console set (which wins), swapped at once.
+    from_env: ChannelSecrets,
+    secrets: std::sync::RwLock<ChannelSecrets>,
     settings: NotifySettings,
 }
 
@@ -96,9 +98,26 @@ impl Notifier {
         Notifier {
             store,
             http: reqwest::Client::new(),
-            secrets,
+            from_env: secrets.clone(),
+            secrets: std::sync::RwLock::new(secrets),
             settings,
         }
+    }
+
+    /// Applies credentials set in the console: each one given replaces the environment's.
+    pub fn set_stored_secrets(&self, stored: ChannelSecrets) {
+        let merged = ChannelSecrets {
+            smtp_password: stored
+                .smtp_password
+                .or_else(|| self.from_env.smtp_password.clone()),
+            sendgrid_api_key: stored
+                .sendgrid_api_key
+                .or_else(|| self.from_env.sendgrid_api_key.clone()),
+            twilio_auth_token: stored
+                .twilio_auth_token
+                .or_else(|| self.from_env.twilio_auth_token.clone()),
+        };
+        *self.secrets.write().unwrap_or_else(|p| p.into_inner()) = merged;
     }
 
     /// The configured channels.
@@ -165,9 +184,15 @@ impl Notifier {
             .with_min_delay(self.settings.retry_delay)
             .with_max_times(self.settings.max_tries.saturating_sub(1) as usize)
             .with_jitter();
+        // The credentials as they are when this delivery starts.
+        let secrets = self
+            .secrets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let result = (|| async {
             attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            channel.send(&self.http, &self.secrets, message, self.settings.timeout).await
+            channel.send(&self.http, &secrets, message, self.settings.timeout).await
         })
         .retry(backoff)
         .when(|e| matches!(e, SendError::Transient(_)))

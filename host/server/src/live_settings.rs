@@ -19,6 +19,12 @@ pub const DRY_RUN_KEY: &str = "dry_run";
 pub const LLM_KEY: &str = "llm";
 /// `credentials` name of the LLM key.
 pub const LLM_API_KEY: &str = "llm.api_key";
+/// `credentials` names of the notification channels' secrets (they win over the environment's).
+pub const SMTP_PASSWORD: &str = "notify.smtp_password";
+#[allow(missing_docs)]
+pub const SENDGRID_API_KEY: &str = "notify.sendgrid_api_key";
+#[allow(missing_docs)]
+pub const TWILIO_AUTH_TOKEN: &str = "notify.twilio_auth_token";
 
 /// The LLM endpoint and default model chosen in the console.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -90,6 +96,13 @@ async fn apply_stored(state: &AppState) -> Result<(), StoreError> {
         }
     }
     state.runtime.llm().set_endpoint(llm_endpoint(state).await?);
+    state
+        .notifier
+        .set_stored_secrets(dailyx_notify::ChannelSecrets {
+            smtp_password: stored_secret(state, SMTP_PASSWORD).await?,
+            sendgrid_api_key: stored_secret(state, SENDGRID_API_KEY).await?,
+            twilio_auth_token: stored_secret(state, TWILIO_AUTH_TOKEN).await?,
+        });
     crate::providers::apply(state).await
 }
 
@@ -116,6 +129,21 @@ async fn llm_endpoint(state: &AppState) -> Result<Option<LlmEndpoint>, StoreErro
         }),
         (None, None) => None,
     })
+}
+
+/// A credential set in the console, decrypted; `None` when unset or when it cannot be opened
+/// (logged by name, never the value).
+async fn stored_secret(state: &AppState, name: &str) -> Result<Option<Secret>, StoreError> {
+    let Some(stored) = state.store.credential(name).await? else {
+        return Ok(None);
+    };
+    match state.vault.unseal(name, &stored.ciphertext) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) => {
+            tracing::error!(credential = name, error = %e, "a stored credential is ignored");
+            Ok(None)
+        }
+    }
 }
 
 /// The LLM key set in the console, decrypted; `None` when unset or when it cannot be opened

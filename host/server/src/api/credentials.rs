@@ -63,13 +63,36 @@ pub struct CredentialUpdate {
 
 /// Every slot the host knows: `(integration id, display, kind, name, label)`.
 fn slots() -> Vec<(String, String, &'static str, String, String)> {
-    let mut all = vec![(
-        "llm".to_owned(),
-        "LLM endpoint".to_owned(),
-        "integration",
-        LLM_API_KEY.to_owned(),
-        "API key".to_owned(),
-    )];
+    let integration = |id: &str, display: &str, name: &str, label: &str| {
+        (
+            id.to_owned(),
+            display.to_owned(),
+            "integration",
+            name.to_owned(),
+            label.to_owned(),
+        )
+    };
+    let mut all = vec![
+        integration("llm", "LLM endpoint", LLM_API_KEY, "API key"),
+        integration(
+            "smtp",
+            "Email (SMTP)",
+            crate::live_settings::SMTP_PASSWORD,
+            "Password",
+        ),
+        integration(
+            "sendgrid",
+            "SendGrid",
+            crate::live_settings::SENDGRID_API_KEY,
+            "API key",
+        ),
+        integration(
+            "twilio_whatsapp",
+            "Twilio WhatsApp",
+            crate::live_settings::TWILIO_AUTH_TOKEN,
+            "Auth token",
+        ),
+    ];
     for p in catalog::PROVIDERS {
         for slot in p.slots {
             all.push((

@@ -77,6 +77,31 @@ for (const [label, viewport, colorScheme] of [
       await page.waitForLoadState("networkidle");
       await check(path);
     }
+    // The credentials page, with a removal being confirmed.
+    await page.goto(`${host.base}/credentials`);
+    await page.getByRole("heading", { name: "Credentials", level: 1 }).waitFor();
+    const llm = page.locator("form[data-credential='llm.api_key']");
+    await llm.getByLabel(/^LLM endpoint: API key/).fill("sk-accessibility-check-0000");
+    await llm.getByRole("button", { name: /^Save/ }).click();
+    await llm.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    await check("/credentials");
+    await llm.getByRole("button", { name: /^Remove/ }).click();
+    await page.getByRole("dialog").waitFor();
+    await check("/credentials (removal dialog)");
+    await page.getByRole("dialog").getByRole("button", { name: "Remove", exact: true }).click();
+    await llm.getByRole("status").filter({ hasText: "Removed" }).waitFor();
+    // The providers page keeps a stream open (never "network idle"): ready with its circuits
+    // and table; then with a server error shown.
+    await page.goto(`${host.base}/providers`);
+    await page.getByRole("heading", { name: "Providers", level: 1 }).waitFor();
+    await page.locator("li.circuit").first().waitFor();
+    await page.getByRole("region", { name: "Providers table" }).locator("tbody tr").first().waitFor();
+    await check("/providers");
+    await page.getByLabel("Publish to Mastodon").check();
+    await page.getByLabel(/^Mastodon: real posts per 24 hours/).fill("5000");
+    await page.getByRole("button", { name: "Save providers" }).click();
+    await page.getByRole("alert").waitFor();
+    await check("/providers (refused)");
     // The events page keeps its stream open (never "network idle"): ready when live with rows.
     await page.goto(`${host.base}/feed`);
     await page.getByRole("heading", { name: "Events", level: 1 }).waitFor();

@@ -1,12 +1,14 @@
 import { NavLink, Navigate, Route, Routes } from "react-router";
 import { useAuth } from "./auth";
 import { AuditPage } from "./pages/Audit";
+import { CredentialsPage } from "./pages/Credentials";
 import { DraftReview } from "./pages/DraftReview";
 import { EventsPage } from "./pages/Events";
 import { Inbox } from "./pages/Inbox";
 import { LoginPage } from "./pages/Login";
 import { NodesPage } from "./pages/Nodes";
 import { PluginsPage } from "./pages/Plugins";
+import { ProvidersPage } from "./pages/Providers";
 import { RunsPage } from "./pages/Runs";
 import { SettingsPage } from "./pages/Settings";
 
@@ -35,8 +37,10 @@ export function App() {
           <NavLink to="/drafts">Drafts</NavLink>
           <NavLink to="/runs">Runs</NavLink>
           <NavLink to="/plugins">Plugins</NavLink>
+          <NavLink to="/providers">Providers</NavLink>
           <NavLink to="/feed">Events</NavLink>
           <NavLink to="/nodes">Nodes</NavLink>
+          {admin && <NavLink to="/credentials">Credentials</NavLink>}
           {admin && <NavLink to="/settings">Settings</NavLink>}
           {admin && <NavLink to="/audit">Audit log</NavLink>}
         </nav>
@@ -60,6 +64,9 @@ export function App() {
           {/* Not /events: the host serves the event stream itself there. */}
           <Route path="/feed" element={<EventsPage />} />
           <Route path="/nodes" element={<NodesPage />} />
+          <Route path="/providers" element={<ProvidersPage admin={admin} />} />
+          {/* For reviewers too: the API's refusal is what they see. */}
+          <Route path="/credentials" element={<CredentialsPage />} />
           <Route path="/settings" element={admin ? <SettingsPage /> : <Forbidden what="Settings" />} />
           <Route path="/audit" element={admin ? <AuditPage /> : <Forbidden what="The audit log" />} />
           <Route path="*" element={<NotFound />} />

@@ -5,6 +5,7 @@
 // an expired session shows the login page) and opens a new stream after a growing pause.
 import { useEffect, useRef, useState } from "react";
 import { api } from "./api";
+import type { EventView } from "./types";
 
 /** `connecting` until the first open; `reconnecting` after a drop, until open again. */
 export type StreamState = "connecting" | "live" | "reconnecting";
@@ -83,4 +84,43 @@ export function useDraftEvents(onChange: (c: DraftsChanged) => void): boolean {
     [],
   );
   return state === "live";
+}
+
+/**
+ * Follows the event log (`/events`) for the given kinds: `onEvent` for each new one, and
+ * `onOpen` each time the stream (re)connects, so the caller can fetch what it shows again
+ * (whatever happened while it was not connected is then in the answer). Returns the stream's
+ * state.
+ */
+export function useLiveEvents(
+  kinds: readonly string[],
+  onEvent: (e: EventView) => void,
+  onOpen?: () => void,
+): StreamState {
+  const [state, setState] = useState<StreamState>("connecting");
+  const callbacks = useRef({ onEvent, onOpen });
+  callbacks.current = { onEvent, onOpen };
+  const key = kinds.join(" ");
+  useEffect(() => {
+    // Without `after` the stream starts at the newest event; a dropped connection resumes
+    // where it was (EventSource sends Last-Event-ID).
+    return followStream({
+      url: () => "/events",
+      events: key.split(" ").filter(Boolean),
+      probe: "/api/feed?limit=1",
+      onState: (s) => {
+        setState(s);
+        if (s === "live") callbacks.current.onOpen?.();
+      },
+      onEvent: (msg) => {
+        try {
+          const e = JSON.parse(msg.data) as EventView;
+          if (typeof e?.kind === "string") callbacks.current.onEvent(e);
+        } catch {
+          // A malformed event is ignored; the next (re)connection fetches everything again.
+        }
+      },
+    });
+  }, [key]);
+  return state;
 }

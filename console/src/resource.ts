@@ -32,5 +32,10 @@ export function useResource<T>(path: string): Resource<T> {
   useEffect(() => {
     void reload();
   }, [reload]);
-  return { data, error, reload, set: setData, setError };
+  // What a mutation answered is newer than any answer still on its way.
+  const set = useCallback((value: T) => {
+    latest.current++;
+    setData(value);
+  }, []);
+  return { data, error, reload, set, setError };
 }

@@ -348,10 +348,59 @@ export const EVENT_KINDS = [
   "circuit.open",
   "circuit.half-open",
   "circuit.closed",
+  "provider.posted",
+  "provider.simulated",
+  "provider.retrying",
+  "provider.waiting",
+  "provider.delivered",
+  "provider.failed",
   "component.activated",
   "component.evaluated",
   "node.started",
 ] as const;
+
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** What each kind means, in words (the events page's kind filter shows them). */
+export const EVENT_LABELS: Record<EventKind, string> = {
+  "run.claimed": "A worker took a run",
+  "step.started": "A step started",
+  "step.retrying": "A step is retrying",
+  "step.finished": "A step finished",
+  "step.failed": "A step failed",
+  "capability.denied": "A component was refused a capability",
+  "run.drafted": "A run made a draft",
+  "run.nothing-new": "A run found nothing new",
+  "run.failed": "A run failed",
+  "draft.created": "A draft was created",
+  "draft.edit": "A draft was edited",
+  "draft.approve": "A draft was approved",
+  "draft.approve_refused": "An approval was refused",
+  "draft.skip": "A draft was skipped",
+  "draft.regenerate": "A draft was regenerated",
+  "draft.resume": "Publishing was resumed",
+  "draft.expire": "A draft expired",
+  "draft.published": "A draft was published on X",
+  "draft.publish-failed": "Publishing on X failed",
+  "draft.post_now": "A post was made now",
+  "circuit.open": "A circuit opened (publishing paused)",
+  "circuit.half-open": "A circuit is trying again",
+  "circuit.closed": "A circuit closed (publishing resumed)",
+  "provider.posted": "A post went to a provider",
+  "provider.simulated": "A provider post was simulated",
+  "provider.retrying": "A provider post is retrying",
+  "provider.waiting": "A provider delivery is waiting",
+  "provider.delivered": "A draft reached a provider",
+  "provider.failed": "A provider delivery failed",
+  "component.activated": "A component version was activated",
+  "component.evaluated": "A component version was evaluated",
+  "node.started": "A node started",
+};
+
+/** The kinds about a draft's deliveries to the providers (subject: the draft id). */
+export const PROVIDER_EVENT_KINDS = EVENT_KINDS.filter((k) => k.startsWith("provider."));
+/** The kinds about a circuit breaker (subject: the provider). */
+export const CIRCUIT_EVENT_KINDS = EVENT_KINDS.filter((k) => k.startsWith("circuit."));
 
 /** One entry of the event log (`/api/feed`, `/api/recent`, and the data of `/events`). */
 export interface EventView {
@@ -402,4 +451,113 @@ export interface NodeView {
   this_node: boolean;
   /** Empty until its first heartbeat after registering. */
   status: NodeStatus;
+}
+
+/** A credential slot: its value is write-only (never in any answer). */
+export interface CredentialSlot {
+  /** What to `PUT`/`DELETE` it under, e.g. `provider.mastodon.access_token`. */
+  name: string;
+  label: string;
+  set: boolean;
+  /** Its last four characters ("" for values shorter than 12). */
+  last4: string | null;
+  /** `••••1234`, or `••••` when set without a tail. */
+  masked: string | null;
+  updated_at: number | null;
+  /** A user id. */
+  updated_by: string | null;
+  /** The username of whoever set it. */
+  updated_by_name: string | null;
+}
+
+/** A provider or integration (the LLM endpoint) and its credentials. */
+export interface Integration {
+  /** `llm`, `x`, `mastodon`, `bluesky`, `facebook`, `instagram`, `webhook`. */
+  id: string;
+  display: string;
+  kind: "integration" | "provider";
+  /** Whether enough is set to use it. */
+  complete: boolean;
+  credentials: CredentialSlot[];
+}
+
+/** A provider as configured now (`/api/config`, `PUT /api/config/providers`). */
+export interface ProviderView {
+  name: string;
+  display: string;
+  enabled: boolean;
+  component: string;
+  loaded: boolean;
+  /** Its own simulation flag. */
+  simulate: boolean;
+  /** Simulated now: its flag, `SIMULATE_<NAME>` on the host, or dry-run. */
+  simulated: boolean;
+  budget_per_24h: number | null;
+  credentials_complete: boolean;
+  thread: "replies" | "single";
+}
+
+/** One enabled provider in `PUT /api/config/providers`. */
+export interface ProviderUpdate {
+  name: string;
+  component?: string;
+  simulate: boolean;
+  budget_per_24h?: number;
+}
+
+export interface ConfigView {
+  schedule: ScheduleView;
+  persona: string;
+  dry_run: boolean;
+  providers: ProviderView[];
+  blocked_terms: string[];
+  intervals: {
+    scheduler_tick_ms: number;
+    publish_poll_ms: number;
+    node_heartbeat_ms: number;
+    node_dead_after_ms: number;
+  };
+}
+
+export type CircuitState = "closed" | "open" | "half-open";
+
+export interface CircuitView {
+  provider: string;
+  state: CircuitState;
+  failures: number;
+  failure_threshold: number;
+  /** While open: how long until it lets a probe through. */
+  retry_in_ms: number | null;
+}
+
+export type ProviderDeliveryStatus = "pending" | "delivered" | "simulated" | "waiting" | "failed";
+
+/** Where a draft's delivery to one provider stands. */
+export interface ProviderDelivery {
+  draft_id: string;
+  provider: string;
+  status: ProviderDeliveryStatus;
+  detail: string | null;
+  next_try_at: number | null;
+  updated_at: number;
+}
+
+/** A post on a provider (or, simulated, as it would have been). */
+export interface ProviderPost {
+  id: string;
+  draft_id: string;
+  provider: string;
+  position: number;
+  remote_id: string | null;
+  url: string | null;
+  text: string;
+  /** What was handed to the provider, as JSON text. */
+  request: string;
+  simulated: boolean;
+  posted_at: number;
+}
+
+export interface DeliveriesView {
+  deliveries: ProviderDelivery[];
+  posts: ProviderPost[];
 }

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { ApiError, api } from "../api";
+import { useAuth } from "../auth";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Diff } from "../components/Diff";
 import { ErrorBanner } from "../components/ErrorBanner";
@@ -11,6 +12,7 @@ import { dateTime, micros, relative, severity, shortDigest } from "../format";
 import { useDraftEvents } from "../live";
 import { useResource } from "../resource";
 import type { CheckResult, DraftDetail, Finding, Material, Run } from "../types";
+import { Deliveries } from "./review/Deliveries";
 
 type Action = "approve" | "skip" | "regenerate" | "resume";
 
@@ -20,6 +22,7 @@ const EDITABLE = new Set(["pending", "needs_human_attention"]);
  * timeline and capability events; edit with a diff and live re-check; act on it. */
 export function DraftReview() {
   const { id = "" } = useParams();
+  const { user } = useAuth();
   const {
     data: detail,
     error: loadError,
@@ -385,6 +388,8 @@ export function DraftReview() {
           </ol>
         </section>
       )}
+
+      <Deliveries draftId={draft.id} draftStatus={draft.status} admin={user?.role === "admin"} />
 
       <section className="card" aria-labelledby="timeline-title">
         <h2 id="timeline-title">Agent timeline</h2>

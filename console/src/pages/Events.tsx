@@ -2,7 +2,8 @@ import { useSearchParams } from "react-router";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { TableWrap } from "../components/TableWrap";
 import type { StreamState } from "../live";
-import { EVENT_KINDS } from "../types";
+import { EVENT_KINDS, EVENT_LABELS } from "../types";
+import type { EventKind } from "../types";
 import { EventRow } from "./events/EventRow";
 import { useEventFeed } from "./events/useEventFeed";
 
@@ -40,7 +41,7 @@ export function EventsPage() {
           <option value="">All kinds</option>
           {kinds.map((k) => (
             <option key={k} value={k}>
-              {k}
+              {k in EVENT_LABELS ? `${k} — ${EVENT_LABELS[k as EventKind]}` : k}
             </option>
           ))}
         </select>

@@ -59,7 +59,7 @@ fn plugins_check_passes_on_the_shipped_registry() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     assert!(
-        stdout.contains("10 component(s) loaded, 0 problem(s)"),
+        stdout.contains("16 component(s) loaded, 0 problem(s)"),
         "{stdout}"
     );
     assert!(stdout.contains("ok    writer"), "{stdout}");
@@ -234,7 +234,7 @@ fn bad_input_and_unknown_components_are_clear_errors() {
 
     let out = dailyx(dir.path(), &plugins, &["agent", "call", "nope"], None);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("no component `nope`; loaded: collector"));
+    assert!(text(&out.stderr).contains("no component `nope`; loaded: bluesky, collector"));
 
     let out = dailyx(
         dir.path(),
@@ -462,7 +462,7 @@ fn every_world_has_a_template_that_builds_signs_and_loads() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     assert!(
-        stdout.contains("18 component(s) loaded, 0 problem(s)"),
+        stdout.contains("25 component(s) loaded, 0 problem(s)"),
         "{stdout}"
     );
     // The critic template passes the critic's golden set (it is gated like the writer).

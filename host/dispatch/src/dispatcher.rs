@@ -602,7 +602,14 @@ impl Dispatcher {
             if simulated {
                 drop(permit);
                 let step = self.record(&attempt, None, None, &post.text).await?;
-                self.emit("provider.simulated", &post.draft_id, provider, Some(position), serde_json::json!({ "request": serde_json::from_str::<serde_json::Value>(&request).unwrap_or_default() }));
+                // The request itself is in the post row; the event says what it held.
+                self.emit(
+                    "provider.simulated",
+                    &post.draft_id,
+                    provider,
+                    Some(position),
+                    serde_json::json!({ "chars": post.text.chars().count(), "media": post.media.len() }),
+                );
                 return Ok(step);
             }
             let mut answer = self.call_publish(&config.component, post).await;

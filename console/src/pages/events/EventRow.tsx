@@ -29,9 +29,27 @@ export function EventRow({ e }: { e: EventView }) {
 
 /** Failures in red, retries in amber, drafts made and posts in green; the words say it too. */
 function tone(kind: string): "fail" | "warn" | "ok" | "plain" {
-  if (/fail|refused/.test(kind)) return "fail";
-  if (kind === "step.retrying" || kind === "capability.denied" || kind === "draft.expire") return "warn";
-  if (kind === "run.drafted" || kind === "draft.created" || kind === "draft.published") return "ok";
+  if (/fail|refused/.test(kind) || kind === "circuit.open") return "fail";
+  if (
+    kind === "step.retrying" ||
+    kind === "capability.denied" ||
+    kind === "draft.expire" ||
+    kind === "provider.retrying" ||
+    kind === "provider.waiting" ||
+    kind === "circuit.half-open"
+  ) {
+    return "warn";
+  }
+  if (
+    kind === "run.drafted" ||
+    kind === "draft.created" ||
+    kind === "draft.published" ||
+    kind === "provider.posted" ||
+    kind === "provider.delivered" ||
+    kind === "circuit.closed"
+  ) {
+    return "ok";
+  }
   return "plain";
 }
 
@@ -50,7 +68,8 @@ function DraftLink({ id }: { id: string }) {
 function Subject({ e }: { e: EventView }) {
   const family = e.kind.split(".")[0];
   if (!e.subject) return <span className="muted">—</span>;
-  if (family === "draft") return <DraftLink id={e.subject} />;
+  if (family === "draft" || family === "provider") return <DraftLink id={e.subject} />;
+  if (family === "circuit") return <Link to="/providers">{e.subject}</Link>;
   if (family === "component") return <Link to="/plugins">{e.subject}</Link>;
   if (family === "node") return <Link to="/nodes">{e.subject}</Link>;
   if (family === "run" || family === "step" || family === "capability") {
@@ -140,6 +159,24 @@ function Summary({ e }: { e: EventView }): ReactNode {
       return text(p, "outcome");
     case "draft.publish-failed":
       return <span className="error-text">{text(p, "error")}</span>;
+    case "provider.posted":
+    case "provider.simulated":
+    case "provider.retrying":
+    case "provider.waiting":
+    case "provider.delivered":
+    case "provider.failed":
+      return <ProviderSummary kind={e.kind} p={p} />;
+    case "circuit.open":
+    case "circuit.half-open":
+    case "circuit.closed": {
+      const failures = num(p, "failures");
+      return (
+        <>
+          from {text(p, "from") || "—"}
+          {failures != null && <span className="muted"> ({failures} failure{failures === 1 ? "" : "s"})</span>}
+        </>
+      );
+    }
     case "component.activated":
     case "component.evaluated":
       return <ComponentSummary p={p} evaluated={e.kind === "component.evaluated"} />;
@@ -172,4 +209,47 @@ function ComponentSummary({ p, evaluated }: { p: Record<string, unknown>; evalua
       )}
     </>
   );
+}
+
+/** `provider.*`: the provider, the post (position) it is about, and what happened. */
+function ProviderSummary({ kind, p }: { kind: string; p: Record<string, unknown> }) {
+  const position = num(p, "position");
+  const detail = (p.detail ?? {}) as Record<string, unknown>;
+  const d = typeof detail === "object" && detail !== null ? detail : {};
+  const where = (
+    <>
+      <strong>{text(p, "provider")}</strong>
+      {position != null && ` post ${position + 1}`}
+    </>
+  );
+  switch (kind) {
+    case "provider.posted":
+      return (
+        <>
+          {where}: posted {text(d, "remote_id") && <code>{text(d, "remote_id")}</code>}
+        </>
+      );
+    case "provider.simulated":
+      return <>{where}: simulated (nothing sent)</>;
+    case "provider.retrying":
+      return (
+        <>
+          {where}: {text(d, "error")} <span className="muted">(retry in {duration(num(d, "delay_ms"))})</span>
+        </>
+      );
+    case "provider.failed":
+      return (
+        <>
+          {where}: <span className="error-text">{text(d, "detail") || "failed"}</span>
+        </>
+      );
+    case "provider.waiting":
+      return (
+        <>
+          {where}: waiting{text(d, "detail") && ` (${text(d, "detail")})`}
+        </>
+      );
+    default:
+      return <>{where}: delivered</>;
+  }
 }

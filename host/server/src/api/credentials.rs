@@ -33,8 +33,10 @@ pub struct CredentialView {
     pub masked: Option<String>,
     #[allow(missing_docs)]
     pub updated_at: Option<i64>,
-    /// The user who set it.
+    /// The id of the user who set it.
     pub updated_by: Option<String>,
+    /// Their username.
+    pub updated_by_name: Option<String>,
 }
 
 /// A provider or integration and its credentials.
@@ -108,6 +110,13 @@ fn slots() -> Vec<(String, String, &'static str, String, String)> {
 }
 
 async fn view(state: &AppState) -> Result<Vec<IntegrationView>, ApiError> {
+    let names: std::collections::HashMap<String, String> = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect();
     let mut out: Vec<IntegrationView> = Vec::new();
     for (id, display, kind, name, label) in slots() {
         let stored = state.store.credential(&name).await?;
@@ -116,6 +125,10 @@ async fn view(state: &AppState) -> Result<Vec<IntegrationView>, ApiError> {
             set: stored.is_some(),
             last4: stored.as_ref().map(|c| c.last4.clone()),
             updated_at: stored.as_ref().map(|c| c.updated_at),
+            updated_by_name: stored
+                .as_ref()
+                .and_then(|c| c.updated_by.as_ref())
+                .and_then(|id| names.get(id).cloned()),
             updated_by: stored.and_then(|c| c.updated_by),
             name,
             label,

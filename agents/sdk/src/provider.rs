@@ -18,6 +18,8 @@ pub struct Call<'a> {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Option<Vec<u8>>,
+    /// Timeout for the whole exchange (capped by the grant); the grant's when `None`.
+    pub timeout_ms: Option<u32>,
 }
 
 impl<'a> Call<'a> {
@@ -28,6 +30,7 @@ impl<'a> Call<'a> {
             url,
             headers: vec![("content-type".into(), "application/json".into())],
             body: Some(body.to_string().into_bytes()),
+            timeout_ms: None,
         }
     }
 
@@ -38,6 +41,7 @@ impl<'a> Call<'a> {
             url,
             headers: Vec::new(),
             body: None,
+            timeout_ms: None,
         }
     }
 
@@ -54,7 +58,7 @@ impl<'a> Call<'a> {
             url: self.url.to_owned(),
             headers: self.headers,
             body: self.body,
-            timeout_ms: None,
+            timeout_ms: self.timeout_ms,
         };
         let response = http::fetch(&request).map_err(from_http_error)?;
         check_status(response)

@@ -649,6 +649,12 @@ impl Config {
             if out.iter().any(|q| q.name == p.name) {
                 anyhow::bail!("[[providers]] `{}` is listed twice", p.name);
             }
+            if p.name == "x" {
+                anyhow::bail!(
+                    "[[providers]] `x`: X is always published by the publisher (through the `x` \
+                     component, with the approval and exactly-once rules); it is not listed here"
+                );
+            }
             out.push(dailyx_dispatch::ProviderConfig {
                 name: p.name.clone(),
                 component: p.component.clone().unwrap_or_else(|| p.name.clone()),

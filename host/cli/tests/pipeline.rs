@@ -147,7 +147,7 @@ async fn run_drafts_then_finds_nothing_new(db: TestDb) {
             .iter()
             .any(|e| e.capability == "repo")
     );
-    assert_eq!(store.components().await.unwrap().len(), 10);
+    assert_eq!(store.components().await.unwrap().len(), 16);
     let draft = store.draft(run.draft_id.as_deref().unwrap()).await.unwrap();
     let notification = draft.notification.expect("notification stored").0;
     let body = notification["text"].as_str().unwrap();

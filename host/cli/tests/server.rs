@@ -1240,13 +1240,13 @@ async fn metrics_of_published_posts_are_collected_and_the_weekly_report_sums_the
         assert_eq!(status, 200, "{c}");
         assert_eq!(c["posts"], texts.len());
     }
-    assert!(
-        x.requests()
-            .iter()
-            .filter(|r| *r == "GET /2/tweets")
-            .count()
-            == 2
-    );
+    // Read through the `x` component's `recent` (the account's timeline with its counters).
+    let reads = x
+        .requests()
+        .iter()
+        .filter(|r| *r == "GET /2/users/42/tweets")
+        .count();
+    assert_eq!(reads, 2);
     let (_, after) = reviewer.get("/api/metrics/posts?days=7").await;
     let n = texts.len() as i64;
     // Post i (0-based, in posting order) reads 100·(i+1) + 10·reads impressions; 2 reads.

@@ -31,6 +31,9 @@ pub struct ProviderCredentials {
     /// The last refusal of a provider's credential by its network (a wrong app password):
     /// the dispatcher turns the request the component saw denied into "unauthorized".
     refused: parking_lot::Mutex<HashMap<String, String>>,
+    /// X's credentials from the environment (OAuth 1.0a, or OAuth 2.0 with refresh), used when
+    /// none are set in the console.
+    x_auth: RwLock<Option<Arc<dailyx_publish::XAuth>>>,
     http: reqwest::Client,
 }
 
@@ -59,6 +62,7 @@ impl ProviderCredentials {
             components: RwLock::new(HashMap::new()),
             sessions: tokio::sync::Mutex::new(HashMap::new()),
             refused: parking_lot::Mutex::new(HashMap::new()),
+            x_auth: RwLock::new(None),
             http,
         })
     }
@@ -68,6 +72,16 @@ impl ProviderCredentials {
     pub async fn replace(&self, values: HashMap<String, Secret>) {
         *self.values.write() = values;
         self.sessions.lock().await.clear();
+    }
+
+    /// Uses `auth` (from the environment) for X when the console has no X credentials.
+    pub fn set_x_auth(&self, auth: Option<Arc<dailyx_publish::XAuth>>) {
+        *self.x_auth.write() = auth;
+    }
+
+    /// Whether X's credentials are there (the console's, or the environment's).
+    pub fn has_x(&self) -> bool {
+        self.x_auth.read().is_some() || catalog::provider("x").is_some_and(|x| self.is_complete(x))
     }
 
     /// Takes the refusal of `provider`'s credential by its network since the last call, if any.
@@ -140,6 +154,26 @@ impl ProviderCredentials {
                 );
                 if let (Some(ck), Some(cs), Some(t), Some(ts)) = four {
                     return Ok(vec![(auth, oauth1_header(request, &ck, &cs, &t, &ts))]);
+                }
+                if self.get(provider.name, "bearer_token").is_none() {
+                    let env_auth = self.x_auth.read().clone();
+                    if let Some(x) = env_auth {
+                        let query: Vec<(String, String)> = request
+                            .url
+                            .query_pairs()
+                            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                            .collect();
+                        let query: Vec<(&str, String)> =
+                            query.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                        let value = x
+                            .header(&self.http, request.method, request.url, &query)
+                            .await
+                            .map_err(|e| {
+                                self.refused.lock().insert("x".into(), e.to_string());
+                                CredentialError(e.to_string())
+                            })?;
+                        return Ok(vec![(auth, Secret::new(value))]);
+                    }
                 }
                 let token = self
                     .get(provider.name, "bearer_token")

@@ -10,6 +10,7 @@
 pub mod catalog;
 pub mod credentials;
 pub mod dispatcher;
+pub mod x_component;
 
 pub use catalog::{PROVIDERS, ProviderKind, ThreadStyle};
 pub use credentials::{ProviderCredentials, webhook_signature};
@@ -17,3 +18,4 @@ pub use dispatcher::{
     DeliveryOutcome, DispatchError, DispatchEvent, DispatchSettings, Dispatcher, MediaSource,
     ProviderConfig,
 };
+pub use x_component::ComponentX;

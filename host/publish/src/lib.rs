@@ -7,7 +7,9 @@ mod auth;
 pub mod circuit;
 mod publisher;
 mod x_api;
+mod x_path;
 
 pub use auth::{AuthError, OAuth1Credentials, OAuth2Credentials, OAuth2Tokens, Secret, XAuth};
 pub use publisher::{PublishError, PublishOutcome, PublishSettings, Publisher, find_post};
-pub use x_api::{CallError, CreatePost, PostMetrics, PublicMetrics, Reply, TimelinePost, XClient};
+pub use x_api::{CallError, CreatePost, Reference, Reply, TimelinePost, XClient};
+pub use x_path::{BoxFuture, DirectX, PostContext, XApi};

@@ -15,7 +15,8 @@
 //! where it stopped and stays one thread.
 
 use crate::circuit::{BreakerSettings, CircuitBreaker, CircuitSnapshot, SystemClock};
-use crate::x_api::{CallError, CreatePost, Reply, TimelinePost, XClient};
+use crate::x_api::{CallError, CreatePost, Reply, TimelinePost};
+use crate::x_path::{PostContext, XApi};
 use dailyx_store::{
     AttemptEnd, Draft, DraftEvent, DraftStatus, NewAttempt, PostRecord, PostedTweet,
     PublishAttempt, Store, StoreError, content_hash, now_ms,
@@ -23,7 +24,6 @@ use dailyx_store::{
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::sync::OnceCell;
 
 /// How the publisher behaves.
 #[derive(Debug, Clone)]
@@ -127,12 +127,11 @@ pub enum PublishOutcome {
 /// Publishes approved drafts.
 pub struct Publisher {
     store: Store,
-    x: Option<Arc<XClient>>,
+    x: Option<Arc<dyn XApi>>,
     settings: PublishSettings,
     /// Dry-run for drafts not yet started (the console may switch it while the host runs).
     dry_run: AtomicBool,
     owner: String,
-    user_id: OnceCell<String>,
     breaker: Arc<CircuitBreaker>,
 }
 
@@ -140,7 +139,7 @@ impl Publisher {
     /// A publisher identified as `owner` (host and process) in attempt leases.
     pub fn new(
         store: Store,
-        x: Option<Arc<XClient>>,
+        x: Option<Arc<dyn XApi>>,
         settings: PublishSettings,
         owner: impl Into<String>,
     ) -> Publisher {
@@ -150,7 +149,6 @@ impl Publisher {
             dry_run: AtomicBool::new(settings.dry_run),
             settings,
             owner: owner.into(),
-            user_id: OnceCell::new(),
             breaker: Arc::new(CircuitBreaker::new(
                 "x",
                 BreakerSettings::default(),
@@ -180,21 +178,16 @@ impl Publisher {
         self.dry_run.load(Ordering::Relaxed)
     }
 
-    /// The X client, when X credentials are configured (the metrics job reads with it).
-    pub fn x_client(&self) -> Option<Arc<XClient>> {
-        self.x.clone()
-    }
-
     /// Whether X credentials are configured (real publishing is possible).
     pub fn can_publish(&self) -> bool {
-        self.x.is_some()
+        self.x.as_ref().is_some_and(|x| x.configured())
     }
 
     /// Switches dry-run for drafts not yet started. A draft keeps the mode its first position
     /// was published in, so a thread is never half real and half dry-run. Turning dry-run off
     /// without X credentials is refused.
     pub fn set_dry_run(&self, on: bool) -> Result<(), PublishError> {
-        if !on && self.x.is_none() {
+        if !on && !self.can_publish() {
             return Err(PublishError::NoCredentials);
         }
         self.dry_run.store(on, Ordering::Relaxed);
@@ -271,7 +264,7 @@ impl Publisher {
             let post = self
                 .publish_position(
                     &draft.id,
-                    tweet.position,
+                    (tweet.position, draft.tweets.len() as u32),
                     &tweet.text,
                     previous.flatten(),
                     dry_run,
@@ -296,7 +289,7 @@ impl Publisher {
     async fn publish_position(
         &self,
         draft_id: &str,
-        position: i64,
+        (position, total): (i64, u32),
         text: &str,
         reply_to: Option<String>,
         dry_run: bool,
@@ -390,7 +383,12 @@ impl Publisher {
                 return self.record(&attempt, None, text).await;
             }
             let x = self.x.as_ref().ok_or(PublishError::NoCredentials)?;
-            let result = x.create_post(&body).await;
+            let context = PostContext {
+                draft_id: draft_id.to_owned(),
+                position: u32::try_from(position).unwrap_or(u32::MAX),
+                total,
+            };
+            let result = x.create_post(&body, &context).await;
             // Unreachable or no answer says the provider is unwell; any answer says it works.
             match &result {
                 Err(CallError::NotSent(_) | CallError::Unknown(_)) => permit.failure(),
@@ -469,14 +467,9 @@ impl Publisher {
             return Ok(None);
         }
         let x = self.x.as_ref().ok_or(PublishError::NoCredentials)?;
-        let user_id = self
-            .user_id
-            .get_or_try_init(|| x.me())
-            .await
-            .map_err(|e| PublishError::Failed(format!("reconciling: {e}")))?;
         let since = attempt.started_at - 60_000;
         let timeline = x
-            .recent_posts(user_id, since)
+            .recent_posts(since)
             .await
             .map_err(|e| PublishError::Failed(format!("reconciling: {e}")))?;
         Ok(find_post(&timeline, text, reply_to).map(str::to_owned))

@@ -25,33 +25,6 @@ pub struct Reply {
     pub in_reply_to_tweet_id: String,
 }
 
-/// A post's public metrics as X reports them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PostMetrics {
-    /// X's id.
-    pub id: String,
-    #[allow(missing_docs)]
-    pub public_metrics: PublicMetrics,
-}
-
-/// `public_metrics` of a post.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)]
-pub struct PublicMetrics {
-    #[serde(default)]
-    pub impression_count: i64,
-    #[serde(default)]
-    pub like_count: i64,
-    #[serde(default)]
-    pub retweet_count: i64,
-    #[serde(default)]
-    pub reply_count: i64,
-    #[serde(default)]
-    pub quote_count: i64,
-    #[serde(default)]
-    pub bookmark_count: i64,
-}
-
 /// A post on the account's timeline.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TimelinePost {
@@ -246,42 +219,6 @@ impl XClient {
             .await?;
         let timeline: Timeline = parse(response).await?;
         Ok(timeline.data)
-    }
-
-    /// The public metrics of up to 100 posts (`GET /2/tweets?ids=...&tweet.fields=public_metrics`).
-    /// Posts X no longer has are left out.
-    pub async fn public_metrics(&self, ids: &[String]) -> Result<Vec<PostMetrics>, CallError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let url = self.url("2/tweets")?;
-        let query = [
-            (
-                "ids",
-                ids.iter().take(100).cloned().collect::<Vec<_>>().join(","),
-            ),
-            ("tweet.fields", "public_metrics".to_owned()),
-        ];
-        let response = self
-            .send(
-                |auth| {
-                    self.http
-                        .get(url.clone())
-                        .query(&query)
-                        .header(reqwest::header::AUTHORIZATION, auth)
-                },
-                "GET",
-                &url,
-                &query,
-            )
-            .await?;
-        #[derive(Deserialize)]
-        struct Page {
-            #[serde(default)]
-            data: Vec<PostMetrics>,
-        }
-        let page: Page = parse(response).await?;
-        Ok(page.data)
     }
 
     /// Sends a request built by `build` with a fresh `Authorization` header. With OAuth 2.0 a

@@ -1,12 +1,15 @@
 //! The metrics collection job and the weekly report.
 //!
-//! One host at a time (the `metrics` lease) reads the public metrics of the posts published on
-//! X in the last 30 days (`GET /2/tweets?ids=...&tweet.fields=public_metrics`, 100 ids per
-//! call) every `metrics_interval`, and stores a snapshot per post. After each pass, the last
+//! One host at a time (the `metrics` lease) reads the counters of the posts published in the
+//! last 30 days every `metrics_interval` through each network's provider component (`recent`
+//! lists the account's posts with their counters: X's public_metrics, Mastodon's favourites,
+//! boosts and replies, Bluesky's likes, reposts, replies and quotes, Instagram's likes and
+//! comments), and stores a snapshot per post. After each pass, the last
 //! complete week (Monday to Monday, UTC) gets its report if it has none: what was posted where,
 //! the newest metrics of each X post, totals, the engagement rate and the top post.
 
 use crate::state::AppState;
+use dailyx_runtime::{StageInput, StageOutput};
 use dailyx_store::{PostMetricsRow, StoreError, now_ms};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -25,13 +28,13 @@ pub enum MetricsError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// X could not be read (the message never holds a credential).
-    #[error("reading metrics from X: {0}")]
-    X(String),
     /// A bad week.
     #[error("{0}")]
     Week(String),
 }
+
+/// The posts followed on one network: remote id → (draft, position, posted at).
+type Followed = HashMap<String, (String, i64, i64)>;
 
 /// What one collection pass did.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -40,52 +43,89 @@ pub struct Collected {
     pub posts: usize,
     /// Whether this host can read X at all (X credentials are configured).
     pub x_configured: bool,
+    /// Networks that could not be read, with why (the others were still read).
+    pub failures: Vec<String>,
 }
 
-/// Reads and stores the metrics of the X posts of the last 30 days.
+/// Reads and stores the metrics of the posts of the last 30 days, from each network's
+/// provider component (`recent` lists the account's posts with their counters): X, and every
+/// enabled provider with real posts.
 pub async fn collect(state: &AppState) -> Result<Collected, MetricsError> {
-    let Some(x) = state.publisher.x_client() else {
-        return Ok(Collected {
-            posts: 0,
-            x_configured: false,
-        });
-    };
     let now = now_ms();
-    let posts = state
-        .store
-        .published_x_posts(now - FOLLOW_FOR_MS, now + 1)
-        .await?;
-    let by_id: HashMap<String, (String, i64)> = posts
-        .iter()
-        .filter_map(|p| {
-            p.x_post_id
-                .clone()
-                .map(|id| (id, (p.draft_id.clone(), p.position)))
-        })
-        .collect();
-    let ids: Vec<String> = by_id.keys().cloned().collect();
+    let since = now - FOLLOW_FOR_MS;
+    let mut wanted: Vec<(String, String, Followed)> = Vec::new();
+    let x_configured = state.publisher.can_publish();
+    if x_configured {
+        let posts = state.store.published_x_posts(since, now + 1).await?;
+        let ids = posts
+            .into_iter()
+            .filter_map(|p| {
+                p.x_post_id
+                    .map(|id| (id, (p.draft_id, p.position, p.posted_at)))
+            })
+            .collect();
+        wanted.push(("x".into(), "x".into(), ids));
+    }
+    let provider_posts = state.store.published_provider_posts(since, now + 1).await?;
+    for p in state.dispatcher.providers() {
+        let ids: Followed = provider_posts
+            .iter()
+            .filter(|q| q.provider == p.name)
+            .filter_map(|q| {
+                q.remote_id
+                    .clone()
+                    .map(|id| (id, (q.draft_id.clone(), q.position, q.posted_at)))
+            })
+            .collect();
+        wanted.push((p.name.clone(), p.component.clone(), ids));
+    }
     let mut rows = Vec::new();
-    for chunk in ids.chunks(100) {
-        let metrics = x
-            .public_metrics(chunk)
-            .await
-            .map_err(|e| MetricsError::X(e.to_string()))?;
-        for m in metrics {
-            let Some((draft_id, position)) = by_id.get(&m.id) else {
+    let mut failures = Vec::new();
+    for (provider, component, ids) in wanted {
+        let Some(oldest) = ids.values().map(|(_, _, at)| *at).min() else {
+            continue;
+        };
+        let record = state
+            .runtime
+            .call(
+                &component,
+                StageInput::Recent {
+                    since_ms: oldest - 60_000,
+                },
+            )
+            .await;
+        let recent = match record.result {
+            Ok(StageOutput::RecentPosts(Ok(recent))) => recent,
+            Ok(StageOutput::RecentPosts(Err(e))) => {
+                failures.push(format!("{provider}: {e}"));
+                continue;
+            }
+            Ok(_) => {
+                failures.push(format!("{provider}: `{component}` is not a provider"));
+                continue;
+            }
+            Err(e) => {
+                failures.push(format!("{provider}: {e}"));
+                continue;
+            }
+        };
+        for post in recent {
+            let (Some(m), Some((draft_id, position, _))) = (post.metrics, ids.get(&post.remote_id))
+            else {
                 continue;
             };
-            let p = &m.public_metrics;
+            let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
             rows.push(PostMetricsRow {
-                provider: "x".into(),
-                remote_id: m.id.clone(),
+                provider: provider.clone(),
+                remote_id: post.remote_id.clone(),
                 draft_id: draft_id.clone(),
                 position: *position,
-                impressions: p.impression_count,
-                likes: p.like_count,
-                reposts: p.retweet_count,
-                replies: p.reply_count,
-                quotes: p.quote_count,
-                bookmarks: p.bookmark_count,
+                impressions: n(m.impressions),
+                likes: n(m.likes),
+                reposts: n(m.reposts),
+                replies: n(m.replies),
+                quotes: n(m.quotes),
+                bookmarks: n(m.bookmarks),
                 collected_at: now,
             });
         }
@@ -93,12 +133,13 @@ pub async fn collect(state: &AppState) -> Result<Collected, MetricsError> {
     state.store.record_post_metrics(&rows).await?;
     state.events.emit(
         "metrics.collected",
-        "x",
-        serde_json::json!({ "posts": rows.len() }),
+        "all",
+        serde_json::json!({ "posts": rows.len(), "failures": failures }),
     );
     Ok(Collected {
         posts: rows.len(),
-        x_configured: true,
+        x_configured,
+        failures,
     })
 }
 
@@ -160,16 +201,28 @@ pub struct WeeklyReport {
     pub posts_by_provider: std::collections::BTreeMap<String, i64>,
     /// Drafts published.
     pub drafts: i64,
-    /// Summed newest metrics of the week's X posts.
+    /// Summed newest metrics of the week's posts (every network that reports them).
     pub totals: Totals,
     /// Engagements per impression (0 without impressions).
     pub engagement_rate: f64,
-    /// The X post with the most impressions.
+    /// The post with the most impressions (then engagements).
     pub top_post: Option<ReportPost>,
     /// Every post of the week.
     pub posts: Vec<ReportPost>,
     /// When it was built (Unix ms).
     pub built_at: i64,
+}
+
+/// The counters of a snapshot.
+pub fn totals_of(m: &PostMetricsRow) -> Totals {
+    Totals {
+        impressions: m.impressions,
+        likes: m.likes,
+        reposts: m.reposts,
+        replies: m.replies,
+        quotes: m.quotes,
+        bookmarks: m.bookmarks,
+    }
 }
 
 /// Monday of the week holding `date`.
@@ -243,13 +296,17 @@ pub async fn build_weekly_report(
     }
     for p in state.store.published_provider_posts(from, to).await? {
         posts.push(ReportPost {
+            metrics: p
+                .remote_id
+                .as_ref()
+                .and_then(|id| latest.get(id))
+                .map(totals_of),
             draft_id: p.draft_id,
             provider: p.provider,
             position: p.position,
             remote_id: p.remote_id,
             text: p.text,
             posted_at: p.posted_at,
-            metrics: None,
         });
     }
     let mut totals = Totals::default();
@@ -265,7 +322,11 @@ pub async fn build_weekly_report(
     let top_post = posts
         .iter()
         .filter(|p| p.metrics.is_some())
-        .max_by_key(|p| p.metrics.as_ref().map_or(0, |m| m.impressions))
+        .max_by_key(|p| {
+            p.metrics
+                .as_ref()
+                .map_or((0, 0), |m| (m.impressions, m.engagements()))
+        })
         .cloned();
     let engagement_rate = if totals.impressions > 0 {
         totals.engagements() as f64 / totals.impressions as f64

@@ -26,10 +26,19 @@ struct FeedItem {
 }
 
 #[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct FeedPost {
     uri: String,
     cid: String,
     record: serde_json::Value,
+    #[serde(default)]
+    like_count: u64,
+    #[serde(default)]
+    repost_count: u64,
+    #[serde(default)]
+    reply_count: u64,
+    #[serde(default)]
+    quote_count: u64,
 }
 
 fn strong_ref(v: &serde_json::Value) -> Option<StrongRef> {
@@ -62,6 +71,7 @@ impl Guest for Component {
                 url: &url,
                 headers: vec![("content-type".into(), m.mime.clone())],
                 body: Some(m.data.clone()),
+                timeout_ms: None,
             }
             .send_json()?;
             images.push((uploaded.blob, m.alt.clone()));
@@ -97,6 +107,14 @@ impl Guest for Component {
             .into_iter()
             .map(|item| {
                 let p = item.post;
+                let metrics = Some(PostMetrics {
+                    impressions: 0,
+                    likes: p.like_count,
+                    reposts: p.repost_count,
+                    replies: p.reply_count,
+                    quotes: p.quote_count,
+                    bookmarks: 0,
+                });
                 let this = StrongRef {
                     uri: p.uri,
                     cid: p.cid,
@@ -111,6 +129,7 @@ impl Guest for Component {
                 };
                 let own_root = root_of(&p.record).unwrap_or_else(|| this.clone());
                 RemotePost {
+                    metrics,
                     text: p
                         .record
                         .get("text")

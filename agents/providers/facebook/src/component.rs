@@ -64,6 +64,7 @@ impl Guest for Component {
                 remote_id: p.id,
                 text: p.message,
                 reply_to: None,
+                metrics: None,
             })
             .collect())
     }

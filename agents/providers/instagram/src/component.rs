@@ -61,8 +61,10 @@ impl Guest for Component {
         dailyx_sdk::init();
         let graph = graph();
         let user = required_config("ig_user_id")?;
-        let list: crate::MediaList =
-            Call::get(&format!("{graph}/{user}/media?fields=id,caption&limit=25")).send_json()?;
+        let list: crate::MediaList = Call::get(&format!(
+            "{graph}/{user}/media?fields=id,caption,like_count,comments_count&limit=25"
+        ))
+        .send_json()?;
         Ok(list
             .data
             .into_iter()
@@ -70,6 +72,14 @@ impl Guest for Component {
                 remote_id: m.id,
                 text: m.caption,
                 reply_to: None,
+                metrics: Some(PostMetrics {
+                    impressions: 0,
+                    likes: m.like_count,
+                    reposts: 0,
+                    replies: m.comments_count,
+                    quotes: 0,
+                    bookmarks: 0,
+                }),
             })
             .collect())
     }

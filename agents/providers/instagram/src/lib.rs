@@ -36,6 +36,10 @@ pub struct Media {
     pub id: String,
     #[serde(default)]
     pub caption: String,
+    #[serde(default)]
+    pub like_count: u64,
+    #[serde(default)]
+    pub comments_count: u64,
 }
 
 /// Instagram captions are at most 2,200 characters.

@@ -34,6 +34,7 @@ impl Guest for Component {
                     format!("multipart/form-data; boundary={boundary}"),
                 )],
                 body: Some(body),
+                timeout_ms: None,
             }
             .send_json()?;
             media_ids.push(uploaded.id);
@@ -65,6 +66,14 @@ impl Guest for Component {
         Ok(statuses
             .into_iter()
             .map(|s| RemotePost {
+                metrics: Some(PostMetrics {
+                    impressions: 0,
+                    likes: s.favourites_count,
+                    reposts: s.reblogs_count,
+                    replies: s.replies_count,
+                    quotes: 0,
+                    bookmarks: 0,
+                }),
                 text: strip_html(&s.content),
                 reply_to: s.in_reply_to_id,
                 remote_id: s.id,

@@ -37,6 +37,12 @@ pub struct Status {
     pub content: String,
     #[serde(default)]
     pub in_reply_to_id: Option<String>,
+    #[serde(default)]
+    pub favourites_count: u64,
+    #[serde(default)]
+    pub reblogs_count: u64,
+    #[serde(default)]
+    pub replies_count: u64,
 }
 
 /// `{"id": ...}` (accounts and media attachments).

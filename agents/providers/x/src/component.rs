@@ -2,6 +2,11 @@
 
 use dailyx_sdk::provider::{Call, config_or, format_iso_utc};
 
+/// The host's per-call timeout for X (`[publish] timeout_secs`), capped by the grant.
+fn timeout_ms() -> Option<u32> {
+    config_or("timeout_ms", "").parse().ok()
+}
+
 dailyx_sdk::generate!("provider", "../../../wit");
 
 struct Component;
@@ -15,7 +20,9 @@ impl Guest for Component {
         let api = config_or("api_base", crate::DEFAULT_API);
         let url = format!("{api}/2/tweets");
         let body = crate::create_body(&post.text, post.reply_to.as_deref());
-        let created: crate::Created = Call::post_json(&url, &body).send_json()?;
+        let mut call = Call::post_json(&url, &body);
+        call.timeout_ms = timeout_ms();
+        let created: crate::Created = call.send_json()?;
         let id = created.data.id;
         Ok(ProviderReceipt {
             url: Some(format!("https://x.com/i/web/status/{id}")),
@@ -31,7 +38,7 @@ impl Guest for Component {
         let start = format_iso_utc(since_ms.div_euclid(1000) * 1000);
         let start = format!("{}Z", &start[..19]);
         let url = format!(
-            "{api}/2/users/{}/tweets?max_results=100&tweet.fields=referenced_tweets&start_time={start}",
+            "{api}/2/users/{}/tweets?max_results=100&tweet.fields=referenced_tweets,public_metrics&start_time={start}",
             me.data.id
         );
         let timeline: crate::Timeline = Call::get(&url).send_json()?;
@@ -40,6 +47,14 @@ impl Guest for Component {
             .into_iter()
             .map(|p| RemotePost {
                 reply_to: p.replied_to(),
+                metrics: p.public_metrics.as_ref().map(|m| PostMetrics {
+                    impressions: m.impression_count,
+                    likes: m.like_count,
+                    reposts: m.retweet_count,
+                    replies: m.reply_count,
+                    quotes: m.quote_count,
+                    bookmarks: m.bookmark_count,
+                }),
                 remote_id: p.id,
                 text: p.text,
             })

@@ -48,6 +48,26 @@ pub struct TimelinePost {
     pub text: String,
     #[serde(default)]
     pub referenced_tweets: Vec<Reference>,
+    #[serde(default)]
+    pub public_metrics: Option<PublicMetrics>,
+}
+
+/// `public_metrics` of a post.
+#[derive(Deserialize, Default)]
+#[allow(missing_docs)]
+pub struct PublicMetrics {
+    #[serde(default)]
+    pub impression_count: u64,
+    #[serde(default)]
+    pub like_count: u64,
+    #[serde(default)]
+    pub retweet_count: u64,
+    #[serde(default)]
+    pub reply_count: u64,
+    #[serde(default)]
+    pub quote_count: u64,
+    #[serde(default)]
+    pub bookmark_count: u64,
 }
 
 #[derive(Deserialize)]

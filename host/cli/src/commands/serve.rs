@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use dailyx_notify::{ChannelSecrets, Notifier};
 use dailyx_pipeline::Pipeline;
 use dailyx_publish::{
-    OAuth1Credentials, OAuth2Credentials, OAuth2Tokens, Publisher, Secret, XAuth, XClient,
+    OAuth1Credentials, OAuth2Credentials, OAuth2Tokens, Publisher, Secret, XAuth,
 };
 use dailyx_runtime::Runtime;
 use dailyx_server::{Parts, password};
@@ -132,6 +132,17 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
         provider_credentials.clone(),
     ]));
     let providers_from_file = config.providers()?;
+    // X is published through the `x` provider component (one path for every network): it reads
+    // the API base and the per-call timeout from its config; X's credential from the
+    // environment (or the console) is attached by the host.
+    provider_credentials.set_x_auth(x_auth(config)?.map(Arc::new));
+    let x_config = runtime_config.plugin_config.entry("x".into()).or_default();
+    x_config
+        .entry("api_base".into())
+        .or_insert_with(|| config.publish.x_api_base.trim_end_matches('/').to_owned());
+    x_config
+        .entry("timeout_ms".into())
+        .or_insert_with(|| (config.publish.timeout_secs.max(1) * 1000).to_string());
     let runtime = Runtime::start(runtime_config).await?;
     // Hot swap: a new component, digest, signature or manifest in the plugins directory is
     // checked and activated while the server runs (kept alive until the server stops).
@@ -154,29 +165,16 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
     let node_id = pipeline.settings().worker_id.clone();
 
     let publish_settings = config.publish_settings();
-    let x = match x_auth(config)? {
-        Some(auth) => {
-            let base = url::Url::parse(&config.publish.x_api_base)
-                .context("[publish] x_api_base is not a URL")?;
-            Some(Arc::new(XClient::new(
-                base,
-                auth,
-                Duration::from_secs(config.publish.timeout_secs.max(1)),
-            )?))
-        }
-        None => None,
-    };
-    if !publish_settings.dry_run && x.is_none() {
+    let x: Arc<dyn dailyx_publish::XApi> = Arc::new(dailyx_dispatch::ComponentX::new(
+        runtime.clone(),
+        "x",
+        provider_credentials.clone(),
+    ));
+    if !publish_settings.dry_run && !provider_credentials.has_x() {
         bail!(
             "dry_run is off but no X credentials are set: set DAILYX_X_CONSUMER_KEY, DAILYX_X_CONSUMER_SECRET, \
              DAILYX_X_ACCESS_TOKEN and DAILYX_X_ACCESS_TOKEN_SECRET (OAuth 1.0a) or DAILYX_X_CLIENT_ID and \
              DAILYX_X_OAUTH2_ACCESS_TOKEN (OAuth 2.0), or keep dry_run on"
-        );
-    }
-    if x.is_some() && providers_from_file.iter().any(|p| p.name == "x") {
-        bail!(
-            "[[providers]] lists `x`, but X is published by the built-in X publisher on this host \
-             (X credentials are set); remove one of them so X is not posted to twice"
         );
     }
     let dry_run = publish_settings.dry_run;
@@ -195,7 +193,7 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
             serde_json::json!({ "from": t.from.as_str(), "failures": t.failures }),
         )
     });
-    let publisher = Publisher::new(store.clone(), x, publish_settings, node_id.clone())
+    let publisher = Publisher::new(store.clone(), Some(x), publish_settings, node_id.clone())
         .with_breaker(Arc::new(breaker));
     let publisher = Arc::new(publisher);
     // Provider components: deliveries after X, each exactly once per provider; what they do

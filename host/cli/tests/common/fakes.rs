@@ -64,7 +64,7 @@ impl FakeX {
     pub async fn start() -> (FakeX, SocketAddr) {
         let fake = FakeX::default();
         let app = Router::new()
-            .route("/2/tweets", post(create).get(lookup))
+            .route("/2/tweets", post(create))
             .route("/2/users/me", get(me))
             .route("/2/users/{id}/tweets", get(timeline))
             .with_state(fake.clone());
@@ -82,35 +82,6 @@ impl FakeX {
     pub fn requests(&self) -> Vec<String> {
         self.0.lock().unwrap().requests.clone()
     }
-}
-
-/// `GET /2/tweets?ids=...&tweet.fields=public_metrics`: the posts it has, with metrics that
-/// grow with each read (impressions 100 × position in the account + 10 per read so far).
-async fn lookup(
-    State(x): State<FakeX>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Json<serde_json::Value> {
-    let mut s = x.0.lock().unwrap();
-    s.requests.push("GET /2/tweets".into());
-    s.metric_reads += 1;
-    let reads = s.metric_reads as i64;
-    let ids: Vec<&str> = q
-        .get("ids")
-        .map(|v| v.split(',').collect())
-        .unwrap_or_default();
-    let data: Vec<serde_json::Value> = s
-        .posts
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| ids.contains(&p.id.as_str()))
-        .map(|(i, p)| {
-            let impressions = 100 * (i as i64 + 1) + 10 * reads;
-            serde_json::json!({ "id": p.id, "text": p.text, "public_metrics": {
-                "impression_count": impressions, "like_count": 3 * (i as i64 + 1), "retweet_count": 1,
-                "reply_count": 2, "quote_count": 0, "bookmark_count": 1 } })
-        })
-        .collect();
-    Json(serde_json::json!({ "data": data }))
 }
 
 async fn create(
@@ -182,14 +153,31 @@ async fn timeline(
 ) -> Json<serde_json::Value> {
     let mut s = x.0.lock().unwrap();
     s.requests.push(format!("GET /2/users/{id}/tweets"));
+    // With `public_metrics` asked for, counters that grow with each read: post i (in posting
+    // order) shows 100·(i+1) + 10·reads impressions, 3·(i+1) likes, 1 repost, 2 replies, 1
+    // bookmark.
+    let metrics = _q
+        .get("tweet.fields")
+        .is_some_and(|f| f.contains("public_metrics"));
+    if metrics {
+        s.metric_reads += 1;
+    }
+    let reads = s.metric_reads as i64;
     let data: Vec<serde_json::Value> = s
         .posts
         .iter()
+        .enumerate()
         .rev()
-        .map(|p| {
+        .map(|(i, p)| {
             let mut v = serde_json::json!({ "id": p.id, "text": p.text });
             if let Some(r) = &p.reply_to {
                 v["referenced_tweets"] = serde_json::json!([{ "type": "replied_to", "id": r }]);
+            }
+            if metrics {
+                let i = i as i64;
+                v["public_metrics"] = serde_json::json!({
+                    "impression_count": 100 * (i + 1) + 10 * reads, "like_count": 3 * (i + 1),
+                    "retweet_count": 1, "reply_count": 2, "quote_count": 0, "bookmark_count": 1 });
             }
             v
         })

@@ -61,6 +61,27 @@ impl Host {
             Some(base) => (false, base.to_owned()),
             None => (true, "http://127.0.0.1:9".to_owned()),
         };
+        // Publishing for real goes through the `x` component: a private copy of the plugins
+        // whose `x` grant names the fake X instead of api.x.com.
+        let plugins = match live_x {
+            Some(base) => {
+                let plugins = dir.path().join("plugins");
+                super::copy_shipped_plugins(&plugins);
+                let manifest = plugins.join("registry.toml");
+                let text = std::fs::read_to_string(&manifest).unwrap();
+                let origin = base.trim_end_matches('/');
+                std::fs::write(
+                    &manifest,
+                    text.replace(
+                        "origin = \"https://api.x.com\"",
+                        &format!("origin = {origin:?}"),
+                    ),
+                )
+                .unwrap();
+                plugins
+            }
+            None => root().join("plugins-registry"),
+        };
         let database = database_url
             .as_ref()
             .map(|url| format!("database_url = {url:?}\n"))
@@ -79,11 +100,27 @@ impl Host {
              [signing]\ntrusted_key_files = [{key:?}]\n{extra}",
             data = dir.path().join("data"),
             key = root().join("keys/local-build.pub"),
-            plugins = root().join("plugins-registry"),
+            plugins = plugins,
             cache = root().join("target").join("dailyx-test-cache"),
         );
         std::fs::write(dir.path().join("dailyx.toml"), config).unwrap();
-        Host { dir, database_url }
+        let host = Host { dir, database_url };
+        if live_x.is_some() {
+            // The `x` component's grant now names the fake X (a wider grant needs a new
+            // signature: the build's key signs it, as an operator would with theirs).
+            let out = host
+                .command(&["plugins", "sign", "--key"])
+                .arg(root().join("keys/local-build.key"))
+                .arg("x")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        host
     }
 
     pub fn database_url(&self) -> String {

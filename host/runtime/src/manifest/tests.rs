@@ -8,7 +8,7 @@ fn parse(text: &str) -> Result<Manifest, ManifestError> {
 fn the_shipped_manifest_parses_and_denies_by_default() {
     let text = include_str!("../../../../plugins-registry/registry.toml");
     let m = parse(text).unwrap();
-    assert_eq!(m.components.len(), 10);
+    assert_eq!(m.components.len(), 16);
     let policy = &m.components["policy"];
     assert_eq!(
         policy.grants,

@@ -171,10 +171,10 @@ pub async fn put_providers(
                 p.name
             )));
         }
-        if kind.name == "x" && state.publisher.can_publish() {
+        if kind.name == "x" {
             return Err(ApiError::invalid(
-                "X is published by the built-in X publisher on this host ([x] credentials are \
-                 configured); remove them to publish to X through the `x` component",
+                "X is always published by the publisher (through the `x` component); it is not \
+                 one of the providers drafts are also sent to",
             ));
         }
         let component = p.component.unwrap_or_else(|| kind.name.to_owned());

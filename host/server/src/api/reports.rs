@@ -24,7 +24,6 @@ impl From<MetricsError> for ApiError {
         match e {
             MetricsError::Store(e) => e.into(),
             MetricsError::Week(m) => ApiError::invalid(m),
-            MetricsError::X(m) => ApiError::new(axum::http::StatusCode::BAD_GATEWAY, "upstream", m),
         }
     }
 }
@@ -81,19 +80,7 @@ pub async fn posts(
     let collected_at = latest.iter().map(|m| m.collected_at).max();
     let by_id: HashMap<&str, Totals> = latest
         .iter()
-        .map(|m| {
-            (
-                m.remote_id.as_str(),
-                Totals {
-                    impressions: m.impressions,
-                    likes: m.likes,
-                    reposts: m.reposts,
-                    replies: m.replies,
-                    quotes: m.quotes,
-                    bookmarks: m.bookmarks,
-                },
-            )
-        })
+        .map(|m| (m.remote_id.as_str(), crate::post_metrics::totals_of(m)))
         .collect();
     let mut posts: Vec<ReportPost> = Vec::new();
     for p in state.store.published_x_posts(from, now + 1).await? {
@@ -109,13 +96,13 @@ pub async fn posts(
     }
     for p in state.store.published_provider_posts(from, now + 1).await? {
         posts.push(ReportPost {
+            metrics: p.remote_id.as_deref().and_then(|id| by_id.get(id).cloned()),
             draft_id: p.draft_id,
             provider: p.provider,
             position: p.position,
             remote_id: p.remote_id,
             text: p.text,
             posted_at: p.posted_at,
-            metrics: None,
         });
     }
     let mut daily: BTreeMap<String, Day> = (0..days)

@@ -164,17 +164,11 @@ pub async fn circuit_states(
     State(state): State<AppState>,
     _auth: crate::auth::Reviewer,
 ) -> Json<Vec<CircuitView>> {
-    // X is published either by the built-in publisher or by the `x` component, never both:
-    // list the built-in one unless the component has it.
-    let x_by_component = !state.publisher.can_publish()
-        && state.dispatcher.providers().iter().any(|p| p.name == "x");
-    let builtin = if x_by_component {
-        Vec::new()
-    } else {
-        state.publisher.circuits()
-    };
+    // X's circuit (the publisher's), then the other providers' (the dispatcher's).
     Json(
-        builtin
+        state
+            .publisher
+            .circuits()
             .into_iter()
             .chain(state.dispatcher.circuits())
             .map(|c| CircuitView {

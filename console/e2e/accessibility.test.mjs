@@ -70,13 +70,41 @@ for (const [label, viewport, colorScheme] of [
       ["/plugins", "Plugins"],
       ["/settings", "Settings"],
       ["/audit", "Audit log"],
-      ["/nodes", "Nodes"],
     ]) {
       await page.goto(`${host.base}${path}`);
       await page.getByRole("heading", { name: ready, level: 1 }).waitFor();
       await page.waitForLoadState("networkidle");
       await check(path);
     }
+    // The nodes, metrics and reports pages keep a stream open (never "network idle"): ready
+    // with their table, charts or reports.
+    await page.goto(`${host.base}/nodes`);
+    await page.getByRole("heading", { name: "Nodes", level: 1 }).waitFor();
+    await page.getByRole("region", { name: "Nodes table" }).locator("tbody tr").first().waitFor();
+    await check("/nodes");
+    // Metrics (nothing really published in dry-run): the empty state and zero-day charts, one
+    // shown as a table; then "Collect now" answered (X is not configured here).
+    await page.goto(`${host.base}/metrics`);
+    await page.getByRole("heading", { name: "Metrics", level: 1 }).waitFor();
+    await page.getByTestId("metrics-empty").waitFor();
+    await page.locator("figure.chart svg[role='img']").nth(2).waitFor();
+    await check("/metrics");
+    await page.getByRole("button", { name: /^Show the numbers of impressions per day/ }).click();
+    await page.getByRole("table", { name: "Impressions per day" }).waitFor();
+    await page.getByRole("button", { name: "Collect now" }).click();
+    await page.getByRole("status").filter({ hasText: "X is not configured" }).waitFor();
+    await check("/metrics (table shown, collected)");
+    // Weekly reports: one built now, its posts opened; then a refused week.
+    await page.goto(`${host.base}/reports`);
+    await page.getByRole("heading", { name: "Weekly reports", level: 1 }).waitFor();
+    await page.getByRole("button", { name: "Build report" }).click();
+    await page.getByTestId("report-announcement").filter({ hasText: "Built the report" }).waitFor();
+    await page.locator("article.report").first().waitFor();
+    await check("/reports");
+    await page.getByLabel("Week starting (a Monday)").fill("2026-11-17");
+    await page.getByRole("button", { name: "Build report" }).click();
+    await page.getByRole("alert").waitFor();
+    await check("/reports (refused)");
     // The credentials page, with a removal being confirmed.
     await page.goto(`${host.base}/credentials`);
     await page.getByRole("heading", { name: "Credentials", level: 1 }).waitFor();

@@ -44,9 +44,11 @@ export function commit(project, commits) {
 export const ADMIN_PASSWORD = "admin-e2e-password-0451";
 export const REVIEWER_PASSWORD = "reviewer-e2e-password-9312";
 
-/** A running host: `base` URL, `stop()`, `cli(args, env)` against the same config, and
- * `plugins`, its private plugins directory. */
-export async function startHost() {
+/** A running host: `base` URL, `stop()`, `cli(args, env)` against the same config,
+ * `plugins`, its private plugins directory, and `startPeer()`, which starts another host
+ * process on the same database (another node). `server` adds lines to the config's `[server]`
+ * section (e.g. `node_dead_after_secs = 3`). */
+export async function startHost({ server = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "dailyx-e2e-"));
   // The built components, signatures, golden sets and fixtures, copied: a test that installs a
   // new version or rolls one back changes only this copy.
@@ -76,6 +78,9 @@ export async function startHost() {
     "worker_poll_secs = 1",
     "publish_poll_secs = 1",
     "tick_secs = 1",
+    // No metrics collection of its own: the tests collect when they mean to.
+    "metrics_interval_secs = 0",
+    ...server,
   ].join("\n");
   writeFileSync(join(dir, "dailyx.toml"), config + "\n");
   const env = {
@@ -85,7 +90,38 @@ export async function startHost() {
   };
   delete env.DAILYX_CONFIG;
   delete env.DATABASE_URL;
-  const log = createWriteStream(join(dir, "server.log"));
+  const { child, base } = await serve(dir, env, "server.log");
+  return {
+    base,
+    dir,
+    project,
+    plugins,
+    logs: () => safeRead(join(dir, "server.log")),
+    cli(args, extraEnv = {}) {
+      return execFileSync(dailyxBin(), args, { cwd: dir, env: { ...env, ...extraEnv }, stdio: "pipe" }).toString();
+    },
+    stop: () => stopChild(child),
+    /** Another `dailyx serve` on the same config and database: `base`, `stop()` (SIGTERM),
+     * `kill()` (SIGKILL: no goodbye, as a crashed node), and `pause()` / `resume()` (SIGSTOP /
+     * SIGCONT: a node that goes silent, then comes back as the same node). */
+    async startPeer() {
+      const peer = await serve(dir, env, `peer-${++peers}.log`);
+      return {
+        base: peer.base,
+        stop: () => stopChild(peer.child),
+        kill: () => stopChild(peer.child, "SIGKILL"),
+        pause: () => peer.child.kill("SIGSTOP"),
+        resume: () => peer.child.kill("SIGCONT"),
+      };
+    },
+  };
+}
+
+let peers = 0;
+
+/** Starts `dailyx serve` in `dir` on a free loopback port, logging to `logName` there. */
+async function serve(dir, env, logName) {
+  const log = createWriteStream(join(dir, logName));
   const child = spawn(dailyxBin(), ["serve", "--bind", "127.0.0.1:0"], {
     cwd: dir,
     env,
@@ -93,10 +129,10 @@ export async function startHost() {
   });
   child.stderr.pipe(log);
   const base = await new Promise((resolveBase, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the host did not start:\n${safeRead(join(dir, "server.log"))}`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`the host did not start:\n${safeRead(join(dir, logName))}`)), 120_000);
     child.on("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`the host exited with ${code}:\n${safeRead(join(dir, "server.log"))}`));
+      reject(new Error(`the host exited with ${code}:\n${safeRead(join(dir, logName))}`));
     });
     createInterface({ input: child.stdout }).on("line", (line) => {
       log.write(`[stdout] ${line}\n`);
@@ -107,31 +143,23 @@ export async function startHost() {
       }
     });
   });
-  return {
-    base,
-    dir,
-    project,
-    plugins,
-    logs: () => safeRead(join(dir, "server.log")),
-    cli(args, extraEnv = {}) {
-      return execFileSync(dailyxBin(), args, { cwd: dir, env: { ...env, ...extraEnv }, stdio: "pipe" }).toString();
-    },
-    async stop() {
-      child.removeAllListeners("exit");
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      await new Promise((r) => {
-        const t = setTimeout(() => {
-          child.kill("SIGKILL");
-          r();
-        }, 10_000);
-        child.once("exit", () => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    },
-  };
+  return { child, base };
+}
+
+async function stopChild(child, signal = "SIGTERM") {
+  child.removeAllListeners("exit");
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(signal);
+  await new Promise((r) => {
+    const t = setTimeout(() => {
+      child.kill("SIGKILL");
+      r();
+    }, 10_000);
+    child.once("exit", () => {
+      clearTimeout(t);
+      r();
+    });
+  });
 }
 
 function safeRead(path) {

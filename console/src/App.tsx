@@ -6,9 +6,11 @@ import { DraftReview } from "./pages/DraftReview";
 import { EventsPage } from "./pages/Events";
 import { Inbox } from "./pages/Inbox";
 import { LoginPage } from "./pages/Login";
+import { MetricsPage } from "./pages/Metrics";
 import { NodesPage } from "./pages/Nodes";
 import { PluginsPage } from "./pages/Plugins";
 import { ProvidersPage } from "./pages/Providers";
+import { ReportsPage } from "./pages/Reports";
 import { RunsPage } from "./pages/Runs";
 import { SettingsPage } from "./pages/Settings";
 
@@ -38,6 +40,8 @@ export function App() {
           <NavLink to="/runs">Runs</NavLink>
           <NavLink to="/plugins">Plugins</NavLink>
           <NavLink to="/providers">Providers</NavLink>
+          <NavLink to="/metrics">Metrics</NavLink>
+          <NavLink to="/reports">Weekly reports</NavLink>
           <NavLink to="/feed">Events</NavLink>
           <NavLink to="/nodes">Nodes</NavLink>
           {admin && <NavLink to="/credentials">Credentials</NavLink>}
@@ -65,6 +69,8 @@ export function App() {
           <Route path="/feed" element={<EventsPage />} />
           <Route path="/nodes" element={<NodesPage />} />
           <Route path="/providers" element={<ProvidersPage admin={admin} />} />
+          <Route path="/metrics" element={<MetricsPage admin={admin} />} />
+          <Route path="/reports" element={<ReportsPage admin={admin} />} />
           {/* For reviewers too: the API's refusal is what they see. */}
           <Route path="/credentials" element={<CredentialsPage />} />
           <Route path="/settings" element={admin ? <SettingsPage /> : <Forbidden what="Settings" />} />

@@ -59,3 +59,57 @@ export function ago(ms: number): string {
   if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)} h ago`;
   return `${Math.floor(ms / 86_400_000)} d ago`;
 }
+
+/** A whole number with the reader's grouping: "12,345". */
+export function count(n: number): string {
+  return n.toLocaleString();
+}
+
+/** A rate (0.0342) as a percentage: "3.42%". */
+export function percent(rate: number): string {
+  return rate.toLocaleString(undefined, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 2 });
+}
+
+/** A `YYYY-MM-DD` day (UTC) short: "Nov 16"; with `year`, "Nov 16, 2026". */
+export function day(date: string, year = false): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return date;
+  return d.toLocaleDateString(undefined, {
+    month: "short",
+    day: "numeric",
+    ...(year ? { year: "numeric" } : {}),
+    timeZone: "UTC",
+  });
+}
+
+/** The day before a `YYYY-MM-DD` day (UTC), as `YYYY-MM-DD`. */
+export function dayBefore(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return date;
+  return new Date(d.getTime() - 86_400_000).toISOString().slice(0, 10);
+}
+
+const PROVIDERS: Record<string, string> = {
+  x: "X",
+  mastodon: "Mastodon",
+  bluesky: "Bluesky",
+  facebook: "Facebook",
+  instagram: "Instagram",
+  webhook: "Signed webhook",
+};
+
+/** A provider's name as people know it ("x" → "X"). */
+export function providerName(name: string): string {
+  return PROVIDERS[name] ?? name;
+}
+
+/** The start of a text, cut at a word near `max` characters, with "…" when cut. */
+export function truncate(text: string, max = 120): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  // By code points: an emoji is never cut in half.
+  const chars = Array.from(flat);
+  if (chars.length <= max) return flat;
+  const cut = chars.slice(0, max).join("");
+  const space = cut.lastIndexOf(" ");
+  return `${(space > cut.length * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}

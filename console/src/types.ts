@@ -357,6 +357,10 @@ export const EVENT_KINDS = [
   "component.activated",
   "component.evaluated",
   "node.started",
+  "node.dead",
+  "node.recovered",
+  "metrics.collected",
+  "report.weekly",
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -395,12 +399,18 @@ export const EVENT_LABELS: Record<EventKind, string> = {
   "component.activated": "A component version was activated",
   "component.evaluated": "A component version was evaluated",
   "node.started": "A node started",
+  "node.dead": "A node went silent (dead)",
+  "node.recovered": "A node is heartbeating again",
+  "metrics.collected": "Post metrics were read from X",
+  "report.weekly": "A weekly report was built",
 };
 
 /** The kinds about a draft's deliveries to the providers (subject: the draft id). */
 export const PROVIDER_EVENT_KINDS = EVENT_KINDS.filter((k) => k.startsWith("provider."));
 /** The kinds about a circuit breaker (subject: the provider). */
 export const CIRCUIT_EVENT_KINDS = EVENT_KINDS.filter((k) => k.startsWith("circuit."));
+/** A node's liveness changing (subject: the node id). */
+export const NODE_LIVENESS_EVENT_KINDS = ["node.dead", "node.recovered"] as const satisfies readonly EventKind[];
 
 /** One entry of the event log (`/api/feed`, `/api/recent`, and the data of `/events`). */
 export interface EventView {
@@ -560,4 +570,74 @@ export interface ProviderPost {
 export interface DeliveriesView {
   deliveries: ProviderDelivery[];
   posts: ProviderPost[];
+}
+
+/** A post's public metrics (X's, as last collected). */
+export interface PostMetrics {
+  impressions: number;
+  likes: number;
+  reposts: number;
+  replies: number;
+  quotes: number;
+  bookmarks: number;
+}
+
+/** A really published post (never dry-run or simulated), in `/api/metrics/posts` and the
+ * weekly reports. */
+export interface ReportPost {
+  draft_id: string;
+  /** `x`, `mastodon`, ... */
+  provider: string;
+  position: number;
+  remote_id: string | null;
+  text: string;
+  posted_at: number;
+  /** X posts after a collection; null otherwise. */
+  metrics: PostMetrics | null;
+}
+
+/** One day of the charts (UTC). */
+export interface MetricsDay {
+  /** `YYYY-MM-DD`. */
+  date: string;
+  posts: number;
+  impressions: number;
+  /** Likes, reposts, replies, quotes and bookmarks. */
+  engagements: number;
+}
+
+/** `GET /api/metrics/posts?days=N`. */
+export interface MetricsView {
+  /** Newest first. */
+  posts: ReportPost[];
+  /** Every day of the range, oldest first, days without posts included. */
+  daily: MetricsDay[];
+  /** When metrics were last collected (Unix ms); null: never. */
+  collected_at: number | null;
+}
+
+/** `POST /api/metrics/collect`. */
+export interface CollectResult {
+  /** Posts whose metrics were read. */
+  posts: number;
+  /** False when the host has no X credentials (nothing to read). */
+  x_configured: boolean;
+}
+
+/** A week's report (`/api/reports/weekly`). */
+export interface WeeklyReport {
+  /** A Monday, `YYYY-MM-DD` (UTC). */
+  week_start: string;
+  /** The next Monday (exclusive). */
+  week_end: string;
+  posts_by_provider: Record<string, number>;
+  /** Drafts published that week. */
+  drafts: number;
+  totals: PostMetrics;
+  /** Engagements per impression (0 without impressions). */
+  engagement_rate: number;
+  /** The X post with the most impressions. */
+  top_post: ReportPost | null;
+  posts: ReportPost[];
+  built_at: number;
 }

@@ -1,19 +1,45 @@
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { TableWrap } from "../components/TableWrap";
 import { ago, dateTime, duration } from "../format";
+import { useLiveEvents } from "../live";
 import { useResource } from "../resource";
-import type { NodeView } from "../types";
+import { NODE_LIVENESS_EVENT_KINDS } from "../types";
+import type { EventView, NodeView } from "../types";
 
 const REFRESH_MS = 5000;
 
-/** Every host process that ran against this database, alive or dead, refreshed every 5 s. */
+/** What a liveness event says, in words. */
+function livenessNews(e: EventView, nodes: NodeView[] | null): string {
+  const known = nodes?.find((n) => n.id === e.subject);
+  const hostname = typeof e.payload?.hostname === "string" ? e.payload.hostname : known?.hostname;
+  const who = `Node ${e.subject}${hostname ? ` (${hostname})` : ""}`;
+  const when = new Date(e.at).toLocaleTimeString();
+  if (e.kind === "node.dead") {
+    const lastSeen = typeof e.payload?.last_seen === "number" ? `; last seen ${dateTime(e.payload.last_seen)}` : "";
+    return `${who} stopped heartbeating: it is dead${lastSeen} (${when}).`;
+  }
+  return `${who} is heartbeating again: it is alive (${when}).`;
+}
+
+/** Every host process that ran against this database, alive or dead, refreshed every 5 s and at
+ * once when a node is found dead or comes back (announced). */
 export function NodesPage() {
   const { data: nodes, error, reload } = useResource<NodeView[]>("/api/nodes");
   useEffect(() => {
     const t = window.setInterval(() => void reload(), REFRESH_MS);
     return () => window.clearInterval(t);
   }, [reload]);
+  const [news, setNews] = useState("");
+  useLiveEvents(
+    NODE_LIVENESS_EVENT_KINDS,
+    (e) => {
+      setNews(livenessNews(e, nodes));
+      void reload();
+    },
+    // Connected (again): what changed meanwhile is in a fresh answer.
+    () => void reload(),
+  );
 
   const dead = nodes?.filter((n) => n.state === "dead").length ?? 0;
   return (
@@ -26,6 +52,9 @@ export function NodesPage() {
           </span>
         )}
       </div>
+      <p className="node-news" role="status" aria-live="polite" data-testid="node-announcement">
+        {news}
+      </p>
       <ErrorBanner error={error} />
       {!nodes && !error && <p className="muted">Loading…</p>}
       {nodes?.length === 0 && <p className="empty">No node has registered yet.</p>}

@@ -1280,6 +1280,14 @@ async fn metrics_of_published_posts_are_collected_and_the_weekly_report_sums_the
         (422, "invalid_request"),
         "a Tuesday: {err}"
     );
+    let (status, err) = admin
+        .post("/api/reports/weekly", json!({ "week_start": "2030-01-07" }))
+        .await;
+    assert_eq!(
+        (status, error_code(&err)),
+        (422, "invalid_request"),
+        "a week to come: {err}"
+    );
     let (status, report) = admin
         .post("/api/reports/weekly", json!({ "week_start": monday }))
         .await;

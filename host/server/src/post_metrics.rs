@@ -321,7 +321,11 @@ pub async fn build_weekly_report(
     }
     let top_post = posts
         .iter()
-        .filter(|p| p.metrics.is_some())
+        .filter(|p| {
+            p.metrics
+                .as_ref()
+                .is_some_and(|m| m.impressions > 0 || m.engagements() > 0)
+        })
         .max_by_key(|p| {
             p.metrics
                 .as_ref()

@@ -100,6 +100,17 @@ impl Store {
 }
 
 impl Store {
+    /// The newest event of `kind`, if any.
+    pub async fn latest_event_of_kind(&self, kind: &str) -> Result<Option<Event>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM events WHERE kind = $1 ORDER BY id DESC LIMIT 1");
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(kind)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
     /// The newest event of every kind.
     pub async fn latest_event_per_kind(&self) -> Result<Vec<Event>, StoreError> {
         let sql = format!(

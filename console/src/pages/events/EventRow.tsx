@@ -36,7 +36,8 @@ function tone(kind: string): "fail" | "warn" | "ok" | "plain" {
     kind === "draft.expire" ||
     kind === "provider.retrying" ||
     kind === "provider.waiting" ||
-    kind === "circuit.half-open"
+    kind === "circuit.half-open" ||
+    kind === "node.dead"
   ) {
     return "warn";
   }
@@ -46,7 +47,8 @@ function tone(kind: string): "fail" | "warn" | "ok" | "plain" {
     kind === "draft.published" ||
     kind === "provider.posted" ||
     kind === "provider.delivered" ||
-    kind === "circuit.closed"
+    kind === "circuit.closed" ||
+    kind === "node.recovered"
   ) {
     return "ok";
   }
@@ -72,6 +74,15 @@ function Subject({ e }: { e: EventView }) {
   if (family === "circuit") return <Link to="/providers">{e.subject}</Link>;
   if (family === "component") return <Link to="/plugins">{e.subject}</Link>;
   if (family === "node") return <Link to="/nodes">{e.subject}</Link>;
+  if (family === "metrics") return <Link to="/metrics">{e.subject === "x" ? "X" : e.subject}</Link>;
+  if (family === "report") {
+    return (
+      <Link to="/reports">
+        <span className="sr-only">Week of </span>
+        {e.subject}
+      </Link>
+    );
+  }
   if (family === "run" || family === "step" || family === "capability") {
     return (
       <code title={e.subject} className="nowrap">
@@ -183,6 +194,26 @@ function Summary({ e }: { e: EventView }): ReactNode {
     case "node.started": {
       const roles = list(p.roles).join(", ");
       return `${text(p, "hostname")} ${text(p, "version")}${roles ? ` (${roles})` : ""}`;
+    }
+    case "node.dead": {
+      const lastSeen = num(p, "last_seen");
+      return (
+        <span className="warn-text">
+          {text(p, "hostname") && <strong>{text(p, "hostname")}</strong>} stopped heartbeating
+          {lastSeen != null && <span className="muted"> (last seen {dateTime(lastSeen)})</span>}
+        </span>
+      );
+    }
+    case "node.recovered":
+      return "heartbeating again";
+    case "metrics.collected": {
+      const posts = num(p, "posts") ?? 0;
+      return `metrics of ${posts} post${posts === 1 ? "" : "s"} read`;
+    }
+    case "report.weekly": {
+      const drafts = num(p, "drafts") ?? 0;
+      const impressions = num(p, "impressions") ?? 0;
+      return `week of ${e.subject}: ${drafts} draft${drafts === 1 ? "" : "s"}, ${impressions.toLocaleString()} impression${impressions === 1 ? "" : "s"}`;
     }
     default:
       return <code>{json(e.kind.startsWith("draft.") && p.detail !== undefined ? p.detail : p)}</code>;

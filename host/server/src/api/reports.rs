@@ -77,7 +77,13 @@ pub async fn posts(
     let today_start = now - now.rem_euclid(DAY_MS);
     let from = today_start - (days - 1) * DAY_MS;
     let latest = state.store.latest_post_metrics(from - 30 * DAY_MS).await?;
-    let collected_at = latest.iter().map(|m| m.collected_at).max();
+    // The last collection run (even one that found nothing to read), else the newest snapshot.
+    let last_run = state
+        .store
+        .latest_event_of_kind("metrics.collected")
+        .await?
+        .map(|e| e.at);
+    let collected_at = last_run.or_else(|| latest.iter().map(|m| m.collected_at).max());
     let by_id: HashMap<&str, Totals> = latest
         .iter()
         .map(|m| (m.remote_id.as_str(), crate::post_metrics::totals_of(m)))
@@ -165,11 +171,17 @@ pub async fn weekly(
         .store
         .weekly_reports(q.limit.unwrap_or(12).clamp(1, 52))
         .await?;
-    Ok(Json(
-        rows.into_iter()
-            .filter_map(|r| serde_json::from_str(&r.report).ok())
-            .collect(),
-    ))
+    let mut reports = Vec::new();
+    for r in rows {
+        match serde_json::from_str(&r.report) {
+            Ok(report) => reports.push(report),
+            // Kept in the database; rebuilding the week replaces it.
+            Err(e) => {
+                tracing::warn!(week = %r.week_start, error = %e, "a stored weekly report cannot be read; rebuild it")
+            }
+        }
+    }
+    Ok(Json(reports))
 }
 
 /// `POST /api/reports/weekly`.
@@ -195,6 +207,19 @@ pub async fn build(
             .map_err(|_| ApiError::invalid(format!("`{s}` is not a date (YYYY-MM-DD)")))?,
         None => last_complete_week(now_ms()),
     };
+    if week.weekday() != jiff::civil::Weekday::Monday {
+        return Err(ApiError::invalid(format!("{week} is not a Monday")));
+    }
+    let this_week = crate::post_metrics::monday_of(
+        jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date(),
+    );
+    if week > this_week {
+        return Err(ApiError::invalid(format!(
+            "the week of {week} has not begun; the newest week with a report is {this_week}"
+        )));
+    }
     let report = build_weekly_report(&state, week, Some(&user.id)).await?;
     audit(
         &state,

@@ -21,7 +21,7 @@
 use crate::catalog::{self, ProviderKind, ThreadStyle};
 use crate::credentials::ProviderCredentials;
 use dailyx_publish::circuit::{
-    BreakerSettings, CircuitBreaker, CircuitSnapshot, CircuitState, Clock, SystemClock,
+    BreakerSettings, CircuitBreaker, CircuitSnapshot, CircuitState, Clock, Permit, SystemClock,
 };
 use dailyx_runtime::types::{MediaAttachment, OutboundPost, ProviderError, RemotePost};
 use dailyx_runtime::{Runtime, StageInput, StageOutput};
@@ -532,8 +532,10 @@ impl Dispatcher {
                 let at = now_ms() + refused.retry_in.as_millis().max(1000) as i64;
                 return Ok(Step::Wait(format!("the {provider} circuit is open"), at));
             }
-            let permit = Permit {
-                breaker: (!simulated).then_some(&*breaker),
+            let permit = if simulated {
+                Permit::none()
+            } else {
+                Permit::of(&breaker)
             };
             let latest = self
                 .store
@@ -816,34 +818,6 @@ enum Reconciled {
     Found(RemotePost),
     NotFound(String),
     Unknown(String),
-}
-
-/// Holds a breaker permit for one try; a try that ends without an answer from the provider
-/// gives the permit back unused.
-struct Permit<'a> {
-    breaker: Option<&'a CircuitBreaker>,
-}
-
-impl Permit<'_> {
-    fn success(mut self) {
-        if let Some(b) = self.breaker.take() {
-            b.record_success();
-        }
-    }
-
-    fn failure(mut self) {
-        if let Some(b) = self.breaker.take() {
-            b.record_failure();
-        }
-    }
-}
-
-impl Drop for Permit<'_> {
-    fn drop(&mut self) {
-        if let Some(b) = self.breaker.take() {
-            b.release();
-        }
-    }
 }
 
 /// The texts a draft becomes on a network: one per tweet, or the whole thread as one post.

@@ -269,6 +269,48 @@ impl CircuitBreaker {
     }
 }
 
+/// Holds a breaker permit for one try; a try that ends without an answer from the provider
+/// (an early return, an error before the call) gives the permit back unused.
+pub struct Permit<'a> {
+    breaker: Option<&'a CircuitBreaker>,
+}
+
+impl<'a> Permit<'a> {
+    /// A permit of `breaker` (after [`CircuitBreaker::try_acquire`] let the call go).
+    pub fn of(breaker: &'a CircuitBreaker) -> Permit<'a> {
+        Permit {
+            breaker: Some(breaker),
+        }
+    }
+
+    /// No breaker involved (dry-run and simulation send nothing).
+    pub fn none() -> Permit<'a> {
+        Permit { breaker: None }
+    }
+
+    /// The provider answered: it works.
+    pub fn success(mut self) {
+        if let Some(b) = self.breaker.take() {
+            b.record_success();
+        }
+    }
+
+    /// No answer (unreachable, timeout, 5xx): the provider is unwell.
+    pub fn failure(mut self) {
+        if let Some(b) = self.breaker.take() {
+            b.record_failure();
+        }
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let Some(b) = self.breaker.take() {
+            b.release();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

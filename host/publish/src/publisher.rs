@@ -14,7 +14,7 @@
 //! Replies chain on the previous position's recorded post id, so a resumed thread continues
 //! where it stopped and stays one thread.
 
-use crate::circuit::{BreakerSettings, CircuitBreaker, CircuitSnapshot, SystemClock};
+use crate::circuit::{BreakerSettings, CircuitBreaker, CircuitSnapshot, Permit, SystemClock};
 use crate::x_api::{CallError, CreatePost, Reply, TimelinePost};
 use crate::x_path::{PostContext, XApi};
 use dailyx_store::{
@@ -87,34 +87,6 @@ pub enum PublishError {
         #[allow(missing_docs)]
         retry_in: std::time::Duration,
     },
-}
-
-/// Holds a breaker permit for one try; a try that ends without an answer from the provider
-/// (an early return, an error before the call) gives the permit back unused.
-struct Permit<'a> {
-    breaker: Option<&'a CircuitBreaker>,
-}
-
-impl Permit<'_> {
-    fn success(mut self) {
-        if let Some(b) = self.breaker.take() {
-            b.record_success();
-        }
-    }
-
-    fn failure(mut self) {
-        if let Some(b) = self.breaker.take() {
-            b.record_failure();
-        }
-    }
-}
-
-impl Drop for Permit<'_> {
-    fn drop(&mut self) {
-        if let Some(b) = self.breaker.take() {
-            b.release();
-        }
-    }
 }
 
 /// What a publish did.
@@ -299,7 +271,7 @@ impl Publisher {
         loop {
             // An open circuit sends nothing (and starts no attempt, so no try is spent).
             let permit = if dry_run {
-                Permit { breaker: None }
+                Permit::none()
             } else {
                 self.breaker
                     .try_acquire()
@@ -307,9 +279,7 @@ impl Publisher {
                         provider: self.breaker.provider().to_owned(),
                         retry_in: r.retry_in,
                     })?;
-                Permit {
-                    breaker: Some(&self.breaker),
-                }
+                Permit::of(&self.breaker)
             };
             let latest = self.store.latest_attempt(draft_id, position).await?;
             let try_number = match &latest {

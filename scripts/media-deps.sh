@@ -2,11 +2,13 @@
 # Installs what dailyx-media (host/media) needs at run time and in its tests, idempotently:
 # espeak-ng (text-to-speech), ffmpeg (ffmpeg + ffprobe: muxing and probing), and the fonts the
 # quote cards load explicitly: fonts-thai-tlwg (Thai, /usr/share/fonts/truetype/tlwg and
-# /usr/share/fonts/opentype/tlwg) and fonts-noto-core (Latin and most other scripts,
-# /usr/share/fonts/truetype/noto). Installs only the packages `dpkg -s` reports missing.
+# /usr/share/fonts/opentype/tlwg), fonts-noto-core (Latin and most other scripts,
+# /usr/share/fonts/truetype/noto) and fonts-noto-color-emoji (the writer uses emoji; without it a
+# card with one is refused rather than drawn with a tofu box). Installs only the packages
+# `dpkg -s` reports missing.
 set -euo pipefail
 
-packages=(espeak-ng ffmpeg fonts-thai-tlwg fonts-noto-core)
+packages=(espeak-ng ffmpeg fonts-thai-tlwg fonts-noto-core fonts-noto-color-emoji)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")

@@ -58,6 +58,12 @@ pub struct Inner {
     pub faults: Vec<Fault>,
     pub next_id: u64,
     pub idempotency: HashMap<String, String>,
+    /// When set, X answers 401 unless the request carries `Bearer <this>`.
+    pub x_access: Option<String>,
+    /// X refuses every token (the app was revoked).
+    pub x_revoked: bool,
+    /// OAuth 2.0 refreshes: the refresh tokens presented.
+    pub refreshes: Vec<String>,
 }
 
 #[derive(Clone, Default)]
@@ -144,6 +150,7 @@ pub async fn start() -> (Fake, SocketAddr) {
         .route("/2/tweets", post(x_create))
         .route("/2/users/me", get(x_me))
         .route("/2/users/{id}/tweets", get(x_timeline))
+        .route("/2/oauth2/token", post(x_token))
         // Mastodon
         .route("/api/v1/statuses", post(mastodon_create))
         .route("/api/v2/media", post(mastodon_media))
@@ -171,8 +178,47 @@ async fn seen(req: Req) -> (Fake, Seen) {
     (fake, s)
 }
 
+/// The OAuth 2.0 token endpoint: `refresh-N` buys `access-N+1` and rotates to `refresh-N+1`.
+async fn x_token(s: State<Fake>, m: Method, u: Uri, h: HeaderMap, b: Bytes) -> Response {
+    let (fake, req) = seen((s, m, u, h, b)).await;
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&req.body)
+        .into_owned()
+        .collect();
+    let presented = form.get("refresh_token").cloned().unwrap_or_default();
+    let mut inner = fake.0.lock();
+    inner.refreshes.push(presented.clone());
+    let n: u32 = presented
+        .trim_start_matches("refresh-")
+        .parse()
+        .unwrap_or(0);
+    inner.x_access = Some(format!("access-{}", n + 1));
+    Json(json!({
+        "token_type": "bearer", "expires_in": 7200,
+        "access_token": format!("access-{}", n + 1), "refresh_token": format!("refresh-{}", n + 1),
+    }))
+    .into_response()
+}
+
+fn x_refuses(fake: &Fake, req: &Seen) -> bool {
+    let (wanted, revoked) = {
+        let inner = fake.0.lock();
+        (inner.x_access.clone(), inner.x_revoked)
+    };
+    revoked
+        || wanted.is_some_and(|token| {
+            req.header("authorization") != Some(format!("Bearer {token}").as_str())
+        })
+}
+
 async fn x_create(s: State<Fake>, m: Method, u: Uri, h: HeaderMap, b: Bytes) -> Response {
     let (fake, req) = seen((s, m, u, h, b)).await;
+    if x_refuses(&fake, &req) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"title": "Unauthorized"})),
+        )
+            .into_response();
+    }
     let body = req.json();
     let text = body["text"].as_str().unwrap_or_default().to_owned();
     let reply = body["reply"]["in_reply_to_tweet_id"]

@@ -77,6 +77,7 @@ fn manifest(origin: &str) -> String {
 
 struct Net {
     fake: Fake,
+    origin: String,
     db: TestDb,
     runtime: Arc<Runtime>,
     credentials: Arc<ProviderCredentials>,
@@ -107,6 +108,7 @@ impl Net {
         assert!(problems.is_empty(), "{problems:?}");
         Net {
             fake,
+            origin,
             db: TestDb::sqlite().await,
             runtime,
             credentials,
@@ -186,6 +188,10 @@ impl Net {
                 .collect(),
         );
         d
+    }
+
+    fn fake_origin(&self) -> String {
+        self.origin.clone()
     }
 
     fn store(&self) -> &Store {
@@ -700,5 +706,67 @@ async fn missing_credentials_and_rejected_posts_fail_clearly() {
             .count(),
         1
     );
+    db_finish(net).await;
+}
+
+#[tokio::test]
+async fn x_through_its_component_refreshes_an_expired_oauth2_token_once_and_posts() {
+    use dailyx_publish::{CreatePost, OAuth2Credentials, OAuth2Tokens, PostContext, XApi, XAuth};
+    let net = Net::start().await;
+    let origin = net.fake_origin();
+    // X already rotated to access-2: the host's access-1 gets a 401.
+    net.fake.0.lock().x_access = Some("access-2".into());
+    let auth = XAuth::oauth2(OAuth2Credentials {
+        client_id: "client-1".into(),
+        client_secret: None,
+        token_url: format!("{origin}/2/oauth2/token").parse().unwrap(),
+        tokens: OAuth2Tokens {
+            access_token: Secret::new("access-1"),
+            refresh_token: Some(Secret::new("refresh-1")),
+            expires_at: None,
+        },
+        token_file: None,
+    });
+    net.credentials.set_x_auth(Some(Arc::new(auth)));
+    let x = dailyx_dispatch::ComponentX::new(net.runtime.clone(), "x", net.credentials.clone());
+    let context = PostContext {
+        draft_id: "d1".into(),
+        position: 0,
+        total: 1,
+    };
+    let body = CreatePost {
+        text: "hello from the component".into(),
+        reply: None,
+    };
+    let id = x
+        .create_post(&body, &context)
+        .await
+        .expect("posted after one refresh");
+    assert_eq!(
+        net.fake
+            .made("x")
+            .iter()
+            .map(|p| p.id.clone())
+            .collect::<Vec<_>>(),
+        [id]
+    );
+    let auths: Vec<String> = net
+        .fake
+        .seen()
+        .iter()
+        .filter(|s| s.path == "/2/tweets")
+        .map(|s| s.header("authorization").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(auths, ["Bearer access-1", "Bearer access-2"]);
+    assert_eq!(net.fake.0.lock().refreshes, ["refresh-1"]);
+
+    // A token X still refuses after one refresh is an error, not a loop.
+    net.fake.0.lock().x_revoked = true;
+    let err = x.create_post(&body, &context).await.unwrap_err();
+    assert!(
+        matches!(err, dailyx_publish::CallError::Unauthorized { .. }),
+        "{err}"
+    );
+    assert_eq!(net.fake.0.lock().refreshes.len(), 2, "one refresh per call");
     db_finish(net).await;
 }

@@ -79,6 +79,27 @@ impl ProviderCredentials {
         *self.x_auth.write() = auth;
     }
 
+    /// Refreshes X's OAuth 2.0 token (after a 401), when X's credential is the environment's
+    /// OAuth 2.0 one with a refresh token. True when a fresh token is there to try again with.
+    pub async fn refresh_x(&self) -> bool {
+        let Some(x) = self.x_auth.read().clone() else {
+            return false;
+        };
+        if !x.can_refresh() || catalog::provider("x").is_some_and(|p| self.is_complete(p)) {
+            return false;
+        }
+        match x.refresh(&self.http).await {
+            Ok(()) => {
+                tracing::info!("refreshed X's OAuth 2.0 token after a 401");
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot refresh X's OAuth 2.0 token");
+                false
+            }
+        }
+    }
+
     /// Whether X's credentials are there (the console's, or the environment's).
     pub fn has_x(&self) -> bool {
         self.x_auth.read().is_some() || catalog::provider("x").is_some_and(|x| self.is_complete(x))

@@ -92,20 +92,42 @@ impl XApi for ComponentX {
                 media: Vec::new(),
                 idempotency_key: format!("dailyx-{}-x-{}", context.draft_id, context.position),
             };
-            match self.call(StageInput::Publish { post }).await? {
-                StageOutput::Published(Ok(receipt)) => Ok(receipt.remote_id),
-                StageOutput::Published(Err(e)) => Err(self.sort(e)),
-                _ => Err(CallError::NotSent(format!(
-                    "component `{}` is not a provider",
-                    self.component
-                ))),
+            // A 401 means nothing was posted: with an OAuth 2.0 token, refresh once and retry.
+            let mut refreshed = false;
+            loop {
+                let input = StageInput::Publish { post: post.clone() };
+                return match self.call(input).await? {
+                    StageOutput::Published(Ok(receipt)) => Ok(receipt.remote_id),
+                    StageOutput::Published(Err(ProviderError::Unauthorized(_)))
+                        if !refreshed && self.credentials.refresh_x().await =>
+                    {
+                        refreshed = true;
+                        continue;
+                    }
+                    StageOutput::Published(Err(e)) => Err(self.sort(e)),
+                    _ => Err(CallError::NotSent(format!(
+                        "component `{}` is not a provider",
+                        self.component
+                    ))),
+                };
             }
         })
     }
 
     fn recent_posts(&self, since_ms: i64) -> BoxFuture<'_, Result<Vec<TimelinePost>, CallError>> {
         Box::pin(async move {
-            match self.call(StageInput::Recent { since_ms }).await? {
+            let mut refreshed = false;
+            let answer = loop {
+                match self.call(StageInput::Recent { since_ms }).await? {
+                    StageOutput::RecentPosts(Err(ProviderError::Unauthorized(_)))
+                        if !refreshed && self.credentials.refresh_x().await =>
+                    {
+                        refreshed = true;
+                    }
+                    other => break other,
+                }
+            };
+            match answer {
                 StageOutput::RecentPosts(Ok(posts)) => Ok(posts
                     .into_iter()
                     .map(|p| TimelinePost {

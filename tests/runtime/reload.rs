@@ -128,8 +128,19 @@ async fn a_broken_replacement_is_refused_and_the_old_version_keeps_serving() {
             .is_ok()
     );
 
-    // A manifest that drops the entry unloads it.
+    // An empty file is a write in progress (an editor truncates, then writes): nothing changes.
     reg.manifest("");
+    wait_for(&runtime, "the empty-manifest error", |r| {
+        r.registry()
+            .manifest_error
+            .as_deref()
+            .is_some_and(|e| e.contains("is empty"))
+    })
+    .await;
+    assert_eq!(runtime.registry().components.len(), 1);
+
+    // A manifest that drops the entry unloads it.
+    reg.manifest("# no components\n");
     wait_for(&runtime, "the removal", |r| {
         r.registry().components.is_empty()
     })

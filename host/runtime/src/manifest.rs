@@ -100,6 +100,14 @@ pub enum ManifestError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is empty: caught between an editor's truncate and write (a manifest that means
+    /// "no components" says so with at least a comment). The loaded components keep serving
+    /// and the next change of the file is read again.
+    #[error("manifest {path} is empty (being written?); nothing changed")]
+    Empty {
+        /// The manifest path.
+        path: PathBuf,
+    },
     /// The TOML is malformed or has unknown keys.
     #[error("manifest {path} is not valid: {message}")]
     Parse {
@@ -169,6 +177,11 @@ impl Manifest {
             path: path.to_owned(),
             source,
         })?;
+        if text.trim().is_empty() {
+            return Err(ManifestError::Empty {
+                path: path.to_owned(),
+            });
+        }
         Manifest::parse(&text, path)
     }
 

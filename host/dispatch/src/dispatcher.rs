@@ -296,8 +296,8 @@ impl Dispatcher {
     /// Queues `draft_id` for every enabled provider (after the draft was published on X, or
     /// approved when X is not the primary network). Idempotent.
     pub async fn queue(&self, draft_id: &str) -> Result<(), DispatchError> {
+        let existing = self.store.provider_deliveries(draft_id).await?;
         for p in self.providers() {
-            let existing = self.store.provider_deliveries(draft_id).await?;
             if existing.iter().any(|d| d.provider == p.name) {
                 continue;
             }
@@ -710,30 +710,13 @@ impl Dispatcher {
         component: &str,
         post: &OutboundPost,
     ) -> Result<dailyx_runtime::types::ProviderReceipt, ProviderError> {
-        let record = self
-            .runtime
-            .call(component, StageInput::Publish { post: post.clone() })
-            .await;
-        match record.result {
-            Ok(StageOutput::Published(answer)) => answer,
-            Ok(other) => Err(ProviderError::NotSent(format!(
+        let input = StageInput::Publish { post: post.clone() };
+        match call_provider(&self.runtime, component, input).await? {
+            StageOutput::Published(answer) => answer,
+            other => Err(ProviderError::NotSent(format!(
                 "component `{component}` answered {} instead of a receipt",
                 output_name(&other)
             ))),
-            Err(e) => {
-                let sent = record.events.iter().any(|ev| {
-                    ev.capability == "http" && ev.outcome == dailyx_runtime::Outcome::Allowed
-                });
-                if sent {
-                    Err(ProviderError::Unknown(format!(
-                        "component `{component}` failed after sending: {e}"
-                    )))
-                } else {
-                    Err(ProviderError::NotSent(format!(
-                        "component `{component}`: {e}"
-                    )))
-                }
-            }
         }
     }
 
@@ -818,6 +801,27 @@ enum Reconciled {
     Found(RemotePost),
     NotFound(String),
     Unknown(String),
+}
+
+/// Calls a provider component. A host-side failure (trap, limit, not loaded) after the
+/// component made an allowed request may have posted: it is `unknown`; before any, `not-sent`.
+pub(crate) async fn call_provider(
+    runtime: &Runtime,
+    component: &str,
+    input: StageInput,
+) -> Result<StageOutput, ProviderError> {
+    let record = runtime.call(component, input).await;
+    record.result.map_err(|e| {
+        let sent = record
+            .events
+            .iter()
+            .any(|ev| ev.capability == "http" && ev.outcome == dailyx_runtime::Outcome::Allowed);
+        if sent {
+            ProviderError::Unknown(format!("component `{component}` failed after sending: {e}"))
+        } else {
+            ProviderError::NotSent(format!("component `{component}`: {e}"))
+        }
+    })
 }
 
 /// The texts a draft becomes on a network: one per tweet, or the whole thread as one post.

@@ -3,6 +3,7 @@
 //! network (one path), with the host attaching X's credential to the component's requests.
 
 use crate::credentials::ProviderCredentials;
+use crate::dispatcher::call_provider;
 use dailyx_publish::{BoxFuture, CallError, CreatePost, PostContext, TimelinePost, XApi};
 use dailyx_runtime::types::{OutboundPost, ProviderError};
 use dailyx_runtime::{Runtime, StageInput, StageOutput};
@@ -31,22 +32,24 @@ impl ComponentX {
         }
     }
 
+    /// Calls the component; a 401 means nothing was done, so with an OAuth 2.0 token the
+    /// host refreshes once and calls again.
     async fn call(&self, input: StageInput) -> Result<StageOutput, CallError> {
-        let record = self.runtime.call(&self.component, input).await;
-        match record.result {
-            Ok(output) => Ok(output),
-            Err(e) => {
-                // A component that failed after an allowed request may have posted.
-                let sent = record.events.iter().any(|ev| {
-                    ev.capability == "http" && ev.outcome == dailyx_runtime::Outcome::Allowed
-                });
-                let message = format!("component `{}`: {e}", self.component);
-                Err(if sent {
-                    CallError::Unknown(message)
-                } else {
-                    CallError::NotSent(message)
-                })
+        let mut refreshed = false;
+        loop {
+            let output = call_provider(&self.runtime, &self.component, input.clone())
+                .await
+                .map_err(|e| self.sort(e))?;
+            let unauthorized = matches!(
+                &output,
+                StageOutput::Published(Err(ProviderError::Unauthorized(_)))
+                    | StageOutput::RecentPosts(Err(ProviderError::Unauthorized(_)))
+            );
+            if unauthorized && !refreshed && self.credentials.refresh_x().await {
+                refreshed = true;
+                continue;
             }
+            return Ok(output);
         }
     }
 
@@ -92,42 +95,20 @@ impl XApi for ComponentX {
                 media: Vec::new(),
                 idempotency_key: format!("dailyx-{}-x-{}", context.draft_id, context.position),
             };
-            // A 401 means nothing was posted: with an OAuth 2.0 token, refresh once and retry.
-            let mut refreshed = false;
-            loop {
-                let input = StageInput::Publish { post: post.clone() };
-                return match self.call(input).await? {
-                    StageOutput::Published(Ok(receipt)) => Ok(receipt.remote_id),
-                    StageOutput::Published(Err(ProviderError::Unauthorized(_)))
-                        if !refreshed && self.credentials.refresh_x().await =>
-                    {
-                        refreshed = true;
-                        continue;
-                    }
-                    StageOutput::Published(Err(e)) => Err(self.sort(e)),
-                    _ => Err(CallError::NotSent(format!(
-                        "component `{}` is not a provider",
-                        self.component
-                    ))),
-                };
+            match self.call(StageInput::Publish { post }).await? {
+                StageOutput::Published(Ok(receipt)) => Ok(receipt.remote_id),
+                StageOutput::Published(Err(e)) => Err(self.sort(e)),
+                _ => Err(CallError::NotSent(format!(
+                    "component `{}` is not a provider",
+                    self.component
+                ))),
             }
         })
     }
 
     fn recent_posts(&self, since_ms: i64) -> BoxFuture<'_, Result<Vec<TimelinePost>, CallError>> {
         Box::pin(async move {
-            let mut refreshed = false;
-            let answer = loop {
-                match self.call(StageInput::Recent { since_ms }).await? {
-                    StageOutput::RecentPosts(Err(ProviderError::Unauthorized(_)))
-                        if !refreshed && self.credentials.refresh_x().await =>
-                    {
-                        refreshed = true;
-                    }
-                    other => break other,
-                }
-            };
-            match answer {
+            match self.call(StageInput::Recent { since_ms }).await? {
                 StageOutput::RecentPosts(Ok(posts)) => Ok(posts
                     .into_iter()
                     .map(|p| TimelinePost {

@@ -149,14 +149,5 @@ async fn stored_secret(state: &AppState, name: &str) -> Result<Option<Secret>, S
 /// The LLM key set in the console, decrypted; `None` when unset or when it cannot be opened
 /// with this host's master key (logged without the value).
 async fn stored_llm_key(state: &AppState) -> Result<Option<Secret>, StoreError> {
-    let Some(stored) = state.store.credential(LLM_API_KEY).await? else {
-        return Ok(None);
-    };
-    match state.vault.unseal(LLM_API_KEY, &stored.ciphertext) {
-        Ok(key) => Ok(Some(key)),
-        Err(e) => {
-            tracing::error!(error = %e, "the stored LLM key is ignored");
-            Ok(None)
-        }
-    }
+    stored_secret(state, LLM_API_KEY).await
 }

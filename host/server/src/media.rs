@@ -127,8 +127,7 @@ impl DraftMedia {
         })
         .await
         .map_err(|e| MediaFailure::Io(format!("rendering the card: {e}")))??;
-        self.keep(draft, "image", "image/png", "png", &png, None)
-            .await
+        self.keep(draft, ("image", "image/png", "png"), &png).await
     }
 
     async fn make_audio(&self, draft: &Draft) -> Result<MediaAsset, MediaFailure> {
@@ -146,10 +145,8 @@ impl DraftMedia {
             self.settings.timeout,
         )
         .await?;
-        let bytes = read(&tmp)?;
-        let _ = std::fs::remove_file(&tmp);
         let ms = info.duration.as_millis() as i64;
-        self.keep(draft, "audio", "audio/wav", "wav", &bytes, Some(ms))
+        self.keep_file(draft, ("audio", "audio/wav", "wav"), &tmp, Some(ms))
             .await
     }
 
@@ -167,10 +164,8 @@ impl DraftMedia {
             self.settings.timeout,
         )
         .await?;
-        let bytes = read(&tmp)?;
-        let _ = std::fs::remove_file(&tmp);
         let ms = info.duration.as_millis() as i64;
-        self.keep(draft, "video", "video/mp4", "mp4", &bytes, Some(ms))
+        self.keep_file(draft, ("video", "video/mp4", "mp4"), &tmp, Some(ms))
             .await
     }
 
@@ -183,23 +178,34 @@ impl DraftMedia {
         })
     }
 
-    /// Writes the file (temp + rename) and records it.
+    /// Writes `bytes` to a temporary file, then keeps it as [`DraftMedia::keep_file`] does.
     async fn keep(
         &self,
         draft: &Draft,
-        kind: &str,
-        mime: &str,
-        ext: &str,
+        (kind, mime, ext): (&str, &str, &str),
         bytes: &[u8],
-        duration_ms: Option<i64>,
     ) -> Result<MediaAsset, MediaFailure> {
         self.make_dir()?;
+        let tmp = self.settings.dir.join(format!(".{}.{ext}.tmp", new_id()));
+        std::fs::write(&tmp, bytes)
+            .map_err(|e| MediaFailure::Io(format!("cannot write {}: {e}", tmp.display())))?;
+        self.keep_file(draft, (kind, mime, ext), &tmp, None).await
+    }
+
+    /// Renames the finished file `tmp` into place under a fresh name and records it (the tools
+    /// write their output to `tmp`: it is moved, not copied).
+    async fn keep_file(
+        &self,
+        draft: &Draft,
+        (kind, mime, ext): (&str, &str, &str),
+        tmp: &Path,
+        duration_ms: Option<i64>,
+    ) -> Result<MediaAsset, MediaFailure> {
+        let bytes = read(tmp)?;
         let id = new_id();
         let file = format!("{id}.{ext}");
         let path = self.settings.dir.join(&file);
-        let tmp = self.settings.dir.join(format!(".{file}.tmp"));
-        std::fs::write(&tmp, bytes)
-            .and_then(|()| std::fs::rename(&tmp, &path))
+        std::fs::rename(tmp, &path)
             .map_err(|e| MediaFailure::Io(format!("cannot write {}: {e}", path.display())))?;
         let asset = MediaAsset {
             id,
@@ -207,7 +213,7 @@ impl DraftMedia {
             kind: kind.into(),
             mime: mime.into(),
             file,
-            sha256: sha256_hex(bytes),
+            sha256: sha256_hex(&bytes),
             bytes: bytes.len() as i64,
             duration_ms,
             created_at: 0,

@@ -213,6 +213,45 @@ pub struct WeeklyReport {
     pub built_at: i64,
 }
 
+/// Every post really published in `[from, to)` (X's and the other providers'), each with the
+/// newest of `snapshots` for it.
+pub async fn published_posts(
+    store: &dailyx_store::Store,
+    from: i64,
+    to: i64,
+    snapshots: &[PostMetricsRow],
+) -> Result<Vec<ReportPost>, StoreError> {
+    let newest: HashMap<&str, &PostMetricsRow> = snapshots
+        .iter()
+        .map(|m| (m.remote_id.as_str(), m))
+        .collect();
+    let metrics_of = |id: Option<&str>| id.and_then(|id| newest.get(id)).map(|m| totals_of(m));
+    let mut posts: Vec<ReportPost> = Vec::new();
+    for p in store.published_x_posts(from, to).await? {
+        posts.push(ReportPost {
+            metrics: metrics_of(p.x_post_id.as_deref()),
+            draft_id: p.draft_id,
+            provider: "x".into(),
+            position: p.position,
+            remote_id: p.x_post_id,
+            text: p.text,
+            posted_at: p.posted_at,
+        });
+    }
+    for p in store.published_provider_posts(from, to).await? {
+        posts.push(ReportPost {
+            metrics: metrics_of(p.remote_id.as_deref()),
+            draft_id: p.draft_id,
+            provider: p.provider,
+            position: p.position,
+            remote_id: p.remote_id,
+            text: p.text,
+            posted_at: p.posted_at,
+        });
+    }
+    Ok(posts)
+}
+
 /// The counters of a snapshot.
 pub fn totals_of(m: &PostMetricsRow) -> Totals {
     Totals {
@@ -263,52 +302,8 @@ pub async fn build_weekly_report(
         .checked_add(jiff::Span::new().days(7))
         .map_err(|e| MetricsError::Week(e.to_string()))?;
     let (from, to) = (start_ms(week_start)?, start_ms(end)?);
-    let latest: HashMap<String, PostMetricsRow> = state
-        .store
-        .latest_post_metrics(from - DAY_MS)
-        .await?
-        .into_iter()
-        .map(|m| (m.remote_id.clone(), m))
-        .collect();
-    let mut posts: Vec<ReportPost> = Vec::new();
-    for p in state.store.published_x_posts(from, to).await? {
-        let metrics = p
-            .x_post_id
-            .as_ref()
-            .and_then(|id| latest.get(id))
-            .map(|m| Totals {
-                impressions: m.impressions,
-                likes: m.likes,
-                reposts: m.reposts,
-                replies: m.replies,
-                quotes: m.quotes,
-                bookmarks: m.bookmarks,
-            });
-        posts.push(ReportPost {
-            draft_id: p.draft_id,
-            provider: "x".into(),
-            position: p.position,
-            remote_id: p.x_post_id,
-            text: p.text,
-            posted_at: p.posted_at,
-            metrics,
-        });
-    }
-    for p in state.store.published_provider_posts(from, to).await? {
-        posts.push(ReportPost {
-            metrics: p
-                .remote_id
-                .as_ref()
-                .and_then(|id| latest.get(id))
-                .map(totals_of),
-            draft_id: p.draft_id,
-            provider: p.provider,
-            position: p.position,
-            remote_id: p.remote_id,
-            text: p.text,
-            posted_at: p.posted_at,
-        });
-    }
+    let latest = state.store.latest_post_metrics(from - DAY_MS).await?;
+    let posts = published_posts(&state.store, from, to, &latest).await?;
     let mut totals = Totals::default();
     let mut by_provider = std::collections::BTreeMap::new();
     let mut drafts = std::collections::BTreeSet::new();

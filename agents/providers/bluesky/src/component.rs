@@ -123,11 +123,12 @@ impl Guest for Component {
                 let parent = reply.and_then(|r| r.get("parent")).and_then(strong_ref);
                 let root = reply.and_then(|r| r.get("root")).and_then(strong_ref);
                 // A reply's `reply-to` is its parent's id, in the form `publish` hands back.
+                // A post's own root is its thread's; a post that replies to nothing is its own.
+                let own_root = root.clone().unwrap_or_else(|| this.clone());
                 let reply_to = match (parent, root) {
                     (Some(parent), Some(root)) => Some(PostId { this: parent, root }.encode()),
                     _ => None,
                 };
-                let own_root = root_of(&p.record).unwrap_or_else(|| this.clone());
                 RemotePost {
                     metrics,
                     text: p
@@ -146,13 +147,6 @@ impl Guest for Component {
             })
             .collect())
     }
-}
-
-fn root_of(record: &serde_json::Value) -> Option<StrongRef> {
-    record
-        .get("reply")
-        .and_then(|r| r.get("root"))
-        .and_then(strong_ref)
 }
 
 export!(Component);

@@ -6,15 +6,14 @@ use crate::audit::audit;
 use crate::auth::{Admin, Reviewer};
 use crate::error::{ApiError, ApiJson, ErrorBody};
 use crate::post_metrics::{
-    Collected, MetricsError, ReportPost, Totals, WeeklyReport, build_weekly_report,
-    last_complete_week,
+    Collected, MetricsError, ReportPost, WeeklyReport, build_weekly_report, last_complete_week,
 };
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
 use dailyx_store::{NewAuditEntry, now_ms};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -84,33 +83,8 @@ pub async fn posts(
         .await?
         .map(|e| e.at);
     let collected_at = last_run.or_else(|| latest.iter().map(|m| m.collected_at).max());
-    let by_id: HashMap<&str, Totals> = latest
-        .iter()
-        .map(|m| (m.remote_id.as_str(), crate::post_metrics::totals_of(m)))
-        .collect();
-    let mut posts: Vec<ReportPost> = Vec::new();
-    for p in state.store.published_x_posts(from, now + 1).await? {
-        posts.push(ReportPost {
-            metrics: p.x_post_id.as_deref().and_then(|id| by_id.get(id).cloned()),
-            draft_id: p.draft_id,
-            provider: "x".into(),
-            position: p.position,
-            remote_id: p.x_post_id,
-            text: p.text,
-            posted_at: p.posted_at,
-        });
-    }
-    for p in state.store.published_provider_posts(from, now + 1).await? {
-        posts.push(ReportPost {
-            metrics: p.remote_id.as_deref().and_then(|id| by_id.get(id).cloned()),
-            draft_id: p.draft_id,
-            provider: p.provider,
-            position: p.position,
-            remote_id: p.remote_id,
-            text: p.text,
-            posted_at: p.posted_at,
-        });
-    }
+    let mut posts =
+        crate::post_metrics::published_posts(&state.store, from, now + 1, &latest).await?;
     let mut daily: BTreeMap<String, Day> = (0..days)
         .map(|i| {
             let date = date_of(from + i * DAY_MS);

@@ -128,6 +128,13 @@ test("review, edit with diff and live count, approve to dry_run_posted; skip ano
   await draftLink.waitFor({ timeout: 90_000 });
   await shot(page, "06-runs");
   await draftLink.click();
+  // The notification's Edit link carries no token (editing needs a login): `?edit=1` opens the
+  // editor here, and the address loses it so a reload does not reopen it.
+  await page.getByRole("heading", { name: "Agent timeline" }).waitFor();
+  await page.goto(`${page.url()}?edit=1`);
+  await page.getByLabel("Tweet 1").waitFor();
+  await page.waitForURL((url) => !url.search.includes("edit=1"));
+  await page.getByRole("button", { name: "Cancel edit" }).click();
   const skip = page.getByRole("button", { name: "Skip", exact: true });
   await skip.focus();
   await page.keyboard.press("Enter");

@@ -208,8 +208,8 @@ impl View<'_> {
     fn html(&self) -> String {
         let e = html::escape;
         let mut h = String::from(
-            "<!doctype html>\n<html><head><meta charset=\"utf-8\"></head>\
-             <body style=\"font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#0f1419;max-width:600px\">\n",
+            "<!doctype html>\n<html><head><meta charset=\"utf-8\"></head><body>\
+             <div style=\"font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#0f1419;max-width:600px\">\n",
         );
         h.push_str(&format!(
             "<h2>{} — draft for {}</h2>\n<p>Policy verdict: <strong>{}</strong> · written by {} · run {}</p>\n",
@@ -271,7 +271,7 @@ impl View<'_> {
                 "<p>No approve link came with this draft: approve it from the console.</p>\n",
             );
         }
-        h.push_str("</body></html>\n");
+        h.push_str("</div></body></html>\n");
         h
     }
 }

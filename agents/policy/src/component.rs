@@ -15,7 +15,12 @@ impl Guest for Component {
         rules: PolicyRules,
     ) -> Result<PolicyReport, AgentError> {
         dailyx_sdk::init();
-        let report = crate::check(&ctx, &draft, &rules)?;
+        let settings = crate::Settings {
+            allowed_link_domains: dailyx_sdk::config_json::<LinkDomains>("allowed_link_domains")?
+                .map(LinkDomains::into_list)
+                .unwrap_or_default(),
+        };
+        let report = crate::check_with(&ctx, &draft, &rules, &settings)?;
         dailyx_sdk::info(&format!(
             "policy verdict {} with {} findings",
             match report.verdict {
@@ -26,6 +31,27 @@ impl Guest for Component {
             report.findings.len()
         ));
         Ok(report)
+    }
+}
+
+/// `allowed_link_domains`: a list, or one string of domains separated by commas or spaces.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum LinkDomains {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl LinkDomains {
+    fn into_list(self) -> Vec<String> {
+        match self {
+            LinkDomains::List(list) => list,
+            LinkDomains::Text(text) => text
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
     }
 }
 

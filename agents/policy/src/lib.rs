@@ -20,16 +20,36 @@ use dailyx_model::{
 /// X's weighted length, as this agent checks it (see `dailyx-xtext`).
 pub use dailyx_xtext::weighted_length;
 use links::LinkProblem;
+use serde::Deserialize;
 
-/// Checks `draft` against `rules`.
+/// The operator's settings (config keys of the same names).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Domains a post may link to (and their subdomains); a link elsewhere is a warning for
+    /// the reviewer. Empty: every domain.
+    pub allowed_link_domains: Vec<String>,
+}
+
+/// Checks `draft` against `rules` with the default settings.
+pub fn check(
+    ctx: &RunContext,
+    draft: &Draft,
+    rules: &PolicyRules,
+) -> Result<PolicyReport, AgentError> {
+    check_with(ctx, draft, rules, &Settings::default())
+}
+
+/// Checks `draft` against `rules` and the operator's `settings`.
 ///
 /// A draft that breaks the rules is not an error: it gets a `fail` verdict
 /// with findings saying why. Only unusable input (a zero length limit, two
 /// tweets at one position) is an error.
-pub fn check(
+pub fn check_with(
     _ctx: &RunContext,
     draft: &Draft,
     rules: &PolicyRules,
+    settings: &Settings,
 ) -> Result<PolicyReport, AgentError> {
     if rules.max_weighted_length == 0 {
         return Err(AgentError::InvalidInput(
@@ -58,7 +78,7 @@ pub fn check(
     for tweet in &tweets {
         let length = weighted_length(&tweet.text);
         weighted_lengths.push(length);
-        check_tweet(tweet, length, rules, &mut findings);
+        check_tweet(tweet, length, rules, settings, &mut findings);
     }
     check_duplicates(&tweets, &rules.recent_posts, &mut findings);
 
@@ -83,7 +103,13 @@ fn finding(
     }
 }
 
-fn check_tweet(tweet: &Tweet, length: u32, rules: &PolicyRules, findings: &mut Vec<Finding>) {
+fn check_tweet(
+    tweet: &Tweet,
+    length: u32,
+    rules: &PolicyRules,
+    settings: &Settings,
+    findings: &mut Vec<Finding>,
+) {
     let at = Some(tweet.position);
     let n = tweet.position + 1;
     if tweet.text.trim().is_empty() {
@@ -141,7 +167,8 @@ fn check_tweet(tweet: &Tweet, length: u32, rules: &PolicyRules, findings: &mut V
             at,
         ));
     }
-    for problem in links::check_links(&tweet.text) {
+    let unlisted = links::unlisted_links(&tweet.text, &settings.allowed_link_domains);
+    for problem in links::check_links(&tweet.text).into_iter().chain(unlisted) {
         let (code, message) = match problem {
             LinkProblem::Insecure(url) => (
                 "link.insecure",
@@ -150,6 +177,14 @@ fn check_tweet(tweet: &Tweet, length: u32, rules: &PolicyRules, findings: &mut V
             LinkProblem::Shortener(url) => (
                 "link.shortener",
                 format!("Tweet {n} uses a URL shortener ({url}); link the destination instead."),
+            ),
+            LinkProblem::Unlisted(url, host) => (
+                "link.unlisted-domain",
+                format!(
+                    "Tweet {n} links to {host}, which is not one of the allowed link domains \
+                     ({}): {url}. Check where it leads before approving.",
+                    settings.allowed_link_domains.join(", ")
+                ),
             ),
         };
         findings.push(finding(code, Severity::Warn, message, at));

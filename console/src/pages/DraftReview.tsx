@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useParams, useSearchParams } from "react-router";
 import { ApiError, api } from "../api";
 import { useAuth } from "../auth";
 import { ConfirmDialog } from "../components/ConfirmDialog";
@@ -22,6 +22,8 @@ const EDITABLE = new Set(["pending", "needs_human_attention"]);
  * timeline and capability events; edit with a diff and live re-check; act on it. */
 export function DraftReview() {
   const { id = "" } = useParams();
+  // `?edit=1`: the notification's Edit link (editing needs a login, so it opens here).
+  const [search, setSearch] = useSearchParams();
   const { user } = useAuth();
   const {
     data: detail,
@@ -154,6 +156,13 @@ export function DraftReview() {
       setBusy(false);
     }
   }
+
+  useEffect(() => {
+    if (search.get("edit") === "1" && draft && EDITABLE.has(draft.status) && !editing) {
+      setEditing(draft.tweets.map((t) => t.text));
+      setSearch({}, { replace: true });
+    }
+  }, [search, setSearch, draft, editing]);
 
   if (loadError && !detail) {
     return (

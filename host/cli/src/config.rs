@@ -301,6 +301,10 @@ pub struct PipelineSection {
     pub style_examples: i64,
     /// Recent posts Policy compares against (near-duplicates).
     pub recent_posts: i64,
+    /// Domains posts may link to without a warning from Policy (the project's site, its
+    /// docs). GitHub and the feeds' hosts are added when the collector reads them; with none at
+    /// all, links are not checked against a list.
+    pub allowed_link_domains: Vec<String>,
 }
 
 impl Default for PipelineSection {
@@ -317,6 +321,7 @@ impl Default for PipelineSection {
             timezone: None,
             style_examples: d.style_examples,
             recent_posts: d.recent_posts,
+            allowed_link_domains: Vec::new(),
         }
     }
 }
@@ -356,6 +361,11 @@ pub struct HttpConfig {
     #[serde(default)]
     pub credentials: Vec<CredentialConfig>,
 }
+
+/// The Policy component, whose link allow-list the host fills in.
+const POLICY: &str = "policy";
+/// Its config key for the domains posts may link to.
+const LINK_DOMAINS_KEY: &str = "allowed_link_domains";
 
 /// `[plugins.<name>]`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -702,6 +712,7 @@ impl Config {
             retry_delay: Duration::from_millis(n.retry_delay_ms),
             timeout: Duration::from_secs(n.timeout_secs.max(1)),
             default_token_ttl: Duration::from_secs(self.pipeline.review_window_hours.max(1) * 3600),
+            public_url: self.pipeline.public_url.clone(),
         }
     }
 
@@ -749,7 +760,46 @@ impl Config {
                 (name.clone(), values)
             })
             .collect();
+        let policy = rc.plugin_config.entry(POLICY.to_owned()).or_default();
+        if !policy.contains_key(LINK_DOMAINS_KEY) {
+            let domains = self.allowed_link_domains();
+            if !domains.is_empty() {
+                policy.insert(
+                    LINK_DOMAINS_KEY.to_owned(),
+                    serde_json::to_string(&domains)?,
+                );
+            }
+        }
         Ok(rc)
+    }
+
+    /// The domains Policy lets posts link to: the operator's `[pipeline] allowed_link_domains`,
+    /// github.com when the collector reads GitHub repositories, and the hosts of its feeds (a
+    /// post links to the material it is about). `[plugins.policy.config]
+    /// allowed_link_domains` replaces the whole list.
+    pub fn allowed_link_domains(&self) -> Vec<String> {
+        let mut domains: Vec<String> = self.pipeline.allowed_link_domains.clone();
+        let collector = self.plugins.get("collector").map(|p| &p.config);
+        let list = |key: &str| -> Vec<String> {
+            match collector.and_then(|c| c.get(key)) {
+                Some(toml::Value::Array(items)) => items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        if !list("github_repositories").is_empty() {
+            domains.push("github.com".to_owned());
+        }
+        domains.extend(
+            list("feeds")
+                .iter()
+                .filter_map(|feed| url::Url::parse(feed).ok()?.host_str().map(str::to_owned)),
+        );
+        domains.sort();
+        domains.dedup();
+        domains
     }
 }
 
@@ -771,6 +821,37 @@ mod tests {
         assert_eq!(c.bind, "127.0.0.1:9");
         assert_eq!(c.llm.as_ref().unwrap().model, "m");
         assert!(c.log.json);
+    }
+
+    #[test]
+    fn policy_links_default_to_the_material_hosts_unless_the_operator_says() {
+        let mut c: Config = toml::from_str(
+            "[pipeline]\nallowed_link_domains = [\"example.org\"]\n\
+             [plugins.collector.config]\ngithub_repositories = [\"o/r\"]\n\
+             feeds = [\"https://blog.example.com/atom.xml\", \"not a url\"]\n",
+        )
+        .unwrap();
+        let domains = |c: &Config| {
+            c.runtime_config().unwrap().plugin_config[POLICY][LINK_DOMAINS_KEY].clone()
+        };
+        assert_eq!(
+            domains(&c),
+            r#"["blog.example.com","example.org","github.com"]"#
+        );
+        // The operator's own list for the component wins as it stands.
+        let own: Config =
+            toml::from_str("[plugins.policy.config]\nallowed_link_domains = [\"only.example\"]\n")
+                .unwrap();
+        assert_eq!(domains(&own), r#"["only.example"]"#);
+        // Nothing to derive: no list, no check.
+        c = Config::default();
+        assert!(
+            !c.runtime_config()
+                .unwrap()
+                .plugin_config
+                .get(POLICY)
+                .is_some_and(|p| p.contains_key(LINK_DOMAINS_KEY))
+        );
     }
 
     #[test]

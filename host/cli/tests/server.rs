@@ -662,14 +662,16 @@ async fn notifications_carry_single_use_action_links() {
         sendgrid.contains(&format!("http://review.example/drafts/{id}")),
         "{sendgrid}"
     );
-    let found = links(sendgrid);
-    assert_eq!(
-        found.len(),
-        6,
-        "approve, edit, skip in text and html: {found:?}"
+    // Editing needs a login: the edit link opens the console's editor, without a token.
+    assert!(
+        sendgrid.contains(&format!("http://review.example/drafts/{id}?edit=1")),
+        "{sendgrid}"
     );
+    let found = links(sendgrid);
+    assert_eq!(found.len(), 4, "approve, skip in text and html: {found:?}");
     let token = |i: usize| found[i].0.clone();
-    let (approve, edit, skip) = (token(0), token(1), token(2));
+    let (approve, skip) = (token(0), token(1));
+    assert_eq!(found[2].0, approve, "the html carries the same tokens");
     assert!(found.iter().all(|(_, d)| *d == id));
     let http = reqwest::Client::new();
     let page = |t: &str, draft: &str| {
@@ -697,17 +699,43 @@ async fn notifications_carry_single_use_action_links() {
             .status(),
         400
     );
+    // An edit token minted before editing needed a login: it edits nothing, is not spent,
+    // and its page sends the reviewer to the console.
+    let edit = store
+        .mint_action_token(&dailyx_store::NewActionToken {
+            draft_id: id.clone(),
+            action: "edit".into(),
+            content_hash: draft["content_hash"].as_str().unwrap().to_owned(),
+            ttl: Duration::from_secs(3600),
+        })
+        .await
+        .unwrap();
+    let r = page(&edit, &id).await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains(&format!("http://review.example/drafts/{id}?edit=1"))
+    );
+    let form = vec![
+        ("draft".to_owned(), id.clone()),
+        ("tweet_0".to_owned(), "any text at all".to_owned()),
+    ];
+    assert_eq!(act(&edit, form.clone()).await.unwrap().status(), 403);
+    assert_eq!(act(&edit, form).await.unwrap().status(), 403, "not spent");
+    assert_eq!(texts(&admin.draft(&id).await["draft"]), texts(&draft));
     // Expired: refused.
     store
         .execute_admin(&format!(
             "UPDATE action_tokens SET expires_at = 0 WHERE token_hash = '{}'",
-            dailyx_store::sha256_hex(edit.as_bytes())
+            dailyx_store::sha256_hex(skip.as_bytes())
         ))
         .await
         .unwrap();
-    assert_eq!(page(&edit, &id).await.unwrap().status(), 410);
+    assert_eq!(page(&skip, &id).await.unwrap().status(), 410);
     assert_eq!(
-        act(&edit, vec![("draft".into(), id.clone())])
+        act(&skip, vec![("draft".into(), id.clone())])
             .await
             .unwrap()
             .status(),

@@ -5,19 +5,20 @@
 //! Each channel's outcome is recorded and counted in `notify_total`.
 
 mod channels;
+pub mod render;
 
 pub use channels::{ChannelConfig, ChannelSecrets, Secret, SendError};
 
 use backon::{ExponentialBuilder, Retryable};
-use dailyx_store::{NewActionToken, Store, StoreError, now_ms, token_placeholder};
+use dailyx_store::{
+    NewActionToken, Store, StoreError, TOKEN_ACTIONS, action_url, console_url, now_ms,
+    token_placeholder,
+};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// The `app_config` key holding the channels (a JSON array of [`ChannelConfig`]).
 pub const CHANNELS_KEY: &str = "notify.channels";
-
-/// The actions a notification links to.
-pub const ACTIONS: [&str; 3] = ["approve", "edit", "skip"];
 
 /// A composed notification (the Notifier component's output).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,6 +58,9 @@ pub struct ChannelOutcome {
     pub error: Option<String>,
 }
 
+/// The product's name in the host's own messages.
+const PRODUCT: &str = "Daily X Agent";
+
 /// Delivery settings.
 #[derive(Debug, Clone)]
 pub struct NotifySettings {
@@ -68,6 +72,8 @@ pub struct NotifySettings {
     pub timeout: Duration,
     /// Token lifetime when the draft has no review deadline.
     pub default_token_ttl: Duration,
+    /// The console's public URL: the action links are `<public_url>/actions/<token>`.
+    pub public_url: String,
 }
 
 impl Default for NotifySettings {
@@ -77,6 +83,7 @@ impl Default for NotifySettings {
             retry_delay: Duration::from_millis(500),
             timeout: Duration::from_secs(20),
             default_token_ttl: Duration::from_secs(24 * 3600),
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -149,27 +156,69 @@ impl Notifier {
             Some(at) => Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0)),
             None => self.settings.default_token_ttl,
         };
-        let mut message = composed;
-        for action in ACTIONS {
-            let token = self
-                .store
-                .mint_action_token(&NewActionToken {
-                    draft_id: draft_id.to_owned(),
-                    action: action.to_owned(),
-                    content_hash: draft.content_hash.clone(),
-                    ttl,
-                })
-                .await?;
-            let placeholder = token_placeholder(action);
-            for part in [&mut message.subject, &mut message.text, &mut message.html] {
-                *part = part.replace(&placeholder, &token);
-            }
-        }
+        let message = self.tokened_message(&draft, &composed, ttl).await?;
         let mut outcomes = Vec::new();
         for channel in &channels {
             outcomes.push(self.send_with_retries(draft_id, channel, &message).await?);
         }
         Ok(outcomes)
+    }
+
+    /// The message with the action tokens in the host's links, or, when the composed message
+    /// has a placeholder anywhere else, the host's own message without any token
+    /// ([`render`]). Tokens are minted only for a message that will carry them.
+    async fn tokened_message(
+        &self,
+        draft: &dailyx_store::Draft,
+        composed: &Message,
+        ttl: Duration,
+    ) -> Result<Message, NotifyError> {
+        let base = &self.settings.public_url;
+        let composed_links: Vec<(&str, String)> = TOKEN_ACTIONS
+            .iter()
+            .map(|&a| (a, action_url(base, &token_placeholder(a), &draft.id)))
+            .collect();
+        // Checked with the placeholders first, so a refused message mints nothing.
+        let check: Vec<render::Link> = composed_links
+            .iter()
+            .map(|(_, url)| render::Link {
+                composed: url.clone(),
+                delivered: url.clone(),
+            })
+            .collect();
+        if let Err(why) = render::render(composed, &check) {
+            tracing::warn!(draft_id = %draft.id, reason = %why, "composed notification refused; sending the host's own message without action links");
+            metrics::counter!("notification_refused_total").increment(1);
+            return Ok(render::fallback(
+                PRODUCT,
+                &console_url(base, &draft.id),
+                &why,
+            ));
+        }
+        let mut links = Vec::with_capacity(composed_links.len());
+        for (action, composed_url) in composed_links {
+            let token = self
+                .store
+                .mint_action_token(&NewActionToken {
+                    draft_id: draft.id.clone(),
+                    action: action.to_owned(),
+                    content_hash: draft.content_hash.clone(),
+                    ttl,
+                })
+                .await?;
+            links.push(render::Link {
+                composed: composed_url,
+                delivered: action_url(base, &token, &draft.id),
+            });
+        }
+        // The same check as above, so it cannot fail here; if it did, no token is sent.
+        render::render(composed, &links).or_else(|why| {
+            Ok(render::fallback(
+                PRODUCT,
+                &console_url(base, &draft.id),
+                &why,
+            ))
+        })
     }
 
     async fn send_with_retries(

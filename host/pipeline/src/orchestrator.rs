@@ -14,7 +14,8 @@ use dailyx_runtime::types::{ActionLink, PolicyRules, PostFormat, RunContext, Sev
 use dailyx_runtime::{CallError, CallRecord, Runtime, StageInput, StageOutput};
 use dailyx_store::{
     CollectedMaterial, DraftTweet, NewCapabilityEvent, NewDraft, NewRun, NewStyleProfile, Run,
-    StepEffects, StepOutcome, StepRecord, Store, new_id, now_ms, token_placeholder,
+    StepEffects, StepOutcome, StepRecord, Store, TOKEN_ACTIONS, action_url, console_edit_url,
+    console_url, new_id, now_ms, token_placeholder,
 };
 use serde::Serialize;
 use std::collections::HashSet;
@@ -552,8 +553,27 @@ impl Pipeline {
                 rules: self.policy_rules().await?,
             },
             Step::Compose => {
-                let base = self.settings.public_url.trim_end_matches('/');
+                let base = &self.settings.public_url;
                 let draft_id = draft_id.ok_or_else(|| missing("draft id"))?;
+                let link = |action: &str, url: String| ActionLink {
+                    action: action.to_owned(),
+                    url,
+                };
+                // Placeholders stand for the tokens: the host mints them at delivery and puts
+                // them only into these exact URLs (dailyx-notify refuses a message that has a
+                // placeholder anywhere else).
+                let mut links: Vec<ActionLink> = TOKEN_ACTIONS
+                    .into_iter()
+                    .map(|action| {
+                        link(
+                            action,
+                            action_url(base, &token_placeholder(action), draft_id),
+                        )
+                    })
+                    .collect();
+                // Editing needs a login: the edit link opens the console's editor.
+                links.push(link("edit", console_edit_url(base, draft_id)));
+                links.push(link("review", console_url(base, draft_id)));
                 StageInput::Compose {
                     ctx,
                     draft: state.draft.clone().ok_or_else(|| missing("draft"))?,
@@ -561,21 +581,7 @@ impl Pipeline {
                         .report
                         .clone()
                         .ok_or_else(|| missing("policy report"))?,
-                    links: ["approve", "edit", "skip"]
-                        .into_iter()
-                        .map(|action| ActionLink {
-                            action: action.to_owned(),
-                            url: format!(
-                                "{base}/actions/{}?draft={draft_id}",
-                                token_placeholder(action)
-                            ),
-                        })
-                        // The draft in the console (needs a login; no token).
-                        .chain(std::iter::once(ActionLink {
-                            action: "review".to_owned(),
-                            url: format!("{base}/drafts/{draft_id}"),
-                        }))
-                        .collect(),
+                    links,
                 }
             }
         })

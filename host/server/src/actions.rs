@@ -143,24 +143,8 @@ pub async fn confirm(
              <form method=\"post\" action=\"{action_url}\">{hidden}<button type=\"submit\">Skip</button></form>",
             tweets_html(&draft)
         ),
-        "edit" => {
-            let fields: String = draft
-                .tweets
-                .iter()
-                .map(|tw| {
-                    format!(
-                        "<p><label for=\"tweet_{p}\">Tweet {n}</label><br><textarea id=\"tweet_{p}\" name=\"tweet_{p}\">{}</textarea></p>",
-                        esc(&tw.text),
-                        p = tw.position,
-                        n = tw.position + 1
-                    )
-                })
-                .collect();
-            format!(
-                "<p>Edit the draft, then approve it. The policy check runs on your text first.</p>\
-                 <form method=\"post\" action=\"{action_url}\">{hidden}{fields}<button type=\"submit\">Save and approve</button></form>"
-            )
-        }
+        // Links minted before editing needed a login still reach here.
+        "edit" => return edit_needs_login(&state, &draft.id),
         other => {
             return refused(
                 StatusCode::BAD_REQUEST,
@@ -172,6 +156,22 @@ pub async fn confirm(
         StatusCode::OK,
         &format!("{} draft", capitalise(&t.action)),
         &body,
+    )
+}
+
+/// Editing changes what gets published to any text at all, so it is never done with a link
+/// token (which anyone holding the message has, and which names nobody): the reviewer edits in
+/// the console, logged in, and sees the final text before approving it. The token is not spent.
+fn edit_needs_login(state: &AppState, draft_id: &str) -> Response {
+    let url = dailyx_store::console_edit_url(&state.settings.public_url, draft_id);
+    page(
+        StatusCode::FORBIDDEN,
+        "Edit in the console",
+        &format!(
+            "<p>Editing a draft needs you to log in: it can change the text to anything, so a \
+             link alone cannot do it.</p><p><a href=\"{}\">Open the draft in the console</a></p>",
+            esc(&url)
+        ),
     )
 }
 
@@ -203,6 +203,9 @@ pub async fn act(
     if let Err((status, why)) = check(&peeked, form.get("draft").map(String::as_str), &draft) {
         return refused(status, why);
     }
+    if peeked.action == "edit" {
+        return edit_needs_login(&state, &draft.id);
+    }
     // Single use: of two concurrent posts, one gets the token.
     let t = match state.store.use_action_token(&token).await {
         Ok(Some(t)) => t,
@@ -226,21 +229,6 @@ pub async fn act(
         "skip" => review::skip(&state, &actor, &t.draft_id)
             .await
             .map(|_| "The draft is skipped."),
-        "edit" => {
-            let mut texts = Vec::new();
-            while let Some(text) = form.get(&format!("tweet_{}", texts.len())) {
-                texts.push(text.replace("\r\n", "\n"));
-            }
-            review::approve(
-                &state,
-                &actor,
-                &t.draft_id,
-                "",
-                Some((draft.version, texts)),
-            )
-            .await
-            .map(|_| "Your edit is saved, approved and being published.")
-        }
         other => {
             return refused(
                 StatusCode::BAD_REQUEST,

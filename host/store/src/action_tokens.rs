@@ -97,8 +97,33 @@ impl Store {
     }
 }
 
+/// The actions whose links carry a single-use token. Editing is not one of them: an edit
+/// changes what gets published to any text at all, so it needs a reviewer who is logged in
+/// (the edit link opens the draft in the console); approving and skipping through a link are
+/// bound to the exact text the notification showed.
+pub const TOKEN_ACTIONS: [&str; 2] = ["approve", "skip"];
+
 /// The placeholder that stands for an action token in a composed notification. Tokens are
 /// minted when the notification is delivered, never handed to a component or stored in clear.
 pub fn token_placeholder(action: &str) -> String {
     format!("__DAILYX_TOKEN_{}__", action.to_ascii_uppercase())
+}
+
+/// The URL of an action link: `token` is the real token at delivery, or the placeholder of
+/// [`token_placeholder`] when the notification is composed.
+pub fn action_url(public_url: &str, token: &str, draft_id: &str) -> String {
+    format!(
+        "{}/actions/{token}?draft={draft_id}",
+        public_url.trim_end_matches('/')
+    )
+}
+
+/// The draft in the console (behind the login; carries no token).
+pub fn console_url(public_url: &str, draft_id: &str) -> String {
+    format!("{}/drafts/{draft_id}", public_url.trim_end_matches('/'))
+}
+
+/// Opens the draft in the console's editor (behind the login; carries no token).
+pub fn console_edit_url(public_url: &str, draft_id: &str) -> String {
+    format!("{}?edit=1", console_url(public_url, draft_id))
 }

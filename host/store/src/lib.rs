@@ -32,7 +32,10 @@ mod runs;
 mod steps;
 mod style_profiles;
 
-pub use action_tokens::{ActionToken, NewActionToken, token_placeholder};
+pub use action_tokens::{
+    ActionToken, NewActionToken, TOKEN_ACTIONS, action_url, console_edit_url, console_url,
+    token_placeholder,
+};
 pub use app_config::ConfigEntry;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use auth::{Role, Session, User};

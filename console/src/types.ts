@@ -353,6 +353,7 @@ export const EVENT_KINDS = [
   "provider.retrying",
   "provider.waiting",
   "provider.delivered",
+  "provider.unconfirmed",
   "provider.failed",
   "component.activated",
   "component.evaluated",
@@ -395,6 +396,7 @@ export const EVENT_LABELS: Record<EventKind, string> = {
   "provider.retrying": "A provider post is retrying",
   "provider.waiting": "A provider delivery is waiting",
   "provider.delivered": "A draft reached a provider",
+  "provider.unconfirmed": "A provider post may have arrived; check the receiver",
   "provider.failed": "A provider delivery failed",
   "component.activated": "A component version was activated",
   "component.evaluated": "A component version was evaluated",
@@ -540,7 +542,7 @@ export interface CircuitView {
   retry_in_ms: number | null;
 }
 
-export type ProviderDeliveryStatus = "pending" | "delivered" | "simulated" | "waiting" | "failed";
+export type ProviderDeliveryStatus = "pending" | "delivered" | "simulated" | "waiting" | "unconfirmed" | "failed";
 
 /** Where a draft's delivery to one provider stands. */
 export interface ProviderDelivery {

@@ -49,6 +49,10 @@ pub enum Fault {
     Refuse(u16),
     /// Post, then answer 503 (the caller cannot know it worked).
     PostThen503,
+    /// Post, then answer only after this long (past the caller's timeout).
+    PostThenSlow(std::time::Duration),
+    /// Answer as usual (to aim a later fault at a later request).
+    Pass,
 }
 
 #[derive(Default)]
@@ -108,7 +112,7 @@ impl Fake {
     }
 
     /// Runs `make` unless a fault says otherwise.
-    fn create(&self, make: impl FnOnce() -> Response) -> Response {
+    async fn create(&self, make: impl FnOnce() -> Response) -> Response {
         match self.fault() {
             Some(Fault::Refuse(status)) => {
                 (StatusCode::from_u16(status).unwrap(), "injected failure").into_response()
@@ -121,7 +125,12 @@ impl Fake {
                 )
                     .into_response()
             }
-            None => make(),
+            Some(Fault::PostThenSlow(delay)) => {
+                let answer = make();
+                tokio::time::sleep(delay).await;
+                answer
+            }
+            Some(Fault::Pass) | None => make(),
         }
     }
 }
@@ -232,6 +241,7 @@ async fn x_create(s: State<Fake>, m: Method, u: Uri, h: HeaderMap, b: Bytes) -> 
         )
             .into_response()
     })
+    .await
 }
 
 async fn x_me(s: State<Fake>, m: Method, u: Uri, h: HeaderMap, b: Bytes) -> Response {
@@ -279,7 +289,7 @@ async fn mastodon_create(s: State<Fake>, m: Method, u: Uri, h: HeaderMap, b: Byt
         }
         Json(json!({"id": id, "url": format!("https://m.example/@d/{id}"), "content": format!("<p>{text}</p>"), "in_reply_to_id": reply}))
             .into_response()
-    })
+    }).await
 }
 
 async fn mastodon_media(s: State<Fake>, m: Method, u: Uri, h: HeaderMap, b: Bytes) -> Response {
@@ -336,6 +346,7 @@ async fn bsky_create(s: State<Fake>, m: Method, u: Uri, h: HeaderMap, b: Bytes) 
         let uri = format!("at://did:plc:dailyx/app.bsky.feed.post/{id}");
         Json(json!({"uri": uri, "cid": format!("cid-{id}")})).into_response()
     })
+    .await
 }
 
 async fn bsky_blob(s: State<Fake>, m: Method, u: Uri, h: HeaderMap, b: Bytes) -> Response {
@@ -345,13 +356,34 @@ async fn bsky_blob(s: State<Fake>, m: Method, u: Uri, h: HeaderMap, b: Bytes) ->
 
 async fn bsky_feed(s: State<Fake>, m: Method, u: Uri, h: HeaderMap, b: Bytes) -> Response {
     let (fake, _) = seen((s, m, u, h, b)).await;
-    let feed: Vec<Value> = fake
-        .made("bluesky")
-        .into_iter()
+    let made = fake.made("bluesky");
+    let uri = |id: &str| format!("at://did:plc:dailyx/app.bsky.feed.post/{id}");
+    let strong = |uri: &str| {
+        let id = uri.rsplit('/').next().unwrap_or_default();
+        json!({"uri": uri, "cid": format!("cid-{id}")})
+    };
+    // A reply's record names its parent and its thread's root, as the PDS keeps them.
+    let root_of = |parent: &str| {
+        let mut at = parent.to_owned();
+        while let Some(up) = made
+            .iter()
+            .find(|p| uri(&p.id) == at)
+            .and_then(|p| p.reply_to.clone())
+        {
+            at = up;
+        }
+        at
+    };
+    let feed: Vec<Value> = made
+        .iter()
         .rev()
         .map(|p| {
-            let uri = format!("at://did:plc:dailyx/app.bsky.feed.post/{}", p.id);
-            json!({"post": {"uri": uri, "cid": format!("cid-{}", p.id), "record": {"text": p.text}}})
+            let mut record = json!({"text": p.text});
+            if let Some(parent) = &p.reply_to {
+                record["reply"] =
+                    json!({"parent": strong(parent), "root": strong(&root_of(parent))});
+            }
+            json!({"post": {"uri": uri(&p.id), "cid": format!("cid-{}", p.id), "record": record}})
         })
         .collect();
     Json(json!({ "feed": feed })).into_response()
@@ -372,6 +404,7 @@ async fn graph_post(
             let text = body["message"].as_str().unwrap_or_default().to_owned();
             let reply = (edge == "comments").then(|| node.clone());
             fake.create(|| Json(json!({"id": fake.make("facebook", &text, reply)})).into_response())
+                .await
         }
         "photos" => {
             let text = body["caption"].as_str().unwrap_or_default().to_owned();
@@ -379,6 +412,7 @@ async fn graph_post(
                 let id = fake.make("facebook", &text, None);
                 Json(json!({"id": "photo1", "post_id": id})).into_response()
             })
+            .await
         }
         "media" => {
             // An Instagram container: nothing is posted yet.
@@ -401,6 +435,7 @@ async fn graph_post(
             fake.create(|| {
                 Json(json!({"id": fake.make("instagram", &caption, None)})).into_response()
             })
+            .await
         }
         _ => (StatusCode::NOT_FOUND, "unknown edge").into_response(),
     }
@@ -421,11 +456,37 @@ async fn graph_get(
     } else {
         "facebook"
     };
-    let data: Vec<Value> = fake
-        .made(network)
-        .into_iter()
+    let made = fake.made(network);
+    // Instagram lists media; Facebook lists Page posts, each with its comments (replies to
+    // comments too, naming their parent) as `comments.filter(stream){id,message,parent{id}}`.
+    let post_of = |id: &str| {
+        let mut at = id.to_owned();
+        while let Some(up) = made
+            .iter()
+            .find(|p| p.id == at)
+            .and_then(|p| p.reply_to.clone())
+        {
+            at = up;
+        }
+        at
+    };
+    let data: Vec<Value> = made
+        .iter()
         .filter(|p| p.reply_to.is_none())
-        .map(|p| json!({"id": p.id, "message": p.text, "caption": p.text}))
+        .map(|p| {
+            let comments: Vec<Value> = made
+                .iter()
+                .filter(|c| c.reply_to.is_some() && post_of(&c.id) == p.id)
+                .map(|c| {
+                    let mut comment = json!({"id": c.id, "message": c.text});
+                    if c.reply_to.as_deref() != Some(p.id.as_str()) {
+                        comment["parent"] = json!({"id": c.reply_to});
+                    }
+                    comment
+                })
+                .collect();
+            json!({"id": p.id, "message": p.text, "caption": p.text, "comments": {"data": comments}})
+        })
         .collect();
     Json(json!({ "data": data })).into_response()
 }
@@ -449,4 +510,5 @@ async fn webhook(s: State<Fake>, m: Method, u: Uri, h: HeaderMap, b: Bytes) -> R
         }
         Json(json!({"id": id})).into_response()
     })
+    .await
 }

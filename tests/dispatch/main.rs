@@ -89,10 +89,15 @@ struct Net {
 
 impl Net {
     async fn start() -> Net {
+        Net::start_with(|m| m).await
+    }
+
+    /// Like [`Net::start`], with `edit` applied to the test manifest first.
+    async fn start_with(edit: impl FnOnce(String) -> String) -> Net {
         let (fake, addr) = fake::start().await;
         let origin = format!("http://{addr}");
         let registry = TestRegistry::new();
-        registry.manifest_unsigned(&manifest(&origin));
+        registry.manifest_unsigned(&edit(manifest(&origin)));
         for name in PROVIDERS {
             registry.put(
                 &format!("{name}.wasm"),
@@ -768,5 +773,158 @@ async fn x_through_its_component_refreshes_an_expired_oauth2_token_once_and_post
         "{err}"
     );
     assert_eq!(net.fake.0.lock().refreshes.len(), 2, "one refresh per call");
+    db_finish(net).await;
+}
+
+/// The quote card at a public URL, as the host's media serves it (Instagram needs one).
+struct Card(String);
+
+impl dailyx_dispatch::MediaSource for Card {
+    fn media_for<'a>(
+        &'a self,
+        _draft: &'a dailyx_store::Draft,
+        _provider: &'a dailyx_dispatch::ProviderKind,
+    ) -> dailyx_runtime::secret::BoxFuture<
+        'a,
+        Result<Vec<dailyx_runtime::types::MediaAttachment>, String>,
+    > {
+        Box::pin(async move {
+            Ok(vec![dailyx_runtime::types::MediaAttachment {
+                kind: "image".into(),
+                mime: "image/png".into(),
+                url: Some(format!("{}/media/card.png", self.0)),
+                data: vec![0x89, b'P', b'N', b'G'],
+                alt: "The quote card".into(),
+            }])
+        })
+    }
+}
+
+/// Issue 17: a receiver that makes the post and answers only after the component's wall
+/// clock. Each request now times out (inside the component, which says "maybe posted")
+/// before the wall clock, so every network is reconciled through `recent` before anything is
+/// sent again: each gets the post exactly once. The webhook cannot be asked, so its delivery
+/// ends `unconfirmed` (not `failed`, and not sent again) until an operator resends.
+#[tokio::test]
+async fn a_receiver_that_answers_after_the_wall_clock_gets_each_post_once() {
+    // Short limits so the test is quick: 3 s wall clock, 1.5 s per request.
+    let net = Net::start_with(|m| {
+        m.replace("wall_clock_ms = 30000", "wall_clock_ms = 3000")
+            .replace(
+                "max_requests_per_run = 10\n",
+                "max_requests_per_run = 10\ntimeout_ms = 1500\n",
+            )
+    })
+    .await;
+    net.set_all_credentials().await;
+    let all: Vec<(&str, bool, Option<u32>)> = PROVIDERS.iter().map(|p| (*p, false, None)).collect();
+    let d = net
+        .dispatcher(&all)
+        .with_media(Arc::new(Card(net.fake_origin())));
+    let draft = net.approved(&THREAD).await;
+    let slow = Fault::PostThenSlow(Duration::from_secs(4));
+    for p in PROVIDERS {
+        // A thread's reply is the slow one (its reconciliation needs the reply's parent);
+        // Instagram has one post.
+        let faults: &[Fault] = if p == "instagram" {
+            &[slow]
+        } else {
+            &[Fault::Pass, slow]
+        };
+        net.fake.fail_next(faults);
+        let outcome = d.deliver(&draft, p).await.unwrap();
+        let made = net.fake.made(p);
+        let expected = if p == "instagram" { 1 } else { 2 };
+        assert_eq!(made.len(), expected, "{p} got each post once: {made:?}");
+        let attempts = net.store().provider_attempts(&draft, p).await.unwrap();
+        let slow_position = expected as i64 - 1;
+        let slow_attempts: Vec<_> = attempts
+            .iter()
+            .filter(|a| a.position == slow_position)
+            .collect();
+        assert_eq!(
+            slow_attempts.len(),
+            1,
+            "{p}: one call, no retry: {attempts:?}"
+        );
+        if p == "webhook" {
+            let DeliveryOutcome::Unconfirmed { detail } = &outcome else {
+                panic!("webhook: {outcome:?}")
+            };
+            assert!(
+                detail.contains("position 1 may have reached webhook"),
+                "{detail}"
+            );
+            assert_eq!(slow_attempts[0].status, "unconfirmed");
+        } else {
+            assert_eq!(outcome, DeliveryOutcome::Delivered, "{p}");
+            assert_eq!(slow_attempts[0].status, "succeeded", "{p}: reconciled");
+            let posts = net.store().provider_posts(&draft, p).await.unwrap();
+            // (Bluesky's id carries the record's URI and its thread's root.)
+            let remote = posts.last().and_then(|p| p.remote_id.clone()).unwrap();
+            let made_id = &made.last().unwrap().id;
+            assert!(
+                remote == *made_id
+                    || remote.starts_with(&format!(
+                        "at://did:plc:dailyx/app.bsky.feed.post/{made_id}|"
+                    )),
+                "{p}: the reconciled post {remote} is the one the network made, {made_id}"
+            );
+        }
+    }
+    let deliveries: HashMap<String, String> = net
+        .store()
+        .provider_deliveries(&draft)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.provider, d.status))
+        .collect();
+    assert_eq!(deliveries["webhook"], "unconfirmed");
+    // The sweep leaves an unconfirmed delivery alone: nothing is sent on the host's judgement.
+    let hooks = |net: &Net| {
+        net.fake
+            .seen()
+            .iter()
+            .filter(|s| s.path == "/hooks/dailyx")
+            .count()
+    };
+    assert_eq!(hooks(&net), 2);
+    d.sweep().await.unwrap();
+    assert_eq!(hooks(&net), 2);
+
+    // The operator checked the receiver and resends: the same idempotency key, which this
+    // receiver honours, so it still has the post once, and the delivery is delivered.
+    assert!(d.resend(&draft, "webhook", "ann").await.unwrap());
+    assert!(!d.resend(&draft, "webhook", "ann").await.unwrap(), "once");
+    assert_eq!(
+        d.deliver(&draft, "webhook").await.unwrap(),
+        DeliveryOutcome::Delivered
+    );
+    let seen = net.fake.seen();
+    let keys: Vec<_> = seen
+        .iter()
+        .filter(|s| s.path == "/hooks/dailyx")
+        .map(|s| s.header("idempotency-key").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(keys[1], keys[2], "the resend carries the same key");
+    assert_eq!(net.fake.made("webhook").len(), 2);
+    let attempts = net
+        .store()
+        .provider_attempts(&draft, "webhook")
+        .await
+        .unwrap();
+    let resent = attempts
+        .iter()
+        .find(|a| a.position == 1 && a.try_number == 1)
+        .unwrap();
+    assert_eq!(resent.status, "failed");
+    assert!(
+        resent
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("ann checked the receiver")
+    );
     db_finish(net).await;
 }

@@ -73,9 +73,15 @@ async fn net() -> Net {
     let by_name = format!(
         "[component.grants.http]\n[[component.grants.http.allow]]\norigin = \"http://localhost:{port}\"\n"
     );
+    // Requests may take 10 s, the call 2.5 s.
+    let clamped = format!(
+        "[component.grants.http]\ntimeout_ms = 10000\n[[component.grants.http.allow]]\n\
+         origin = \"http://127.0.0.1:{port}\"\n[component.limits]\nwall_clock_ms = 2500\n"
+    );
     reg.manifest(
         &[
             entry("exact", &exact),
+            entry("clamped", &clamped),
             entry("wild", &wildcard),
             entry("named", &by_name),
             entry("none", ""),
@@ -294,6 +300,43 @@ async fn size_count_timeout_and_redirect_limits_hold() {
             .iter()
             .any(|h| h.contains("/secret"))
     );
+}
+
+/// Issue 17: a request never outlives its call. Its timeout ends a second before the call's
+/// wall clock, so the guest sees the timeout (and can say "maybe sent") instead of being stopped
+/// mid-request; a request with less than that left is refused unsent; and the record counts
+/// the request that left and got no answer.
+#[tokio::test]
+async fn a_request_times_out_before_the_calls_wall_clock_and_is_counted() {
+    let net = net().await;
+    let p = net.port;
+    let (notes, record) = fetch(
+        &net,
+        "clamped",
+        &[
+            format!("GET http://127.0.0.1:{p}/slow"),
+            format!("GET http://127.0.0.1:{p}/allowed"),
+        ],
+    )
+    .await;
+    assert!(notes[0].contains("Timeout"), "{notes:?}");
+    assert!(
+        notes[1].contains("Denied") && notes[1].contains("too little of the call's wall clock"),
+        "{notes:?}"
+    );
+    assert_eq!(record.requests_sent, 1);
+    assert_eq!(record.requests_unanswered, 1);
+    let http: Vec<_> = record
+        .events
+        .iter()
+        .filter(|e| e.capability == "http")
+        .collect();
+    assert_eq!(http.len(), 2, "{http:?}");
+    assert!(http[0].detail.starts_with("failed"), "{:?}", http[0]);
+    // The server got the slow request; the refused one never left.
+    let hits = net.hits.lock().unwrap().clone();
+    assert_eq!(hits.iter().filter(|h| h.contains("/slow")).count(), 1);
+    assert!(!hits.iter().any(|h| h.contains("/allowed")), "{hits:?}");
 }
 
 #[tokio::test]

@@ -28,6 +28,7 @@ const DELIVERY: Record<ProviderDeliveryStatus, { label: string; symbol: string }
   delivered: { label: "Delivered", symbol: "✓" },
   simulated: { label: "Simulated", symbol: "✓" },
   waiting: { label: "Waiting", symbol: "⌛" },
+  unconfirmed: { label: "Unconfirmed", symbol: "?" },
   failed: { label: "Failed", symbol: "✕" },
 };
 

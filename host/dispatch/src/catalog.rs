@@ -56,6 +56,9 @@ pub struct ProviderKind {
     pub thread: ThreadStyle,
     /// Whether a post needs an image (Instagram).
     pub needs_image: bool,
+    /// Whether its `recent` lists what was posted, so a call of unknown outcome can be
+    /// reconciled. The webhook's cannot: its receivers drop repeats by idempotency key instead.
+    pub lists_posts: bool,
 }
 
 /// Every known provider.
@@ -97,6 +100,7 @@ pub const PROVIDERS: &[ProviderKind] = &[
         ],
         thread: ThreadStyle::Replies,
         needs_image: false,
+        lists_posts: true,
     },
     ProviderKind {
         name: "mastodon",
@@ -109,6 +113,7 @@ pub const PROVIDERS: &[ProviderKind] = &[
         complete_when: &[&["access_token"]],
         thread: ThreadStyle::Replies,
         needs_image: false,
+        lists_posts: true,
     },
     ProviderKind {
         name: "bluesky",
@@ -127,6 +132,7 @@ pub const PROVIDERS: &[ProviderKind] = &[
         complete_when: &[&["identifier", "app_password"]],
         thread: ThreadStyle::Replies,
         needs_image: false,
+        lists_posts: true,
     },
     ProviderKind {
         name: "facebook",
@@ -139,6 +145,7 @@ pub const PROVIDERS: &[ProviderKind] = &[
         complete_when: &[&["page_access_token"]],
         thread: ThreadStyle::Replies,
         needs_image: false,
+        lists_posts: true,
     },
     ProviderKind {
         name: "instagram",
@@ -151,6 +158,7 @@ pub const PROVIDERS: &[ProviderKind] = &[
         complete_when: &[&["access_token"]],
         thread: ThreadStyle::Single,
         needs_image: true,
+        lists_posts: true,
     },
     ProviderKind {
         name: "webhook",
@@ -163,6 +171,7 @@ pub const PROVIDERS: &[ProviderKind] = &[
         complete_when: &[&["signing_secret"]],
         thread: ThreadStyle::Replies,
         needs_image: false,
+        lists_posts: false,
     },
 ];
 

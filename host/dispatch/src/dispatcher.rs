@@ -5,7 +5,11 @@
 //! 1. An attempt whose outcome is unknown (`unconfirmed`, or `in_progress` with an expired
 //!    lease: its owner died mid-call) is taken over and reconciled with the provider's `recent`
 //!    posts. Found: recorded. Not found: the attempt failed; try again. A provider that cannot
-//!    list posts (a webhook) is tried again with the same idempotency key, which it honours.
+//!    list posts (a webhook) never gets here after an answered failure (a 5xx: sent again at
+//!    once with the same idempotency key, which its receivers honour). It gets here when a
+//!    request got no answer (timed out, the call stopped, the owner died): the receiver may
+//!    still be acting on it, so the delivery ends `unconfirmed`, and only an operator who
+//!    checked the receiver sends it again ([`Dispatcher::resend`]).
 //! 2. The circuit of the provider must let the call through and the post must fit the
 //!    provider's rolling 24-hour budget; otherwise the delivery *waits* (nothing is sent, no
 //!    try is spent) and the sweep picks it up when the circuit half-opens or the budget frees.
@@ -82,7 +86,7 @@ impl Default for DispatchSettings {
 #[derive(Debug, Clone, Serialize)]
 pub struct DispatchEvent {
     /// `provider.posted`, `provider.simulated`, `provider.retrying`, `provider.waiting`,
-    /// `provider.delivered`, `provider.failed`.
+    /// `provider.delivered`, `provider.unconfirmed`, `provider.failed`.
     pub kind: &'static str,
     #[allow(missing_docs)]
     pub draft_id: String,
@@ -113,6 +117,12 @@ pub enum DeliveryOutcome {
     Failed {
         /// Why.
         error: String,
+    },
+    /// A call was cut off after it was sent and the provider cannot say whether it posted: it
+    /// may have. An operator checks the receiver, then resends or leaves it.
+    Unconfirmed {
+        /// What is not known.
+        detail: String,
     },
     /// Another publisher is delivering it now.
     Busy,
@@ -164,6 +174,7 @@ enum Step {
     Posted(ProviderPost),
     Wait(String, i64),
     Fail(String),
+    Unconfirmed(String),
     Busy,
 }
 
@@ -342,6 +353,7 @@ impl Dispatcher {
                 next_try_at,
             } => ("waiting", Some(reason.as_str()), Some(*next_try_at)),
             DeliveryOutcome::Failed { error } => ("failed", Some(error.as_str()), None),
+            DeliveryOutcome::Unconfirmed { detail } => ("unconfirmed", Some(detail.as_str()), None),
             DeliveryOutcome::Busy => return Ok(outcome),
         };
         self.store
@@ -351,6 +363,7 @@ impl Dispatcher {
             DeliveryOutcome::Delivered => "provider.delivered",
             DeliveryOutcome::Simulated => "provider.simulated",
             DeliveryOutcome::Waiting { .. } => "provider.waiting",
+            DeliveryOutcome::Unconfirmed { .. } => "provider.unconfirmed",
             _ => "provider.failed",
         };
         metrics::counter!("provider_deliveries_total", "provider" => provider.to_owned(), "outcome" => status)
@@ -466,7 +479,10 @@ impl Dispatcher {
                 },
                 idempotency_key: format!("dailyx-{draft_id}-{provider}-{position}"),
             };
-            match self.publish_position(&config, &post, simulated).await? {
+            match self
+                .publish_position(&config, kind, &post, simulated)
+                .await?
+            {
                 Step::Posted(p) => posts.push(p),
                 Step::Wait(reason, at) => {
                     return Ok(DeliveryOutcome::Waiting {
@@ -475,6 +491,7 @@ impl Dispatcher {
                     });
                 }
                 Step::Fail(error) => return Ok(DeliveryOutcome::Failed { error }),
+                Step::Unconfirmed(detail) => return Ok(DeliveryOutcome::Unconfirmed { detail }),
                 Step::Busy => return Ok(DeliveryOutcome::Busy),
             }
         }
@@ -483,6 +500,48 @@ impl Dispatcher {
         } else {
             DeliveryOutcome::Delivered
         })
+    }
+
+    /// An operator who checked the receiver of an `unconfirmed` delivery sends it again: the
+    /// attempt whose outcome is unknown ends as failed by `by`'s decision, so the next delivery
+    /// sends that position again (with the same idempotency key). `false`: no position of the
+    /// delivery is unconfirmed (or another publisher holds it).
+    pub async fn resend(
+        &self,
+        draft_id: &str,
+        provider: &str,
+        by: &str,
+    ) -> Result<bool, DispatchError> {
+        let posts = self.store.provider_posts(draft_id, provider).await?;
+        let mut position = 0;
+        while posts.iter().any(|p| p.position == position) {
+            position += 1;
+        }
+        let Some(a) = self
+            .store
+            .latest_provider_attempt(draft_id, provider, position)
+            .await?
+            .filter(|a| a.status == "unconfirmed")
+        else {
+            return Ok(false);
+        };
+        if !self
+            .store
+            .take_over_provider_attempt(&a.id, &self.owner, self.lease_ms())
+            .await?
+        {
+            return Ok(false);
+        }
+        let why = format!("outcome unknown; {by} checked the receiver and chose to send again");
+        self.end(&a, AttemptEnd::Failed, &why).await?;
+        tracing::info!(
+            draft_id,
+            provider,
+            position,
+            by,
+            "unconfirmed post sent again by an operator"
+        );
+        Ok(true)
     }
 
     /// `Some(Waiting)` when `needed` real posts do not fit the provider's 24-hour budget.
@@ -518,6 +577,7 @@ impl Dispatcher {
     async fn publish_position(
         &self,
         config: &ProviderConfig,
+        kind: &ProviderKind,
         post: &OutboundPost,
         simulated: bool,
     ) -> Result<Step, DispatchError> {
@@ -573,6 +633,17 @@ impl Dispatcher {
                             let at = now_ms() + self.settings.max_retry_delay.as_millis() as i64;
                             return Ok(Step::Wait(format!("cannot reconcile yet: {why}"), at));
                         }
+                        Reconciled::Unlistable(why) => {
+                            // Cut off, or its owner died mid-call: it may be posted, nobody here
+                            // can tell, so it stays unconfirmed and the operator decides.
+                            let error = a.error.clone().unwrap_or_default();
+                            self.end(a, AttemptEnd::Unconfirmed, &error).await?;
+                            return Ok(Step::Unconfirmed(format!(
+                                "position {position} may have reached {provider}: a request got \
+                                 no answer and {provider} cannot list its posts ({why}); check \
+                                 the receiver, then send again or leave it"
+                            )));
+                        }
                     }
                 }
             };
@@ -614,7 +685,7 @@ impl Dispatcher {
                 );
                 return Ok(step);
             }
-            let mut answer = self.call_publish(&config.component, post).await;
+            let (mut answer, cut_off) = self.call_publish(&config.component, post).await;
             // The network refused the host's credential (a session could not be opened): an
             // operator must fix it; it says nothing about the network's health.
             if let Err(ProviderError::NotSent(_)) = &answer
@@ -675,8 +746,19 @@ impl Dispatcher {
                     continue;
                 }
                 Err(e @ ProviderError::Unknown(_)) => {
-                    self.end(&attempt, AttemptEnd::Unconfirmed, &e.to_string())
-                        .await?;
+                    if cut_off || kind.lists_posts {
+                        // Reconciled before any retry; or, if it cannot be, left to an operator:
+                        // a receiver that never answered may still be acting on the request.
+                        self.end(&attempt, AttemptEnd::Unconfirmed, &e.to_string())
+                            .await?;
+                    } else {
+                        // It answered (a 5xx) and cannot be asked: the same idempotency key,
+                        // which its receivers honour, makes sending again safe.
+                        let why = format!(
+                            "{e}; it answered, so it is sent again with the same idempotency key"
+                        );
+                        self.end(&attempt, AttemptEnd::Failed, &why).await?;
+                    }
                     last_error = e.to_string();
                 }
                 Err(e @ ProviderError::NotSent(_)) => {
@@ -703,21 +785,26 @@ impl Dispatcher {
         }
     }
 
-    /// Runs the component's `publish`. A host-side failure (trap, limit, not loaded) after the
-    /// component made an allowed request may have posted: it counts as unknown.
+    /// Runs the component's `publish`; also says whether a request of it went unanswered.
     async fn call_publish(
         &self,
         component: &str,
         post: &OutboundPost,
-    ) -> Result<dailyx_runtime::types::ProviderReceipt, ProviderError> {
+    ) -> (
+        Result<dailyx_runtime::types::ProviderReceipt, ProviderError>,
+        bool,
+    ) {
         let input = StageInput::Publish { post: post.clone() };
-        match call_provider(&self.runtime, component, input).await? {
-            StageOutput::Published(answer) => answer,
-            other => Err(ProviderError::NotSent(format!(
+        let call = call_provider(&self.runtime, component, input).await;
+        let answer = match call.output {
+            Ok(StageOutput::Published(answer)) => answer,
+            Ok(other) => Err(ProviderError::NotSent(format!(
                 "component `{component}` answered {} instead of a receipt",
                 output_name(&other)
             ))),
-        }
+            Err(e) => Err(e),
+        };
+        (answer, call.cut_off)
     }
 
     /// Looks for the post `attempt` tried to make among the provider's recent posts.
@@ -742,10 +829,10 @@ impl Dispatcher {
                     None => Reconciled::NotFound("reconciled: not among the recent posts".into()),
                 }
             }
-            // The provider cannot list posts; its idempotency key makes a retry safe.
-            Ok(StageOutput::RecentPosts(Err(ProviderError::Rejected(m)))) => Reconciled::NotFound(
-                format!("cannot list posts ({m}); retrying with the same idempotency key"),
-            ),
+            // The provider cannot list posts (a webhook): nothing here can tell.
+            Ok(StageOutput::RecentPosts(Err(ProviderError::Rejected(m)))) => {
+                Reconciled::Unlistable(m)
+            }
             Ok(StageOutput::RecentPosts(Err(e))) => Reconciled::Unknown(e.to_string()),
             Ok(other) => Reconciled::Unknown(format!("answered {}", output_name(&other))),
             Err(e) => Reconciled::Unknown(e.to_string()),
@@ -800,7 +887,19 @@ impl Dispatcher {
 enum Reconciled {
     Found(RemotePost),
     NotFound(String),
+    /// Asking failed this time (ask again later).
     Unknown(String),
+    /// The provider can never be asked.
+    Unlistable(String),
+}
+
+/// A provider component's answer, and what the host saw of its requests.
+pub(crate) struct ProviderCall {
+    /// The component's output, or its host-side failure sorted as a provider error.
+    pub output: Result<StageOutput, ProviderError>,
+    /// A request got no complete answer (timed out, or the call stopped mid-request): the
+    /// network may have acted on it, whatever the component says.
+    pub cut_off: bool,
 }
 
 /// Calls a provider component. A host-side failure (trap, limit, not loaded) after the
@@ -809,19 +908,20 @@ pub(crate) async fn call_provider(
     runtime: &Runtime,
     component: &str,
     input: StageInput,
-) -> Result<StageOutput, ProviderError> {
+) -> ProviderCall {
     let record = runtime.call(component, input).await;
-    record.result.map_err(|e| {
-        let sent = record
-            .events
-            .iter()
-            .any(|ev| ev.capability == "http" && ev.outcome == dailyx_runtime::Outcome::Allowed);
-        if sent {
+    let output = record.result.map_err(|e| {
+        // Counted before each request left, so a call stopped mid-request counts it too.
+        if record.requests_sent > 0 {
             ProviderError::Unknown(format!("component `{component}` failed after sending: {e}"))
         } else {
             ProviderError::NotSent(format!("component `{component}`: {e}"))
         }
-    })
+    });
+    ProviderCall {
+        output,
+        cut_off: record.requests_unanswered > 0,
+    }
 }
 
 /// The texts a draft becomes on a network: one per tweet, or the whole thread as one post.

@@ -37,8 +37,11 @@ impl ComponentX {
     async fn call(&self, input: StageInput) -> Result<StageOutput, CallError> {
         let mut refreshed = false;
         loop {
+            // X is always reconciled through its timeline: whether a request was cut off
+            // changes nothing here.
             let output = call_provider(&self.runtime, &self.component, input.clone())
                 .await
+                .output
                 .map_err(|e| self.sort(e))?;
             let unauthorized = matches!(
                 &output,

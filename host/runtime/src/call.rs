@@ -36,10 +36,16 @@ impl CallState {
         component: &LoadedComponent,
         services: &HostServices,
         events: &EventRecorder,
+        deadline: std::time::Instant,
     ) -> Self {
         let grants = &component.grants;
         CallState {
-            http: HttpState::new(services.http.clone(), grants.http.clone(), events.clone()),
+            http: HttpState::new(
+                services.http.clone(),
+                grants.http.clone(),
+                events.clone(),
+                deadline,
+            ),
             llm: LlmState::new(services.llm.clone(), grants.llm.clone(), events.clone()),
             repo: RepoState::new(
                 services.repositories.clone(),

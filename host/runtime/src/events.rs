@@ -129,7 +129,13 @@ impl EventRecorder {
         );
     }
 
-    fn record(&self, capability: &'static str, target: String, outcome: Outcome, detail: String) {
+    fn record(
+        &self,
+        capability: &'static str,
+        target: String,
+        outcome: Outcome,
+        detail: String,
+    ) -> Option<usize> {
         let c = &self.component;
         match outcome {
             Outcome::Allowed => tracing::debug!(
@@ -145,21 +151,51 @@ impl EventRecorder {
                 "capability unavailable"
             ),
         }
-        self.push(capability, target, outcome, detail);
+        self.push(capability, target, outcome, detail)
     }
 
-    fn push(&self, capability: &'static str, target: String, outcome: Outcome, detail: String) {
+    /// Where the event went, if it was kept.
+    fn push(
+        &self,
+        capability: &'static str,
+        target: String,
+        outcome: Outcome,
+        detail: String,
+    ) -> Option<usize> {
         let c = &self.component;
         let mut events = self.events.lock();
-        if events.len() < MAX_EVENTS_PER_CALL {
-            events.push(CapabilityEvent {
-                component: c.name.clone(),
-                digest: c.digest.clone(),
-                capability,
-                target,
-                outcome,
-                detail,
-            });
+        if events.len() >= MAX_EVENTS_PER_CALL {
+            return None;
+        }
+        events.push(CapabilityEvent {
+            component: c.name.clone(),
+            digest: c.digest.clone(),
+            capability,
+            target,
+            outcome,
+            detail,
+        });
+        Some(events.len() - 1)
+    }
+
+    /// Records, before it happens, a request that is about to leave the host: if the call is
+    /// cut off (wall clock, crash) before [`Self::finish`], the record still says it may have
+    /// gone out. Returns where to put the outcome (`None` when the call's event cap was reached).
+    pub fn sending(&self, capability: &'static str, target: impl Into<String>) -> Option<usize> {
+        self.record(
+            capability,
+            target.into(),
+            Outcome::Allowed,
+            "sending; no answer yet".into(),
+        )
+    }
+
+    /// Puts the outcome of a request recorded by [`Self::sending`] in place of "no answer yet".
+    pub fn finish(&self, at: Option<usize>, detail: impl Into<String>) {
+        if let Some(i) = at
+            && let Some(event) = self.events.lock().get_mut(i)
+        {
+            event.detail = detail.into();
         }
     }
 

@@ -296,6 +296,21 @@ fn validate(raw: RawEntry, defaults: &RawLimits) -> Result<ManifestEntry, String
     if limits.wall_clock_ms == 0 {
         return Err("limits.wall_clock_ms must be positive".into());
     }
+    // A provider stopped mid-request cannot say whether it posted: its requests must time out
+    // (and it must answer "maybe posted") before the wall clock stops it.
+    if stage == Stage::Provider
+        && let Some(http) = &raw.grants.http
+    {
+        let margin = crate::capability::http::ANSWER_MARGIN.as_millis() as u64;
+        if u64::from(http.timeout_ms) + margin > limits.wall_clock_ms {
+            return Err(format!(
+                "grants.http.timeout_ms ({}) must end at least {margin} ms before \
+                 limits.wall_clock_ms ({}): a provider stopped mid-request cannot tell \
+                 whether it posted",
+                http.timeout_ms, limits.wall_clock_ms
+            ));
+        }
+    }
     let config = raw
         .config
         .into_iter()

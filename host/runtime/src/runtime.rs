@@ -181,6 +181,12 @@ pub struct CallRecord {
     pub events: Vec<CapabilityEvent>,
     /// What the guest logged.
     pub logs: Vec<GuestLogLine>,
+    /// HTTP requests that began to leave the host, counted before each was sent: a call that
+    /// failed with this above zero may have had an effect upstream.
+    pub requests_sent: u32,
+    /// Of those, the ones that got no complete answer (timed out, cut off): the far side may
+    /// have acted on them.
+    pub requests_unanswered: u32,
     /// LLM tokens used.
     pub tokens: TokenCount,
     /// Fuel consumed, when metered.
@@ -437,6 +443,8 @@ impl Runtime {
         let state = store.data_mut();
         let logs = std::mem::take(&mut state.log.lines);
         let tokens = state.llm.used;
+        let requests_sent = state.http.sent();
+        let requests_unanswered = state.http.unanswered();
         let limit_hit = state.limiter.hit.take();
         let result = match outcome {
             Err(_) => Err(CallError::Timeout {
@@ -469,6 +477,8 @@ impl Runtime {
             result,
             events: events.take(),
             logs,
+            requests_sent,
+            requests_unanswered,
             tokens,
             fuel_used,
             duration: started.elapsed(),
@@ -543,7 +553,7 @@ impl Runtime {
     ) -> Store<CallState> {
         let mut store = Store::new(
             &self.engine,
-            CallState::new(component, &self.services, events),
+            CallState::new(component, &self.services, events, deadline),
         );
         store.limiter(|s| &mut s.limiter);
         // Fuel is always enabled on the engine, so this cannot fail.
@@ -606,6 +616,8 @@ impl CallRecord {
             result: Err(error),
             events: Vec::new(),
             logs: Vec::new(),
+            requests_sent: 0,
+            requests_unanswered: 0,
             tokens: TokenCount::default(),
             fuel_used: None,
             duration: started.elapsed(),

@@ -52,7 +52,8 @@ pub struct ProviderPost {
 pub struct ProviderDelivery {
     pub draft_id: String,
     pub provider: String,
-    /// `pending`, `delivered`, `simulated`, `waiting` or `failed`.
+    /// `pending`, `delivered`, `simulated`, `waiting`, `unconfirmed` (may have been posted; an
+    /// operator decides) or `failed`.
     pub status: String,
     pub detail: Option<String>,
     pub next_try_at: Option<i64>,

@@ -52,18 +52,18 @@ impl Guest for Component {
         let graph = graph();
         let page = required_config("page_id")?;
         let url = format!(
-            "{graph}/{page}/feed?fields=id,message&limit=50&since={}",
+            "{graph}/{page}/feed?fields={}&limit=50&since={}",
+            crate::FEED_FIELDS,
             since_ms.div_euclid(1000)
         );
         let feed: crate::Feed = Call::get(&url).send_json()?;
-        // Comments (later positions) are not in the feed; only first positions reconcile.
         Ok(feed
-            .data
+            .listed()
             .into_iter()
             .map(|p| RemotePost {
                 remote_id: p.id,
-                text: p.message,
-                reply_to: None,
+                text: p.text,
+                reply_to: p.reply_to,
                 metrics: None,
             })
             .collect())

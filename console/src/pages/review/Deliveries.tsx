@@ -11,7 +11,7 @@ import { useResource } from "../../resource";
 import { PROVIDER_EVENT_KINDS } from "../../types";
 import type { ConfigView, DeliveriesView, ProviderDelivery, ProviderPost } from "../../types";
 
-const RETRYABLE = new Set(["failed", "waiting"]);
+const RETRYABLE = new Set(["failed", "waiting", "unconfirmed"]);
 
 export function Deliveries({ draftId, draftStatus, admin }: { draftId: string; draftStatus: string; admin: boolean }) {
   const path = `/api/drafts/${encodeURIComponent(draftId)}/deliveries`;
@@ -139,12 +139,14 @@ function DeliveryItem(props: {
         {d && <DeliveryBadge status={d.status} />}
         {props.admin && d && RETRYABLE.has(d.status) && (
           <button type="button" className="small" disabled={props.busy} onClick={props.onRetry}>
-            {props.busy ? "Retrying…" : "Retry"}
+            {props.busy ? "Retrying…" : d.status === "unconfirmed" ? "Not there: send again" : "Retry"}
             <span className="sr-only"> the delivery to {display}</span>
           </button>
         )}
       </div>
-      {d?.detail && <p className={`break ${d.status === "failed" ? "error-text" : "muted"}`}>{d.detail}</p>}
+      {d?.detail && (
+        <p className={`break ${d.status === "failed" || d.status === "unconfirmed" ? "error-text" : "muted"}`}>{d.detail}</p>
+      )}
       {d && (
         <p className="muted small-text">
           {d.next_try_at && d.status !== "failed" && (

@@ -12,8 +12,13 @@ fn the_shipped_manifest_parses_and_denies_by_default() {
     let policy = &m.components["policy"];
     assert_eq!(
         policy.grants,
-        Grants::default(),
-        "policy is granted nothing"
+        Grants {
+            config: Some(ConfigGrant {
+                keys: vec!["allowed_link_domains".into()]
+            }),
+            ..Grants::default()
+        },
+        "policy is granted nothing but reading its link allowlist"
     );
     assert_eq!(policy.stage, Stage::Policy);
     assert_eq!(policy.file, PathBuf::from("policy.wasm"));
@@ -109,5 +114,53 @@ fn mistakes_are_refused_with_the_component_named() {
     for (text, needle) in cases {
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains(needle), "{text}\n=> {err}");
+    }
+}
+
+/// Issue 17: a provider whose request could outlast its call would be stopped mid-request,
+/// unable to say "maybe posted"; such a manifest entry does not load.
+#[test]
+fn a_provider_whose_request_timeout_reaches_its_wall_clock_is_refused() {
+    let entry = |wall: u32, timeout: u32| {
+        format!(
+            r#"
+            [[component]]
+            name = "hook"
+            version = "0.1.0"
+            world = "provider"
+            file = "hook.wasm"
+            digest = "sha256:00"
+            [component.grants.http]
+            timeout_ms = {timeout}
+            [[component.grants.http.allow]]
+            origin = "https://hooks.example.com"
+            methods = ["POST"]
+            [component.limits]
+            wall_clock_ms = {wall}
+            "#
+        )
+    };
+    // The shipped default: 10 s requests in a 10 s call.
+    let e = parse(&entry(10_000, 10_000)).unwrap_err().to_string();
+    assert!(
+        e.contains("hook") && e.contains("must end at least 1000 ms before"),
+        "{e}"
+    );
+    assert!(parse(&entry(10_999, 10_000)).is_err());
+    let m = parse(&entry(11_000, 10_000)).unwrap();
+    assert_eq!(m.components["hook"].limits.wall_clock_ms, 11_000);
+    // Every shipped provider leaves the margin.
+    let shipped = parse(include_str!("../../../../plugins-registry/registry.toml")).unwrap();
+    for c in shipped
+        .components
+        .values()
+        .filter(|c| c.stage == Stage::Provider)
+    {
+        let http = c.grants.http.as_ref().unwrap();
+        assert!(
+            u64::from(http.timeout_ms) + 1000 <= c.limits.wall_clock_ms,
+            "{}",
+            c.name
+        );
     }
 }

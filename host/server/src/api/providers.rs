@@ -246,7 +246,9 @@ pub async fn deliveries(
 }
 
 /// `POST /api/drafts/{id}/deliveries/{provider}/retry`: a failed or waiting delivery goes
-/// again now (from its first unposted position; what was posted stays posted).
+/// again now (from its first unposted position; what was posted stays posted). An
+/// `unconfirmed` one (a post that may have reached a receiver that cannot be asked) is sent
+/// again: the admin asking says it did not arrive.
 #[utoipa::path(post, path = "/api/drafts/{id}/deliveries/{provider}/retry", tag = "drafts",
     params(("id" = String, Path, description = "Draft id"), ("provider" = String, Path, description = "Provider")),
     responses((status = 202, body = DeliveriesView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -262,12 +264,33 @@ pub async fn retry(
             "draft `{id}` has no delivery to `{provider}`"
         )));
     };
-    if !matches!(d.status.as_str(), "failed" | "waiting") {
-        return Err(ApiError::new(
+    let not_retryable = || {
+        ApiError::new(
             axum::http::StatusCode::CONFLICT,
             "not_retryable",
             format!("the delivery to `{provider}` is {}", d.status),
-        ));
+        )
+    };
+    match d.status.as_str() {
+        "failed" | "waiting" => {}
+        // The reviewer checked the receiver: what may have been posted is sent again.
+        "unconfirmed" => {
+            if !state
+                .dispatcher
+                .resend(&id, &provider, &user.username)
+                .await
+                .map_err(|e| match e {
+                    dailyx_dispatch::DispatchError::Store(e) => ApiError::from(e),
+                    other => {
+                        tracing::error!(error = %other, "resend failed");
+                        ApiError::internal()
+                    }
+                })?
+            {
+                return Err(not_retryable());
+            }
+        }
+        _ => return Err(not_retryable()),
     }
     state
         .store

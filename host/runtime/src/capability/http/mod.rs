@@ -4,8 +4,16 @@
 //! shape → origin/method/path policy ([`grant`]) → body size → headers (the
 //! host-managed ones are dropped) → addresses ([`address`], with the same
 //! rule enforced again at connect time by [`resolver`]) → host credentials
-//! attached → send with the capped timeout → body read up to the cap.
+//! attached → the request recorded as sending → send with the timeout capped by the grant and
+//! by what is left of the call's wall clock → body read up to the cap.
 //! Redirects are never followed by the host.
+//!
+//! Why the wall clock caps the timeout: a call stopped while its request is in flight cannot
+//! tell the guest what happened, so a provider could not say "maybe posted" and its caller would
+//! retry blindly. A request therefore ends, as a timeout the guest sees, [`ANSWER_MARGIN`] before
+//! the call's deadline; with less than that left it is refused unsent. And the request is
+//! counted and recorded before it leaves, so even a call cut off mid-request (or a host that
+//! dies) says it may have gone out.
 
 pub mod address;
 pub mod grant;
@@ -20,7 +28,7 @@ use dailyx_world::http::{self as wit, HttpError, Method, Request, Response};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use resolver::{ExactHosts, FilteringResolver};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use url::Url;
 
 /// Headers only the host may set: credentials and connection framing.
@@ -39,6 +47,11 @@ const HOST_MANAGED_HEADERS: [&str; 11] = [
     "keep-alive",
     "proxy-connection",
 ];
+
+/// The time a guest keeps, after its last request ends, to turn the answer (or the timeout)
+/// into its own before the call's wall clock stops it. A provider's `grants.http.timeout_ms`
+/// must leave at least this much of its `wall_clock_ms` (checked when the manifest loads).
+pub const ANSWER_MARGIN: Duration = Duration::from_secs(1);
 
 /// How long resolving a name before a request may take.
 const DNS_TIMEOUT: Duration = Duration::from_secs(5);
@@ -76,22 +89,44 @@ pub struct HttpState {
     service: Arc<HttpService>,
     grant: Option<Arc<HttpGrant>>,
     events: EventRecorder,
+    /// Requests the grant's budget has counted (sent or refused after the budget check).
     requests: u32,
+    /// Requests that began to leave the host: counted before each is sent.
+    sent: u32,
+    /// Sent requests that got a complete answer (any status).
+    answered: u32,
+    /// When the call's wall clock stops it.
+    deadline: Instant,
 }
 
 impl HttpState {
-    /// State for one call of a component with `grant`.
+    /// State for one call of a component with `grant`, which the wall clock stops at `deadline`.
     pub fn new(
         service: Arc<HttpService>,
         grant: Option<Arc<HttpGrant>>,
         events: EventRecorder,
+        deadline: Instant,
     ) -> Self {
         HttpState {
             service,
             grant,
             events,
             requests: 0,
+            sent: 0,
+            answered: 0,
+            deadline,
         }
+    }
+
+    /// Requests that began to leave the host in this call, whatever became of them.
+    pub fn sent(&self) -> u32 {
+        self.sent
+    }
+
+    /// Sent requests that got no complete answer (timed out, cut off, or stopped with the
+    /// call): the far side may have acted on them without anyone here knowing.
+    pub fn unanswered(&self) -> u32 {
+        self.sent - self.answered
     }
 
     fn deny(&self, target: &str, reason: String) -> HttpError {
@@ -210,12 +245,23 @@ impl wit::Host for HttpState {
             }
         }
 
-        let timeout = Duration::from_millis(u64::from(
+        let asked = Duration::from_millis(u64::from(
             request
                 .timeout_ms
                 .unwrap_or(grant.timeout_ms)
                 .min(grant.timeout_ms),
         ));
+        let left = self
+            .deadline
+            .saturating_duration_since(Instant::now())
+            .saturating_sub(ANSWER_MARGIN);
+        if left.is_zero() {
+            return Err(self.deny(
+                &target,
+                "too little of the call's wall clock is left to wait for an answer".into(),
+            ));
+        }
+        let timeout = asked.min(left);
         let reqwest_method =
             reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let mut builder = self
@@ -257,20 +303,20 @@ impl wit::Host for HttpState {
                 body,
             })
         };
+        self.sent += 1;
+        let sending = self.events.sending("http", target);
         let result = match tokio::time::timeout(timeout, exchange).await {
             Ok(r) => r,
             Err(_) => Err(HttpError::Timeout),
         };
-        match &result {
-            Ok(r) => self.events.allowed(
-                "http",
-                target,
-                format!("{}, {} bytes", r.status, r.body.len()),
-            ),
-            Err(e) => self
-                .events
-                .allowed("http", target, format!("failed: {}", describe(e))),
+        if matches!(result, Ok(_) | Err(HttpError::TooLarge(_))) {
+            self.answered += 1;
         }
+        let detail = match &result {
+            Ok(r) => format!("{}, {} bytes", r.status, r.body.len()),
+            Err(e) => format!("failed: {}", describe(e)),
+        };
+        self.events.finish(sending, detail);
         result
     }
 }

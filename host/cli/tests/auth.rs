@@ -360,14 +360,15 @@ async fn behind_one_proxy_the_client_is_the_right_most_forwarded_address() {
 #[tokio::test(flavor = "multi_thread")]
 async fn behind_chained_proxies_the_client_is_the_right_most_untrusted_address() {
     let host = Host::new(None, "");
-    // 10.1.0.0/16 is an inner proxy of ours, behind the outer one (on loopback).
+    // Two proxies of ours: the edge one in 10.1.0.0/16, and behind it one on loopback (where
+    // the test connects from).
     server_settings(
         &host,
-        "trust_proxy = true\ntrusted_proxies = [\"10.1.0.0/16\"]\nlogin_attempts_per_minute = 3",
+        "trust_proxy = true\ntrusted_proxies = [\"127.0.0.1\", \"10.1.0.0/16\"]\nlogin_attempts_per_minute = 3",
     );
     let server = host.start(&[]);
-    // The client's made-up entries, then the address our outer proxy saw (203.0.113.7), then
-    // the outer proxy's as the inner one saw it (10.1.2.3).
+    // The client's made-up entries, then the address our edge proxy saw (203.0.113.7), then
+    // the edge proxy's own (10.1.2.3) as the loopback one saw it.
     let statuses = six_forwarded_logins(&server.base, |i| {
         format!("198.51.100.{i}, 203.0.113.7, 10.1.2.3")
     })

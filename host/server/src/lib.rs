@@ -13,6 +13,7 @@ pub mod auth;
 pub mod console;
 pub mod error;
 pub mod event_log;
+pub mod forwarded;
 pub mod jobs;
 pub mod live_settings;
 pub mod media;

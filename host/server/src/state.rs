@@ -21,8 +21,8 @@ pub struct ServerSettings {
     pub public_url: String,
     /// Mark cookies `Secure` (on when `public_url` is https).
     pub secure_cookies: bool,
-    /// Trust `X-Forwarded-For` for the client address (behind a reverse proxy only).
-    pub trust_proxy: bool,
+    /// Whether and from which proxies `X-Forwarded-For` gives the client address.
+    pub proxies: crate::forwarded::ProxyTrust,
     /// How long a login lasts.
     pub session_ttl: Duration,
     /// Failed logins in a row before the account is locked.
@@ -56,7 +56,7 @@ impl Default for ServerSettings {
         ServerSettings {
             public_url: "http://127.0.0.1:8080".into(),
             secure_cookies: false,
-            trust_proxy: false,
+            proxies: Default::default(),
             session_ttl: Duration::from_secs(12 * 3600),
             max_failed_logins: 5,
             lockout: Duration::from_secs(15 * 60),

@@ -98,7 +98,7 @@ const BODY_LIMIT: usize = 256 * 1024;
 
 /// Every route with its middleware.
 pub fn router(state: AppState) -> Router {
-    let trust_proxy = state.settings.trust_proxy;
+    let proxies = std::sync::Arc::new(state.settings.proxies.clone());
     let api = Router::new()
         .route("/api/auth/csrf", get(auth::csrf))
         .route("/api/auth/login", post(auth::login))
@@ -188,7 +188,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(telemetry::track))
         .layer(axum::middleware::from_fn(move |req, next| {
-            telemetry::client_address(trust_proxy, req, next)
+            telemetry::client_address(proxies.clone(), req, next)
         }))
         .layer(
             TraceLayer::new_for_http()

@@ -30,9 +30,7 @@ pub use auth::password;
 pub use error::ApiError;
 pub use state::{AppState, Inner, ServerSettings};
 
-use governor::{Quota, RateLimiter};
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// Everything `serve` needs besides the settings.
@@ -82,8 +80,7 @@ pub enum ServeError {
 /// The shared state for `parts` and `settings` (installs the metrics recorder).
 pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeError> {
     let metrics = telemetry::install_recorder().map_err(|e| ServeError::Metrics(e.to_string()))?;
-    let per_minute =
-        NonZeroU32::new(settings.login_attempts_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+    let login_limiter = auth::throttle::LoginLimiter::new(settings.login_attempts_per_minute);
     Ok(AppState(Arc::new(Inner {
         store: parts.store,
         runtime: parts.runtime,
@@ -92,7 +89,7 @@ pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeEr
         notifier: parts.notifier,
         settings,
         metrics,
-        login_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        login_limiter,
         wake: Default::default(),
         heartbeats: Default::default(),
         node_id: parts.node_id,

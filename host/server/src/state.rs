@@ -5,9 +5,7 @@ use dailyx_pipeline::Pipeline;
 use dailyx_publish::Publisher;
 use dailyx_runtime::Runtime;
 use dailyx_store::Store;
-use governor::DefaultKeyedRateLimiter;
 use metrics_exporter_prometheus::PrometheusHandle;
-use std::net::IpAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -134,7 +132,7 @@ pub struct Inner {
     /// Renders `/api/metrics`.
     pub metrics: PrometheusHandle,
     /// Per-address login rate limit.
-    pub login_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    pub login_limiter: crate::auth::throttle::LoginLimiter,
     #[allow(missing_docs)]
     pub wake: Wakers,
     #[allow(missing_docs)]

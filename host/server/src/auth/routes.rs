@@ -70,7 +70,7 @@ fn with_cookie(mut response: Response, cookie: &str) -> Response {
 
 /// Refuses an address that has tried too many passwords this minute.
 fn throttle(state: &AppState, ip: std::net::IpAddr) -> Result<(), ApiError> {
-    if state.login_limiter.check_key(&ip).is_err() {
+    if !state.login_limiter.allow(ip) {
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",

@@ -177,6 +177,8 @@ pub struct ServerSection {
     /// their hops in it are skipped. Empty: the peer is the proxy.
     #[serde(deserialize_with = "networks")]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Seconds a connection may take to send a request's head (or stay idle between requests).
+    pub header_read_timeout_secs: u64,
     /// Hours a login lasts.
     pub session_ttl_hours: u64,
     /// Failed logins in a row before an account is locked.
@@ -212,6 +214,7 @@ impl Default for ServerSection {
             secure_cookies: None,
             trust_proxy: d.proxies.enabled,
             trusted_proxies: d.proxies.trusted,
+            header_read_timeout_secs: d.header_read_timeout.as_secs(),
             session_ttl_hours: d.session_ttl.as_secs() / 3600,
             max_failed_logins: d.max_failed_logins,
             lockout_minutes: d.lockout.as_secs() / 60,
@@ -629,6 +632,7 @@ impl Config {
                 enabled: s.trust_proxy,
                 trusted: s.trusted_proxies.clone(),
             },
+            header_read_timeout: secs(s.header_read_timeout_secs),
             session_ttl: secs(s.session_ttl_hours * 3600),
             max_failed_logins: s.max_failed_logins.max(1),
             lockout: secs(s.lockout_minutes * 60),

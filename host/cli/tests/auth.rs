@@ -414,6 +414,7 @@ fn watch_close(
 async fn a_client_that_trickles_its_headers_is_cut_off() {
     const TIMEOUT: Duration = Duration::from_secs(2);
     const SLACK: Duration = Duration::from_secs(3);
+    dailyx_runtime::install_crypto_provider();
     let host = Host::new(None, "");
     server_settings(&host, "header_read_timeout_secs = 2");
     let server = host.start(&[]);

@@ -15,6 +15,7 @@ pub mod error;
 pub mod event_log;
 pub mod forwarded;
 pub mod jobs;
+pub mod listen;
 pub mod live_settings;
 pub mod media;
 pub mod nodes;
@@ -72,9 +73,6 @@ pub enum ServeError {
     /// The metrics recorder cannot be installed.
     #[error("cannot install the metrics recorder: {0}")]
     Metrics(String),
-    /// Serving failed.
-    #[error("server error: {0}")]
-    Serve(std::io::Error),
 }
 
 /// The shared state for `parts` and `settings` (installs the metrics recorder).
@@ -136,17 +134,12 @@ pub async fn serve(
         shutdown.await;
         signal.shutting_down.send_replace(true);
     };
+    let header_read_timeout = state.settings.header_read_timeout;
     let app = api::router(state);
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(ServeError::Serve);
+    listen::serve(listener, app, header_read_timeout, shutdown).await;
     // Runs and publishes in flight resume elsewhere (or on restart) when their leases expire.
     for job in jobs {
         job.abort();
     }
-    result
+    Ok(())
 }

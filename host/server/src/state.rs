@@ -21,6 +21,9 @@ pub struct ServerSettings {
     pub secure_cookies: bool,
     /// Whether and from which proxies `X-Forwarded-For` gives the client address.
     pub proxies: crate::forwarded::ProxyTrust,
+    /// How long a connection may take to send a request's head (also the idle time allowed
+    /// before the next request on a kept-alive connection): slowloris clients are cut off.
+    pub header_read_timeout: Duration,
     /// How long a login lasts.
     pub session_ttl: Duration,
     /// Failed logins in a row before the account is locked.
@@ -55,6 +58,7 @@ impl Default for ServerSettings {
             public_url: "http://127.0.0.1:8080".into(),
             secure_cookies: false,
             proxies: Default::default(),
+            header_read_timeout: Duration::from_secs(20),
             session_ttl: Duration::from_secs(12 * 3600),
             max_failed_logins: 5,
             lockout: Duration::from_secs(15 * 60),

@@ -71,6 +71,140 @@ async fn user_names_are_unique_and_updates_unlock() {
 }
 
 #[tokio::test]
+async fn failures_count_within_a_window_and_never_extend_a_running_lock() {
+    for db in TestDb::both().await {
+        let s = &db.store;
+        let user = s
+            .create_user("lena", "$argon2id$l", Role::Reviewer)
+            .await
+            .unwrap();
+        let stored = async || s.user_by_name("lena").await.unwrap().unwrap();
+        let age_window = async |by_ms: i64| {
+            s.execute_admin(&format!(
+                "UPDATE auth_users SET failures_since = failures_since - {by_ms} \
+                 WHERE username = 'lena'"
+            ))
+            .await
+            .unwrap();
+        };
+
+        // Four failures, then the window (60 s here) runs out: the fifth starts a new one.
+        for _ in 0..4 {
+            assert_eq!(
+                s.record_failed_login(&user.id, 5, 60_000).await.unwrap(),
+                None
+            );
+        }
+        age_window(61_000).await;
+        assert_eq!(
+            s.record_failed_login(&user.id, 5, 60_000).await.unwrap(),
+            None
+        );
+        assert_eq!(stored().await.failed_logins, 1, "{}", db.label);
+
+        // Five within the window lock; more failures while locked leave the lock as it is.
+        for _ in 0..4 {
+            s.record_failed_login(&user.id, 5, 60_000).await.unwrap();
+        }
+        let until = stored().await.locked_until.expect("locked");
+        assert!(until > now_ms(), "{}", db.label);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        assert_eq!(
+            s.record_failed_login(&user.id, 5, 60_000).await.unwrap(),
+            None
+        );
+        let after = stored().await;
+        assert_eq!(
+            (after.locked_until, after.failed_logins),
+            (Some(until), 5),
+            "{}",
+            db.label
+        );
+
+        // The lock runs out: one more failure is the first of a new window, not a new lock.
+        s.execute_admin(&format!(
+            "UPDATE auth_users SET locked_until = {} WHERE username = 'lena'",
+            now_ms() - 1
+        ))
+        .await
+        .unwrap();
+        assert_eq!(
+            s.record_failed_login(&user.id, 5, 60_000).await.unwrap(),
+            None
+        );
+        let after = stored().await;
+        assert_eq!(
+            (after.locked_until, after.failed_logins),
+            (None, 1),
+            "{}",
+            db.label
+        );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn password_and_role_changes_end_the_users_sessions() {
+    for db in TestDb::both().await {
+        let s = &db.store;
+        let rita = s
+            .create_user("rita", "$argon2id$r", Role::Reviewer)
+            .await
+            .unwrap();
+        let other = s
+            .create_user("otto", "$argon2id$o", Role::Reviewer)
+            .await
+            .unwrap();
+        let later = now_ms() + 60_000;
+        let open = async |id: &str, user: &str| {
+            s.create_session(id, "csrf", user, None, None, later)
+                .await
+                .unwrap();
+        };
+        let live = async |id: &str| s.session(id).await.unwrap().is_some();
+        open("rita-1", &rita.id).await;
+        open("rita-2", &rita.id).await;
+        open("otto-1", &other.id).await;
+
+        // Her own change keeps the session that made it.
+        s.change_own_password(&rita.id, "$argon2id$r2", "rita-1")
+            .await
+            .unwrap();
+        assert!(
+            live("rita-1").await && !live("rita-2").await,
+            "{}",
+            db.label
+        );
+        // A role change ends them all; the same role again changes nothing.
+        open("rita-3", &rita.id).await;
+        assert!(s.set_user_role("rita", Role::Admin).await.unwrap());
+        assert!(
+            !live("rita-1").await && !live("rita-3").await,
+            "{}",
+            db.label
+        );
+        open("rita-4", &rita.id).await;
+        assert!(!s.set_user_role("rita", Role::Admin).await.unwrap());
+        assert!(live("rita-4").await, "{}", db.label);
+        assert!(matches!(
+            s.set_user_role("nobody", Role::Admin).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        // `users passwd` ends them all too.
+        s.update_user("rita", "$argon2id$r3", Role::Admin)
+            .await
+            .unwrap();
+        assert!(!live("rita-4").await, "{}", db.label);
+        assert!(
+            live("otto-1").await,
+            "{}: another user's sessions stay",
+            db.label
+        );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn sessions_are_stored_hashed_and_end_on_expiry_logout_or_disable() {
     for db in TestDb::both().await {
         let s = &db.store;

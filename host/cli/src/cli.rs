@@ -76,7 +76,7 @@ pub enum UsersCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Set a user's password (and role); unlocks the account.
+    /// Set a user's password (and role); unlocks the account and ends its sessions.
     Passwd {
         /// User name.
         name: String,
@@ -86,6 +86,13 @@ pub enum UsersCommand {
         /// Read the password from one line of stdin.
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Give a user another role; ends its sessions (they log in again with the new role).
+    Role {
+        /// User name.
+        name: String,
+        /// `admin` or `reviewer`.
+        role: String,
     },
     /// List users.
     List,

@@ -149,6 +149,22 @@ impl SigningSection {
     }
 }
 
+/// Addresses (`10.1.2.3`, a single host) or CIDR ranges (`10.1.0.0/16`).
+fn networks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "`{s}` is not an address or a CIDR range (like 10.1.0.0/16)"
+                    ))
+                })
+        })
+        .collect()
+}
+
 /// `[server]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -157,6 +173,12 @@ pub struct ServerSection {
     pub secure_cookies: Option<bool>,
     /// Trust X-Forwarded-For (only behind a reverse proxy you run).
     pub trust_proxy: bool,
+    /// Our proxies (addresses or CIDR ranges): X-Forwarded-For is read only from them, and
+    /// their hops in it are skipped. Empty: the peer is the proxy.
+    #[serde(deserialize_with = "networks")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Seconds a connection may take to send a request's head (or stay idle between requests).
+    pub header_read_timeout_secs: u64,
     /// Hours a login lasts.
     pub session_ttl_hours: u64,
     /// Failed logins in a row before an account is locked.
@@ -190,7 +212,9 @@ impl Default for ServerSection {
         let d = dailyx_server::ServerSettings::default();
         ServerSection {
             secure_cookies: None,
-            trust_proxy: d.trust_proxy,
+            trust_proxy: d.proxies.enabled,
+            trusted_proxies: d.proxies.trusted,
+            header_read_timeout_secs: d.header_read_timeout.as_secs(),
             session_ttl_hours: d.session_ttl.as_secs() / 3600,
             max_failed_logins: d.max_failed_logins,
             lockout_minutes: d.lockout.as_secs() / 60,
@@ -604,7 +628,11 @@ impl Config {
             secure_cookies: s
                 .secure_cookies
                 .unwrap_or_else(|| self.pipeline.public_url.starts_with("https://")),
-            trust_proxy: s.trust_proxy,
+            proxies: dailyx_server::forwarded::ProxyTrust {
+                enabled: s.trust_proxy,
+                trusted: s.trusted_proxies.clone(),
+            },
+            header_read_timeout: secs(s.header_read_timeout_secs),
             session_ttl: secs(s.session_ttl_hours * 3600),
             max_failed_logins: s.max_failed_logins.max(1),
             lockout: secs(s.lockout_minutes * 60),
@@ -869,5 +897,14 @@ mod tests {
             toml::from_str::<Config>("dta_dir = \"x\"").is_err(),
             "unknown keys are refused"
         );
+        let err =
+            toml::from_str::<Config>("[server]\ntrusted_proxies = [\"10.1.0.0/33\"]").unwrap_err();
+        assert!(
+            err.to_string().contains("not an address or a CIDR range"),
+            "{err}"
+        );
+        let c: Config =
+            toml::from_str("[server]\ntrusted_proxies = [\"10.1.0.0/16\", \"::1\"]").unwrap();
+        assert_eq!(c.server.trusted_proxies.len(), 2);
     }
 }

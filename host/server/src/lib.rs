@@ -13,7 +13,9 @@ pub mod auth;
 pub mod console;
 pub mod error;
 pub mod event_log;
+pub mod forwarded;
 pub mod jobs;
+pub mod listen;
 pub mod live_settings;
 pub mod media;
 pub mod nodes;
@@ -29,9 +31,7 @@ pub use auth::password;
 pub use error::ApiError;
 pub use state::{AppState, Inner, ServerSettings};
 
-use governor::{Quota, RateLimiter};
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// Everything `serve` needs besides the settings.
@@ -73,16 +73,12 @@ pub enum ServeError {
     /// The metrics recorder cannot be installed.
     #[error("cannot install the metrics recorder: {0}")]
     Metrics(String),
-    /// Serving failed.
-    #[error("server error: {0}")]
-    Serve(std::io::Error),
 }
 
 /// The shared state for `parts` and `settings` (installs the metrics recorder).
 pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeError> {
     let metrics = telemetry::install_recorder().map_err(|e| ServeError::Metrics(e.to_string()))?;
-    let per_minute =
-        NonZeroU32::new(settings.login_attempts_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+    let login_limiter = auth::throttle::LoginLimiter::new(settings.login_attempts_per_minute);
     Ok(AppState(Arc::new(Inner {
         store: parts.store,
         runtime: parts.runtime,
@@ -91,7 +87,7 @@ pub fn state(parts: Parts, settings: ServerSettings) -> Result<AppState, ServeEr
         notifier: parts.notifier,
         settings,
         metrics,
-        login_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        login_limiter,
         wake: Default::default(),
         heartbeats: Default::default(),
         node_id: parts.node_id,
@@ -138,17 +134,12 @@ pub async fn serve(
         shutdown.await;
         signal.shutting_down.send_replace(true);
     };
+    let header_read_timeout = state.settings.header_read_timeout;
     let app = api::router(state);
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(ServeError::Serve);
+    listen::serve(listener, app, header_read_timeout, shutdown).await;
     // Runs and publishes in flight resume elsewhere (or on restart) when their leases expire.
     for job in jobs {
         job.abort();
     }
-    result
+    Ok(())
 }

@@ -5,9 +5,7 @@ use dailyx_pipeline::Pipeline;
 use dailyx_publish::Publisher;
 use dailyx_runtime::Runtime;
 use dailyx_store::Store;
-use governor::DefaultKeyedRateLimiter;
 use metrics_exporter_prometheus::PrometheusHandle;
-use std::net::IpAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -21,8 +19,11 @@ pub struct ServerSettings {
     pub public_url: String,
     /// Mark cookies `Secure` (on when `public_url` is https).
     pub secure_cookies: bool,
-    /// Trust `X-Forwarded-For` for the client address (behind a reverse proxy only).
-    pub trust_proxy: bool,
+    /// Whether and from which proxies `X-Forwarded-For` gives the client address.
+    pub proxies: crate::forwarded::ProxyTrust,
+    /// How long a connection may take to send a request's head (also the idle time allowed
+    /// before the next request on a kept-alive connection): slowloris clients are cut off.
+    pub header_read_timeout: Duration,
     /// How long a login lasts.
     pub session_ttl: Duration,
     /// Failed logins in a row before the account is locked.
@@ -56,7 +57,8 @@ impl Default for ServerSettings {
         ServerSettings {
             public_url: "http://127.0.0.1:8080".into(),
             secure_cookies: false,
-            trust_proxy: false,
+            proxies: Default::default(),
+            header_read_timeout: Duration::from_secs(20),
             session_ttl: Duration::from_secs(12 * 3600),
             max_failed_logins: 5,
             lockout: Duration::from_secs(15 * 60),
@@ -134,7 +136,7 @@ pub struct Inner {
     /// Renders `/api/metrics`.
     pub metrics: PrometheusHandle,
     /// Per-address login rate limit.
-    pub login_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    pub login_limiter: crate::auth::throttle::LoginLimiter,
     #[allow(missing_docs)]
     pub wake: Wakers,
     #[allow(missing_docs)]

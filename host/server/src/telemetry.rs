@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use dailyx_store::Store;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Instant;
 
 /// The request id header (set when the client did not send one, echoed on the response).
@@ -82,24 +82,20 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-/// Middleware factory: records the client address (the socket's, or with `trust_proxy` the
-/// first `X-Forwarded-For` entry) for auth, audit and throttling.
-pub async fn client_address(trust_proxy: bool, mut request: Request, next: Next) -> Response {
+/// Middleware factory: records the client address (the socket's, or behind our proxies the
+/// right-most `X-Forwarded-For` entry that is not one of them; see `crate::forwarded`) for
+/// auth, audit and throttling.
+pub async fn client_address(
+    proxies: std::sync::Arc<crate::forwarded::ProxyTrust>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let socket = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let forwarded = trust_proxy
-        .then(|| {
-            request
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok())
-        })
-        .flatten();
-    if let Some(ip) = forwarded.or(socket) {
+    if let Some(peer) = socket {
+        let ip = proxies.client(peer, request.headers());
         request.extensions_mut().insert(ClientIp(ip));
     }
     next.run(request).await

@@ -47,7 +47,7 @@ pub struct User {
     pub role: String,
     #[allow(missing_docs)]
     pub disabled: bool,
-    /// Failed logins since the last success.
+    /// Failed logins in the current window (see [`Store::record_failed_login`]).
     pub failed_logins: i64,
     /// Logins are refused until then (Unix ms).
     pub locked_until: Option<i64>,
@@ -121,7 +121,8 @@ impl Store {
         })
     }
 
-    /// Replaces a user's password hash and role, and unlocks it.
+    /// Replaces a user's password hash and role, unlocks it, and ends every session it has
+    /// (a session opened with the old password must not outlive it).
     pub async fn update_user(
         &self,
         username: &str,
@@ -129,21 +130,103 @@ impl Store {
         role: Role,
     ) -> Result<(), StoreError> {
         let n = on_pool!(self, pool => {
-            sqlx::query(
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
                 "UPDATE auth_users SET password_hash = $1, role = $2, failed_logins = 0, \
-                 locked_until = NULL WHERE username = $3",
+                 failures_since = NULL, locked_until = NULL WHERE username = $3",
             )
             .bind(password_hash)
             .bind(role.as_str())
             .bind(username)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+            sqlx::query(
+                "DELETE FROM auth_sessions WHERE user_id IN \
+                 (SELECT id FROM auth_users WHERE username = $1)",
+            )
+            .bind(username)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            n
         });
         if n == 0 {
             return Err(StoreError::NotFound {
                 kind: "user",
                 id: username.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Gives a user another role and ends its sessions (a session opened as a reviewer is not
+    /// carried into admin, nor the other way round). Returns whether the role changed; the same
+    /// role again changes nothing and keeps the sessions.
+    pub async fn set_user_role(&self, username: &str, role: Role) -> Result<bool, StoreError> {
+        let changed = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let changed = sqlx::query(
+                "UPDATE auth_users SET role = $1 WHERE username = $2 AND role <> $1",
+            )
+            .bind(role.as_str())
+            .bind(username)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                > 0;
+            if changed {
+                sqlx::query(
+                    "DELETE FROM auth_sessions WHERE user_id IN \
+                     (SELECT id FROM auth_users WHERE username = $1)",
+                )
+                .bind(username)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            changed
+        });
+        if !changed && self.user_by_name(username).await?.is_none() {
+            return Err(StoreError::NotFound {
+                kind: "user",
+                id: username.to_owned(),
+            });
+        }
+        Ok(changed)
+    }
+
+    /// A user's own password change: the new hash, and every other session of the user ends;
+    /// the session `keep_session` (the one making the change) stays.
+    pub async fn change_own_password(
+        &self,
+        user_id: &str,
+        password_hash: &str,
+        keep_session: &str,
+    ) -> Result<(), StoreError> {
+        let n = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE auth_users SET password_hash = $1, failed_logins = 0, \
+                 failures_since = NULL, locked_until = NULL WHERE id = $2",
+            )
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1 AND id_hash <> $2")
+                .bind(user_id)
+                .bind(sha256_hex(keep_session.as_bytes()))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            n
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound {
+                kind: "user",
+                id: user_id.to_owned(),
             });
         }
         Ok(())
@@ -180,8 +263,11 @@ impl Store {
         }))
     }
 
-    /// Records a failed login; after `max_failures` in a row the account is locked until
-    /// `now + lock_ms`. Returns the lock time when this failure locked it.
+    /// Records a failed login. Failures count within a window of `lock_ms` from the first
+    /// one; the `max_failures`-th in the window locks the account until `now + lock_ms`. A
+    /// running lock is never extended (the row is left alone while it lasts), and the first
+    /// failure after a lock ran out starts a new window: one wrong try per lock period cannot
+    /// keep an account locked. Returns the lock time when this failure locked it.
     pub async fn record_failed_login(
         &self,
         user_id: &str,
@@ -189,18 +275,33 @@ impl Store {
         lock_ms: i64,
     ) -> Result<Option<i64>, StoreError> {
         let now = now_ms();
+        // `fresh!()`: this failure starts a new window (none yet, the window is over, or a lock
+        // ran out: the WHERE clause leaves only expired locks).
+        macro_rules! fresh {
+            () => {
+                "(failures_since IS NULL OR failures_since <= $2 - $3 OR locked_until IS NOT NULL)"
+            };
+        }
+        const SQL: &str = concat!(
+            "UPDATE auth_users SET failed_logins = CASE WHEN ",
+            fresh!(),
+            " THEN 1 ELSE failed_logins + 1 END, failures_since = CASE WHEN ",
+            fresh!(),
+            " THEN $2 ELSE failures_since END, locked_until = CASE WHEN (CASE WHEN ",
+            fresh!(),
+            " THEN 1 ELSE failed_logins + 1 END) >= $1 THEN $2 + $3 ELSE NULL END \
+             WHERE id = $4 AND (locked_until IS NULL OR locked_until <= $2) \
+             RETURNING locked_until"
+        );
         let locked: Option<i64> = on_pool!(self, pool => {
-            sqlx::query_scalar(
-                "UPDATE auth_users SET failed_logins = failed_logins + 1, \
-                 locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
-                 WHERE id = $3 RETURNING locked_until",
-            )
-            .bind(max_failures)
-            .bind(now.saturating_add(lock_ms))
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await?
-            .flatten()
+            sqlx::query_scalar(SQL)
+                .bind(max_failures)
+                .bind(now)
+                .bind(lock_ms.max(0))
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await?
+                .flatten()
         });
         Ok(locked.filter(|&t| t > now))
     }
@@ -208,7 +309,10 @@ impl Store {
     /// Clears the failure count after a successful login.
     pub async fn record_successful_login(&self, user_id: &str) -> Result<(), StoreError> {
         on_pool!(self, pool => {
-            sqlx::query("UPDATE auth_users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            sqlx::query(
+                "UPDATE auth_users SET failed_logins = 0, failures_since = NULL, \
+                 locked_until = NULL WHERE id = $1",
+            )
                 .bind(user_id)
                 .execute(pool)
                 .await?;

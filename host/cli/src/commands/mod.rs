@@ -67,6 +67,9 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode> {
             role,
             password_stdin,
         }) => users::passwd(&config, &name, role.as_deref(), password_stdin).await,
+        Command::Users(UsersCommand::Role { name, role }) => {
+            users::role(&config, &name, &role).await
+        }
         Command::Users(UsersCommand::List) => users::list(&config).await,
     }
 }

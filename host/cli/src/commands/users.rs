@@ -104,6 +104,18 @@ pub async fn passwd(
     } else {
         println!("password of `{name}` changed");
     }
+    println!("the sessions of `{name}` have ended");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn role(config: &Config, name: &str, role: &str) -> Result<ExitCode> {
+    let role = parse_role(role)?;
+    let store = open(config).await?;
+    if store.set_user_role(name, role).await? {
+        println!("`{name}` is now {}; its sessions have ended", role.as_str());
+    } else {
+        println!("`{name}` is already {}", role.as_str());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -37,7 +37,7 @@ use utoipa::OpenApi;
 #[openapi(
     info(title = "Daily X Agent API", description = "Review, approve and publish daily X posts drafted from developer material. Mutating routes need the session cookie and the X-CSRF-Token header."),
     paths(
-        auth::csrf, auth::login, auth::logout, auth::me,
+        auth::csrf, auth::login, auth::logout, auth::me, auth::change_password,
         drafts::list, drafts::get, drafts::check, drafts::edit, drafts::approve, drafts::skip, drafts::regenerate, drafts::resume,
         live::drafts_events,
         events::stream, events::recent, events::feed, events::latest,
@@ -98,12 +98,13 @@ const BODY_LIMIT: usize = 256 * 1024;
 
 /// Every route with its middleware.
 pub fn router(state: AppState) -> Router {
-    let trust_proxy = state.settings.trust_proxy;
+    let proxies = std::sync::Arc::new(state.settings.proxies.clone());
     let api = Router::new()
         .route("/api/auth/csrf", get(auth::csrf))
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/logout", post(auth::logout))
         .route("/api/auth/me", get(auth::me))
+        .route("/api/auth/password", post(auth::change_password))
         .route("/api/drafts", get(drafts::list))
         .route("/api/drafts/events", get(live::drafts_events))
         .route("/api/drafts/{id}", get(drafts::get))
@@ -187,7 +188,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(telemetry::track))
         .layer(axum::middleware::from_fn(move |req, next| {
-            telemetry::client_address(trust_proxy, req, next)
+            telemetry::client_address(proxies.clone(), req, next)
         }))
         .layer(
             TraceLayer::new_for_http()

@@ -5,5 +5,6 @@ pub mod extract;
 pub mod password;
 pub mod routes;
 pub mod session;
+pub mod throttle;
 
 pub use extract::{Admin, ClientIp, CurrentUser, Reviewer};

@@ -1,4 +1,4 @@
-//! `/api/auth/csrf`, `/api/auth/login`, `/api/auth/logout`, `/api/auth/me`.
+//! `/api/auth/csrf`, `/api/auth/login`, `/api/auth/logout`, `/api/auth/me`, `/api/auth/password`.
 
 use crate::audit::audit;
 use crate::auth::extract::{ClientIp, Reviewer};
@@ -68,6 +68,20 @@ fn with_cookie(mut response: Response, cookie: &str) -> Response {
     response
 }
 
+/// Refuses an address that has tried too many passwords this minute.
+fn throttle(state: &AppState, ip: std::net::IpAddr) -> Result<(), ApiError> {
+    if !state.login_limiter.allow(ip) {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "too many login attempts from this address; wait a minute",
+        );
+        e.retry_after = Some(60);
+        return Err(e);
+    }
+    Ok(())
+}
+
 /// A CSRF token: the session's when logged in, otherwise a fresh login token (also set as the
 /// `dailyx_csrf` cookie, to be sent back with the login).
 #[utoipa::path(get, path = "/api/auth/csrf", tag = "auth",
@@ -98,9 +112,9 @@ pub async fn csrf(State(state): State<AppState>, headers: HeaderMap) -> Result<R
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
-        (status = 401, description = "wrong name or password", body = ErrorBody),
+        (status = 401, description = "wrong name or password, or the account is locked (one answer)", body = ErrorBody),
         (status = 403, description = "CSRF token missing", body = ErrorBody),
-        (status = 429, description = "too many attempts or account locked", body = ErrorBody)))]
+        (status = 429, description = "too many attempts from this address", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -115,74 +129,35 @@ pub async fn login(
     if cookie.is_empty() || !same_token(&cookie, sent) {
         return Err(ApiError::csrf());
     }
-    if state.login_limiter.check_key(&ip).is_err() {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "too many login attempts from this address; wait a minute",
-        );
-        e.retry_after = Some(60);
-        return Err(e);
-    }
-    let invalid = || {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-            "wrong user name or password",
-        )
-    };
+    throttle(&state, ip)?;
+    // One answer for every refusal: an unknown name, a disabled or locked account and a wrong
+    // password all get the same status, body and headers after the same work (a password hash
+    // is checked in every case), so the answer tells nobody which names exist or are locked.
     let user = state.store.user_by_name(&body.username).await?;
     let now = now_ms();
-    if let Some(u) = &user
-        && let Some(until) = u.locked_until.filter(|&t| t > now)
-    {
-        audit(
-            &state,
-            NewAuditEntry {
-                user_id: Some(u.id.clone()),
-                action: "login.locked".into(),
-                ip: Some(ip.to_string()),
-                ..Default::default()
-            },
-        )
-        .await;
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "this account is locked after too many failed logins; try again later",
+    let locked = user
+        .as_ref()
+        .is_some_and(|u| u.locked_until.is_some_and(|t| t > now));
+    let stored = user
+        .as_ref()
+        .filter(|u| !u.disabled && !locked)
+        .map_or_else(
+            || password::decoy_hash().to_owned(),
+            |u| u.password_hash.clone(),
         );
-        e.retry_after = Some(u64::try_from((until - now) / 1000 + 1).unwrap_or(1));
-        return Err(e);
-    }
-    let stored = user.as_ref().filter(|u| !u.disabled).map_or_else(
-        || password::decoy_hash().to_owned(),
-        |u| u.password_hash.clone(),
-    );
     let password = body.password;
     let ok = tokio::task::spawn_blocking(move || password::verify(&password, &stored))
         .await
         .map_err(|_| ApiError::internal())?;
     let user_id = user.as_ref().map(|u| u.id.clone());
-    let Some(user) = user.filter(|u| ok && !u.disabled) else {
-        let mut locked = None;
-        if let Some(u) = &user_id {
-            locked = state
-                .store
-                .record_failed_login(
-                    u,
-                    state.settings.max_failed_logins,
-                    state.settings.lockout.as_millis() as i64,
-                )
-                .await?;
-        }
-        audit(&state, NewAuditEntry {
-            action: "login.failed".into(),
-            ip: Some(ip.to_string()),
-            detail: serde_json::json!({ "username": body.username, "locked": locked.is_some() }),
-            ..Default::default()
-        })
-        .await;
-        return Err(invalid());
+    let Some(user) = user.filter(|u| ok && !u.disabled && !locked) else {
+        refuse_login(&state, ip, &body.username, user_id, locked).await?;
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong user name or password (an account is refused for a while after repeated \
+             failures)",
+        ));
     };
     state.store.record_successful_login(&user.id).await?;
     let session_id = random_token();
@@ -233,6 +208,53 @@ pub async fn login(
     ))
 }
 
+/// Records a refused login: a failure counts towards the account's lock (not while it is
+/// locked: a running lock is never extended), and the audit says what happened.
+async fn refuse_login(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    username: &str,
+    user_id: Option<String>,
+    locked: bool,
+) -> Result<(), ApiError> {
+    if locked {
+        audit(
+            state,
+            NewAuditEntry {
+                user_id,
+                action: "login.locked".into(),
+                ip: Some(ip.to_string()),
+                ..Default::default()
+            },
+        )
+        .await;
+        return Ok(());
+    }
+    let mut locks = false;
+    if let Some(id) = &user_id {
+        locks = state
+            .store
+            .record_failed_login(
+                id,
+                state.settings.max_failed_logins,
+                i64::try_from(state.settings.lockout.as_millis()).unwrap_or(i64::MAX),
+            )
+            .await?
+            .is_some();
+    }
+    audit(
+        state,
+        NewAuditEntry {
+            action: "login.failed".into(),
+            ip: Some(ip.to_string()),
+            detail: serde_json::json!({ "username": username, "locked": locks }),
+            ..Default::default()
+        },
+    )
+    .await;
+    Ok(())
+}
+
 /// Logs out (ends the session).
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -256,6 +278,88 @@ pub async fn logout(
         response,
         &clear_cookie(SESSION_COOKIE, state.settings.secure_cookies),
     ))
+}
+
+/// `POST /api/auth/password`.
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    /// The password the user has now.
+    pub current_password: String,
+    /// The new one (12–1024 characters).
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange").finish_non_exhaustive()
+    }
+}
+
+/// Changes the logged-in user's own password. The session making the change stays; every
+/// other session of the user ends. The current password is checked like a login's (the
+/// address's limit applies, a wrong one counts towards the account's lock, a locked account
+/// is refused).
+#[utoipa::path(post, path = "/api/auth/password", tag = "auth", request_body = PasswordChange,
+    responses(
+        (status = 204, description = "changed; the user's other sessions have ended"),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "CSRF token missing, or the current password is wrong", body = ErrorBody),
+        (status = 422, description = "the new password is too weak", body = ErrorBody),
+        (status = 429, description = "too many attempts from this address", body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    Reviewer(me): Reviewer,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<Response, ApiError> {
+    throttle(&state, me.ip)?;
+    password::check_strength(&body.new_password).map_err(ApiError::invalid)?;
+    let user = state
+        .store
+        .user_by_name(&me.username)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    let locked = user.locked_until.is_some_and(|t| t > now_ms());
+    let stored = if locked {
+        password::decoy_hash().to_owned()
+    } else {
+        user.password_hash.clone()
+    };
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = body;
+    let ok = tokio::task::spawn_blocking(move || password::verify(&current_password, &stored))
+        .await
+        .map_err(|_| ApiError::internal())?;
+    if !ok || locked {
+        refuse_login(&state, me.ip, &me.username, Some(user.id), locked).await?;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "wrong_password",
+            "the current password is wrong (an account is refused for a while after repeated \
+             failures)",
+        ));
+    }
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new_password))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|_| ApiError::internal())?;
+    state
+        .store
+        .change_own_password(&user.id, &hash, &me.session_id)
+        .await?;
+    audit(
+        &state,
+        NewAuditEntry {
+            user_id: Some(user.id.clone()),
+            action: "user.password_changed".into(),
+            ip: Some(me.ip.to_string()),
+            ..Default::default()
+        },
+    )
+    .await;
+    tracing::info!(user_id = %user.id, "password changed; the user's other sessions ended");
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The logged-in user.

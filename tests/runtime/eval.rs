@@ -21,6 +21,8 @@ name = "policy"
 version = "0.1.0"
 world = "policy"
 file = "policy.wasm"
+[component.grants.config]
+keys = ["allowed_link_domains"]
 "#;
 
 fn registry_with_golden_sets() -> TestRegistry {

@@ -293,6 +293,21 @@ async fn size_count_timeout_and_redirect_limits_hold() {
     );
     assert!(notes[3].starts_with("ok 200"), "{notes:?}");
     assert!(notes[4].contains("max_requests_per_run (4)"), "{notes:?}");
+    // Issue 17: headers count toward max_request_bytes (64 KiB by default), not only the body.
+    let (notes, _) = fetch(
+        &net,
+        "exact",
+        &[format!(
+            "GET http://127.0.0.1:{p}/allowed X-Padding: {}",
+            "h".repeat(70 << 10)
+        )],
+    )
+    .await;
+    assert!(
+        notes[0].contains("TooLarge") && notes[0].contains("in headers"),
+        "{}",
+        &notes[0][..notes[0].len().min(300)]
+    );
     assert!(
         !net.hits
             .lock()

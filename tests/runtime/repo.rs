@@ -165,3 +165,72 @@ async fn paths_are_confined_and_repositories_must_be_granted() {
         "a directory is not a file: {notes:?}"
     );
 }
+
+/// Issue 17: a guest reads only what the project published: commits reachable from a branch
+/// or a tag. A stash (work someone set aside, perhaps with a secret in it), a reflog entry of a
+/// commit reset away, or a bare object id are refused; a branch, a tag and a commit on one are
+/// read.
+#[tokio::test]
+async fn only_commits_reachable_from_branches_and_tags_are_read() {
+    let git = tempfile::tempdir().unwrap();
+    make_repo(git.path());
+    let mut repo = git2::Repository::open(git.path()).unwrap();
+    let sig = git2::Signature::now("Ada", "ada@example.com").unwrap();
+    let (head_id, first_id) = {
+        let head = repo.head().unwrap().peel_to_commit().unwrap();
+        let first = head.parent(0).unwrap().parent(0).unwrap();
+        repo.tag_lightweight("v1.0.0", first.as_object(), false)
+            .unwrap();
+        (head.id(), first.id())
+    };
+    // A stash with a secret in the working tree.
+    std::fs::write(git.path().join("CHANGELOG.md"), "SECRET=hunter2\n").unwrap();
+    repo.stash_save(&sig, "wip", None).unwrap();
+    // A commit that was reset away: only the reflog still names it.
+    let orphan = {
+        let head = repo.find_commit(head_id).unwrap();
+        let tree = head.tree().unwrap();
+        let orphan = repo
+            .commit(Some("HEAD"), &sig, &sig, "oops: secret", &tree, &[&head])
+            .unwrap();
+        repo.reset(head.as_object(), git2::ResetType::Soft, None)
+            .unwrap();
+        orphan
+    };
+    let blob = repo.blob(b"loose").unwrap();
+    drop(repo);
+
+    let reg = TestRegistry::new();
+    reg.put("hostile.wasm", &component_bytes("fixtures/hostile"));
+    reg.manifest(
+        "[[component]]\nname = \"w\"\nversion = \"0.1.0\"\nworld = \"writer\"\nfile = \"hostile.wasm\"\n\
+         [component.grants.repo]\nrepositories = [\"app\"]\n",
+    );
+    let mut config = reg.config();
+    config.repositories = Repositories([("app".to_string(), git.path().to_path_buf())].into());
+    let runtime = Runtime::start(config).await.unwrap();
+    let lines = [
+        "app CHANGELOG.md HEAD".to_owned(),
+        "app CHANGELOG.md v1.0.0".to_owned(),
+        format!("app CHANGELOG.md {head_id}"),
+        format!("app CHANGELOG.md {first_id}"),
+        "app CHANGELOG.md stash@{0}".to_owned(),
+        "app CHANGELOG.md refs/stash".to_owned(),
+        "app CHANGELOG.md HEAD@{1}".to_owned(),
+        format!("app CHANGELOG.md {orphan}"),
+        format!("app CHANGELOG.md {blob}"),
+    ];
+    let args: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let record = runtime.call("w", writer_input("repo", &args)).await;
+    let notes = &crate::expect_draft(&record).notes;
+    for (i, note) in notes.iter().enumerate().take(4) {
+        assert!(note.starts_with("ok "), "{}: {note}", lines[i]);
+    }
+    for (i, note) in notes.iter().enumerate().skip(4) {
+        assert!(
+            note.contains("NotFound") && note.contains("not on a branch or tag"),
+            "{}: {note}",
+            lines[i]
+        );
+    }
+}

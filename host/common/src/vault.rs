@@ -78,8 +78,12 @@ impl Vault {
                 if let Some(dir) = key_file.parent() {
                     std::fs::create_dir_all(dir).map_err(io)?;
                 }
-                write_new_0600(key_file, B64.encode(key).as_bytes()).map_err(io)?;
-                Ok(Vault::from_key(&key))
+                if publish_new_0600(key_file, B64.encode(key).as_bytes()).map_err(io)? {
+                    return Ok(Vault::from_key(&key));
+                }
+                // Another host made the key first: use the winner's, complete by construction.
+                let text = std::fs::read_to_string(key_file).map_err(io)?;
+                Ok(Vault::from_key(&decode_key(&text, &shown)?))
             }
             Err(e) => Err(io(e)),
         }
@@ -146,30 +150,30 @@ fn decode_key(text: &str, source: &str) -> Result<[u8; 32], VaultError> {
         .ok_or_else(|| VaultError::BadKey(source.to_owned()))
 }
 
-#[cfg(unix)]
-fn write_new_0600(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Puts `bytes` at `path` unless a file is there already; `true` when this call's bytes are
+/// the file's. The bytes are written and synced to a private temporary file first, then
+/// hard-linked into place: the link either appears with the whole key or fails because another
+/// host's link won, so nobody ever reads a half-written key or keeps a key the file does not
+/// hold.
+fn publish_new_0600(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    // create_new: two processes starting together cannot both write a key; the loser reads
-    // the winner's.
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".master-key-");
+    #[cfg(unix)]
     {
-        Ok(mut f) => {
-            f.write_all(bytes)?;
-            f.sync_all()
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o600));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    // The temporary file is removed when `tmp` drops, whatever happens.
+    match std::fs::hard_link(tmp.path(), path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(e),
     }
-}
-
-#[cfg(not(unix))]
-fn write_new_0600(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
 }
 
 #[cfg(test)]
@@ -224,6 +228,42 @@ mod tests {
         );
         std::fs::write(&path, "not a key").unwrap();
         assert!(matches!(Vault::open(&path), Err(VaultError::BadKey(_))));
+    }
+
+    /// Issue 17: hosts starting together on one data directory all end with the one key in the
+    /// file. Before, the loser of the create race kept its own key (its credentials sealed
+    /// under a key nobody has), and a reader between the winner's create and write saw an empty
+    /// file.
+    #[test]
+    fn hosts_racing_to_create_the_key_file_all_use_the_winners_key() {
+        for round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("master.key");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let sealed: Vec<String> = (0..8)
+                .map(|i| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        let v = Vault::open(&path).unwrap_or_else(|e| panic!("round {round}: {e}"));
+                        v.seal("n", &Secret::new(format!("secret-number-{i}")))
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .collect();
+            let file = Vault::open(&path).unwrap();
+            for (i, s) in sealed.iter().enumerate() {
+                assert_eq!(
+                    file.unseal("n", s).map(|s| s.expose().to_owned()).ok(),
+                    Some(format!("secret-number-{i}")),
+                    "round {round}: host {i} sealed under a key that is not the file's"
+                );
+            }
+            let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+            assert_eq!(names.len(), 1, "no temporary files left behind");
+        }
     }
 
     #[test]

@@ -9,7 +9,6 @@
 use crate::call::CallState;
 use crate::capability::clock::Clock;
 use crate::capability::config::ConfigGrant;
-use crate::capability::http::resolver::ExactHosts;
 use crate::capability::http::{HttpGrant, HttpService};
 use crate::capability::llm::{LlmGrant, LlmService};
 use crate::capability::repo::{RepoGrant, Repositories};
@@ -33,7 +32,6 @@ pub struct HostServices {
     pub(crate) llm: Arc<LlmService>,
     pub(crate) repositories: Arc<Repositories>,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) exact_hosts: ExactHosts,
     pub(crate) plugin_config: BTreeMap<String, BTreeMap<String, String>>,
 }
 
@@ -303,17 +301,6 @@ impl Loader<'_> {
             imports_wasi,
             signer: signer.clone(),
         })
-    }
-}
-
-impl Registry {
-    /// Hosts named by exact-origin HTTP grants of the active components.
-    pub fn exact_http_hosts(&self) -> std::collections::BTreeSet<String> {
-        self.components
-            .values()
-            .filter_map(|c| c.entry.grants.http.as_ref())
-            .flat_map(|g| g.exact_hosts())
-            .collect()
     }
 }
 

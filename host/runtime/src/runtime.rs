@@ -230,16 +230,11 @@ impl Runtime {
             build_engine(config.engine).map_err(|e| StartError::Engine(format!("{e:#}")))?;
         let linker =
             crate::call::build_linker(&engine).map_err(|e| StartError::Engine(format!("{e:#}")))?;
-        let exact_hosts = Arc::new(ArcSwap::from_pointee(Default::default()));
         let services = HostServices {
-            http: Arc::new(HttpService::new(
-                exact_hosts.clone(),
-                config.credentials.clone(),
-            )?),
+            http: Arc::new(HttpService::new(config.credentials.clone())),
             llm: Arc::new(LlmService::new(config.llm.clone())?),
             repositories: Arc::new(config.repositories.clone()),
             clock: config.clock.clone(),
-            exact_hosts,
             plugin_config: config.plugin_config.clone(),
         };
         let runtime = Arc::new(Runtime {
@@ -342,9 +337,6 @@ impl Runtime {
             }
         };
         let (next, report, activated, pending) = self.pass_eval_gate(staged).await;
-        self.services
-            .exact_hosts
-            .store(Arc::new(next.exact_http_hosts()));
         self.registry.store(Arc::new(next));
         self.pending.store(Arc::new(pending));
         for c in &report.activated {

@@ -47,6 +47,9 @@ pub const MAX_LOG_COUNT: u32 = 1000;
 pub const MAX_FILES_PER_COMMIT: usize = 300;
 /// Largest file `read-file` returns.
 pub const MAX_FILE_BYTES: usize = 2 << 20;
+/// Most branches and tags a repository may have for reads at a revision (each is a root of
+/// the reachability check).
+pub const MAX_REFS: usize = 10_000;
 
 /// The operator's repositories: name → path.
 #[derive(Debug, Clone, Default)]
@@ -292,7 +295,13 @@ fn file_changes(
 fn read_blob(repo_path: &Path, relative: &Path, revision: &str) -> Result<Vec<u8>, RepoError> {
     let repo = open(repo_path)?;
     let object = repo.revparse_single(revision).map_err(git_err)?;
-    let tree = object.peel_to_tree().map_err(git_err)?;
+    let commit = object
+        .peel_to_commit()
+        .map_err(|_| not_published(revision))?;
+    if !published(&repo, commit.id())? {
+        return Err(not_published(revision));
+    }
+    let tree = commit.tree().map_err(git_err)?;
     let entry = tree.get_path(relative).map_err(git_err)?;
     if entry.kind() != Some(git2::ObjectType::Blob) || entry.filemode() == 0o120000 {
         return Err(RepoError::NotFound(format!(
@@ -309,6 +318,51 @@ fn read_blob(repo_path: &Path, relative: &Path, revision: &str) -> Result<Vec<u8
         )));
     }
     Ok(blob.content().to_vec())
+}
+
+/// Refs whose history counts as published: branches and tags (and HEAD, the checkout). A stash
+/// (`refs/stash`), notes, remote-tracking and other refs, and the reflog are not.
+fn published_roots(repo: &git2::Repository) -> Result<Vec<git2::Oid>, RepoError> {
+    let mut roots = Vec::new();
+    if let Ok(head) = repo.head()
+        && let Ok(c) = head.peel_to_commit()
+    {
+        roots.push(c.id());
+    }
+    for glob in ["refs/heads/*", "refs/tags/*"] {
+        for r in repo.references_glob(glob).map_err(git_err)? {
+            let r = r.map_err(git_err)?;
+            // An annotated tag peels to its commit; a tag of a tree or blob is no history.
+            if let Ok(c) = r.peel_to_commit() {
+                roots.push(c.id());
+            }
+            if roots.len() > MAX_REFS {
+                return Err(RepoError::TooLarge(format!(
+                    "the repository has more than {MAX_REFS} branches and tags"
+                )));
+            }
+        }
+    }
+    roots.sort();
+    roots.dedup();
+    Ok(roots)
+}
+
+/// Whether `commit` is on a branch or tag: a root itself or one of its ancestors.
+fn published(repo: &git2::Repository, commit: git2::Oid) -> Result<bool, RepoError> {
+    for root in published_roots(repo)? {
+        if root == commit || repo.graph_descendant_of(root, commit).map_err(git_err)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn not_published(revision: &str) -> RepoError {
+    RepoError::NotFound(format!(
+        "revision `{}` is not on a branch or tag",
+        revision.chars().take(80).collect::<String>()
+    ))
 }
 
 #[cfg(test)]

@@ -62,6 +62,19 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
         Some("a private (unique local) address")
     } else if (seg[0] & 0xffc0) == 0xfe80 {
         Some("a link-local address")
+    } else if (seg[0] & 0xffc0) == 0xfec0 {
+        // Deprecated, but still routed inside some networks.
+        Some("a site-local (fec0::/10) address")
+    } else if seg[..6] == [0; 6] {
+        // `::a.b.c.d`: deprecated; stacks that still honour it reach the IPv4 address.
+        Some("an IPv4-compatible (::/96) address")
+    } else if seg[0] == 0x2001 && seg[1] == 0 {
+        // A tunnel whose far end (and embedded address) an attacker can choose.
+        Some("a Teredo (2001::/32) tunnel address")
+    } else if seg[0] == 0x100 && seg[1..4] == [0; 3] {
+        Some("a discard-only (100::/64) address")
+    } else if seg[0] == 0x2001 && seg[1] == 0xdb8 {
+        Some("a documentation (2001:db8::/32) address")
     } else if ip.is_multicast() {
         Some("a multicast address")
     } else if seg[0] == 0x64 && seg[1] == 0xff9b {
@@ -118,6 +131,19 @@ mod tests {
             ("::ffff:169.254.169.254", Some("metadata")),
             ("64:ff9b::a00:1", Some("private")),
             ("2002:7f00:1::", Some("loopback")),
+            // Issue 17: IPv4-compatible (deprecated, ::/96), site-local (fec0::/10), Teredo
+            // (2001::/32) and discard-only (100::/64) addresses.
+            ("::127.0.0.1", Some("IPv4-compatible")),
+            ("::169.254.169.254", Some("IPv4-compatible")),
+            ("::8.8.8.8", Some("IPv4-compatible")),
+            ("fec0::1", Some("site-local")),
+            ("feff:ffff::1", Some("site-local")),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", Some("Teredo")),
+            ("100::1", Some("discard")),
+            ("100::ffff:ffff:ffff:ffff", Some("discard")),
+            ("2001:db8::1", Some("documentation")),
+            ("2001:4860:4860::8888", None),
+            ("100:1::1", None),
             ("8.8.8.8", None),
             ("140.82.112.6", None),
             ("172.32.0.1", None),

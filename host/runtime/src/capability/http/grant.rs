@@ -7,6 +7,7 @@
 //! may reach loopback/private/link-local addresses (see `address.rs`).
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use url::Url;
 
 /// The `[component.grants.http]` table.
@@ -192,6 +193,12 @@ impl HttpGrant {
             }
         }
         Ok(())
+    }
+
+    /// The hosts named exactly by some rule, as the set the resolver of this grant's
+    /// requests lets reach non-public addresses.
+    pub fn exact_host_set(&self) -> super::resolver::ExactHosts {
+        Arc::new(self.exact_hosts().into_iter().collect())
     }
 
     /// Hosts named exactly by some rule.

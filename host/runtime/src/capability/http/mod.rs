@@ -25,8 +25,10 @@ pub(crate) use grant::review;
 use crate::events::EventRecorder;
 use crate::secret::{CredentialSource, OutboundRequest};
 use dailyx_world::http::{self as wit, HttpError, Method, Request, Response};
+use parking_lot::Mutex;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use resolver::{ExactHosts, FilteringResolver};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -58,29 +60,47 @@ const DNS_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The operator-level HTTP service shared by every call.
 pub struct HttpService {
-    client: reqwest::Client,
+    /// One client per set of exact-origin hosts (the grants' own): its resolver lets exactly
+    /// those hosts reach non-public addresses. Components with the same set share a client
+    /// and its connection pool; most have none and share the strict one.
+    clients: Mutex<HashMap<ExactHosts, reqwest::Client>>,
     credentials: Arc<dyn CredentialSource>,
 }
 
+/// More distinct exact-host sets than this (grants changed over many reloads) start the
+/// cache over rather than grow it.
+const MAX_CLIENTS: usize = 64;
+
 impl HttpService {
-    /// Builds the client: no redirects, no proxy from the environment, and
-    /// the filtering resolver over `exact_hosts`.
-    pub fn new(
-        exact_hosts: ExactHosts,
-        credentials: Arc<dyn CredentialSource>,
-    ) -> Result<Self, reqwest::Error> {
+    /// The service; clients are built on first use.
+    pub fn new(credentials: Arc<dyn CredentialSource>) -> Self {
         dailyx_common::install_crypto_provider();
+        HttpService {
+            clients: Mutex::new(HashMap::new()),
+            credentials,
+        }
+    }
+
+    /// The client for a component whose grant names `exact_hosts` exactly: no redirects, no
+    /// proxy from the environment, and a resolver that lets only those hosts resolve to
+    /// non-public addresses.
+    fn client_for(&self, exact_hosts: &ExactHosts) -> Result<reqwest::Client, reqwest::Error> {
+        let mut clients = self.clients.lock();
+        if let Some(c) = clients.get(exact_hosts) {
+            return Ok(c.clone());
+        }
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
-            .dns_resolver(Arc::new(FilteringResolver::new(exact_hosts)))
+            .dns_resolver(Arc::new(FilteringResolver::new(exact_hosts.clone())))
             .connect_timeout(Duration::from_secs(5))
             .user_agent(concat!("dailyx/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(HttpService {
-            client,
-            credentials,
-        })
+        if clients.len() >= MAX_CLIENTS {
+            clients.clear();
+        }
+        clients.insert(exact_hosts.clone(), client.clone());
+        Ok(client)
     }
 }
 
@@ -171,10 +191,19 @@ impl wit::Host for HttpState {
         let allowed = grant
             .check(method, &url)
             .map_err(|reason| self.deny(&target, reason))?;
+        // Everything the guest makes the host hold and send counts: URL, headers (": " and
+        // CRLF included, as on the wire) and body.
         let body = request.body.unwrap_or_default();
-        if body.len() as u64 > grant.max_request_bytes {
+        let header_bytes: usize = request
+            .headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 4)
+            .sum();
+        let size = (request.url.len() + header_bytes + body.len()) as u64;
+        if size > grant.max_request_bytes {
             let reason = format!(
-                "request body of {} bytes exceeds max_request_bytes ({})",
+                "request of {size} bytes ({header_bytes} in headers, {} in the body) exceeds \
+                 max_request_bytes ({})",
                 body.len(),
                 grant.max_request_bytes
             );
@@ -264,9 +293,14 @@ impl wit::Host for HttpState {
         let timeout = asked.min(left);
         let reqwest_method =
             reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
-        let mut builder = self
+        let client = self
             .service
-            .client
+            .client_for(&grant.exact_host_set())
+            .map_err(|e| {
+                tracing::error!(error = %e, "building the HTTP client failed");
+                HttpError::Transport("the host could not build its HTTP client".into())
+            })?;
+        let mut builder = client
             .request(reqwest_method, url.clone())
             .headers(headers)
             .timeout(timeout);
@@ -396,5 +430,52 @@ fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
         None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::StaticCredentials;
+    use std::collections::BTreeSet;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Issue 17: the resolver's exact-host exception is the calling component's own. Before,
+    /// one client's resolver let every host any grant named exactly resolve to loopback, so a
+    /// component with only a wildcard grant got through at connect time (DNS rebinding past
+    /// the pre-check) to a name another component was trusted with.
+    #[tokio::test]
+    async fn one_grants_exact_host_is_not_anothers_exception() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let mut buf = [0u8; 1024];
+                let _ = conn.read(&mut buf).await;
+                let _ = conn
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                    )
+                    .await;
+            }
+        });
+        let service = HttpService::new(Arc::new(StaticCredentials::default()));
+        let trusted: ExactHosts = Arc::new(BTreeSet::from(["localhost".to_owned()]));
+        let other: ExactHosts = Arc::new(BTreeSet::new());
+        let url = format!("http://localhost:{port}/");
+
+        let answer = service.client_for(&trusted).unwrap().get(&url).send().await;
+        assert_eq!(answer.map(|r| r.status().as_u16()).ok(), Some(200));
+        let refused = service.client_for(&other).unwrap().get(&url).send().await;
+        let e = refused.expect_err("a grant without the exact host connects nowhere private");
+        let chain = format!("{:?}", e);
+        assert!(
+            chain.contains("resolves to no address this component may reach"),
+            "{chain}"
+        );
+        // Same sets share one client (and its pool).
+        let again = service.client_for(&Arc::new(BTreeSet::new())).unwrap();
+        assert_eq!(service.clients.lock().len(), 2);
+        drop(again);
     }
 }

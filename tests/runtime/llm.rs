@@ -25,12 +25,17 @@ async fn completions(
         .map(str::to_owned);
     seen.lock().unwrap().push((auth, body.clone()));
     let question = body["messages"][0]["content"].as_str().unwrap_or_default();
-    Json(json!({
+    let mut answer = json!({
         "id": "c1",
         "model": body["model"],
         "choices": [{ "index": 0, "message": { "role": "assistant", "content": format!("echo: {question}") } }],
         "usage": { "prompt_tokens": 30, "completion_tokens": 12 }
-    }))
+    });
+    // Some OpenAI-compatible servers leave the count out.
+    if question.starts_with("uncounted") {
+        answer.as_object_mut().unwrap().remove("usage");
+    }
+    Json(answer)
 }
 
 fn manifest(reg: &TestRegistry, budget: u32) {
@@ -91,8 +96,8 @@ async fn the_token_budget_is_enforced_per_run() {
     assert!(crate::expect_draft(&record).notes[0].starts_with("ok"));
     assert_eq!(
         seen.lock().unwrap()[0].1["max_tokens"],
-        50,
-        "clamped to the remaining budget"
+        50 - 5,
+        "clamped to the remaining budget less the prompt's estimate (1 token + 4 of framing)"
     );
     // A second completion in the same call would exceed it: the fixture asks once per call, so
     // check that a fresh call (a new run) gets a fresh budget.
@@ -100,6 +105,44 @@ async fn the_token_budget_is_enforced_per_run() {
     assert!(
         crate::expect_draft(&again).notes[0].starts_with("ok"),
         "a new run has a new budget"
+    );
+}
+
+/// Issue 17: the prompt is paid for before it is sent, and an answer that does not say what it
+/// cost is counted by estimate, not as free.
+#[tokio::test]
+async fn a_prompt_that_does_not_fit_is_not_sent_and_an_uncounted_answer_is_not_free() {
+    let (_reg, runtime, seen) = with_server(1000).await;
+    // ~34 000 tokens of prompt against a 1000-token budget: refused, nothing sent.
+    let long = "word ".repeat(20_000);
+    let record = runtime.call("w", writer_input("llm", &[&long])).await;
+    let note = &crate::expect_draft(&record).notes[0];
+    assert!(
+        note.contains("BudgetExceeded") && note.contains("does not fit"),
+        "{}",
+        &note[..note.len().min(200)]
+    );
+    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+    assert_eq!(record.tokens.total(), 0);
+
+    // No `usage` in the answer: the prompt and the answer are counted by estimate.
+    let question = "uncounted: what changed in 2.0?";
+    let record = runtime.call("w", writer_input("llm", &[question])).await;
+    let note = &crate::expect_draft(&record).notes[0];
+    assert!(note.starts_with("ok echo: uncounted"), "{note}");
+    let answer = format!("echo: {question}");
+    assert_eq!(
+        (record.tokens.prompt, record.tokens.completion),
+        (
+            dailyx_runtime::capability::llm::estimate_tokens(question) + 4,
+            dailyx_runtime::capability::llm::estimate_tokens(&answer)
+        )
+    );
+    assert!(record.tokens.completion > 0);
+    assert!(
+        record.events[0].detail.contains("estimated"),
+        "{:?}",
+        record.events[0]
     );
 }
 

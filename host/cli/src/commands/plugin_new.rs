@@ -36,7 +36,8 @@ fn template(stage: Stage) -> &'static str {
     }
 }
 
-/// The grants the template of `stage` uses (deny by default: nothing else).
+/// The grants the template of `stage` uses (deny by default: nothing else), and the limits a
+/// provider needs: its requests must end before its call does.
 fn grants(stage: Stage) -> &'static str {
     match stage {
         Stage::Collector => "[component.grants.repo]\nrepositories = [\"*\"]\n",
@@ -49,6 +50,8 @@ fn grants(stage: Stage) -> &'static str {
             "path_prefixes = [\"/\"]\n",
             "[component.grants.config]\n",
             "keys = [\"endpoint\"]\n",
+            "[component.limits]\n",
+            "wall_clock_ms = 30000  # each request times out (10 s) well before the call ends\n",
         ),
         _ => "",
     }

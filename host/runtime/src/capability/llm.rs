@@ -122,7 +122,8 @@ pub struct TokenCount {
 }
 
 impl TokenCount {
-    fn total(self) -> u32 {
+    /// Prompt and completion together.
+    pub fn total(self) -> u32 {
         self.prompt.saturating_add(self.completion)
     }
 
@@ -149,7 +150,7 @@ impl LlmState {
     }
 
     /// Answers the next scripted reply, within the grant's budget like a real completion.
-    /// Token counts are estimated (four characters a token): no endpoint counts them.
+    /// Token counts are estimated ([`estimate_tokens`]): no endpoint counts them.
     fn replay(
         &mut self,
         grant: &LlmGrant,
@@ -162,10 +163,9 @@ impl LlmState {
                 .unavailable("llm", target, "the golden case has no more LLM answers");
             return Err(LlmError::NotConfigured);
         };
-        let estimate = |n: usize| u32::try_from(n.div_ceil(4)).unwrap_or(u32::MAX);
         let count = TokenCount {
-            prompt: estimate(request.messages.iter().map(|m| m.content.len()).sum()),
-            completion: estimate(text.len()),
+            prompt: prompt_estimate(request),
+            completion: estimate_tokens(&text),
         };
         if self.used.total().saturating_add(count.total()) > grant.max_tokens_per_run {
             let reason = format!(
@@ -260,16 +260,20 @@ impl wit::Host for LlmState {
             self.events.denied("llm", target, reason.clone());
             return Err(LlmError::Denied(reason));
         }
+        // The prompt is paid for too: counted (estimated) before anything is sent, so a guest
+        // cannot buy a megabyte-long prompt with a budget meant for a tweet.
         let remaining = grant.max_tokens_per_run.saturating_sub(self.used.total());
-        if remaining == 0 {
+        let prompt = prompt_estimate(&request);
+        if prompt >= remaining {
             let reason = format!(
-                "{} of {} tokens used",
+                "a prompt of ~{prompt} tokens does not fit: {} of {} tokens used",
                 self.used.total(),
                 grant.max_tokens_per_run
             );
             self.events.denied("llm", target, reason.clone());
             return Err(LlmError::BudgetExceeded(reason));
         }
+        let allowance = remaining - prompt;
         let body = ChatRequest {
             model: &model,
             messages: request
@@ -284,7 +288,7 @@ impl wit::Host for LlmState {
                     content: &m.content,
                 })
                 .collect(),
-            max_tokens: request.max_tokens.map_or(remaining, |t| t.min(remaining)),
+            max_tokens: request.max_tokens.map_or(allowance, |t| t.min(allowance)),
             temperature: request.temperature,
             response_format: request
                 .json
@@ -307,24 +311,33 @@ impl wit::Host for LlmState {
         let result = send(builder).await;
         match result {
             Ok(answer) => {
-                let usage = answer.usage.as_ref();
-                let count = TokenCount {
-                    prompt: usage.and_then(|u| u.prompt_tokens).unwrap_or(0),
-                    completion: usage.and_then(|u| u.completion_tokens).unwrap_or(0),
-                };
-                self.used.add(count);
                 let text = answer
                     .choices
                     .into_iter()
                     .next()
                     .and_then(|c| c.message.content)
                     .unwrap_or_default();
+                // An answer without `usage` is counted by estimate, never as free.
+                let usage = answer.usage.as_ref();
+                let reported = (
+                    usage.and_then(|u| u.prompt_tokens),
+                    usage.and_then(|u| u.completion_tokens),
+                );
+                let count = TokenCount {
+                    prompt: reported.0.unwrap_or(prompt),
+                    completion: reported.1.unwrap_or_else(|| estimate_tokens(&text)),
+                };
+                self.used.add(count);
                 let model = answer.model.unwrap_or(model);
+                let how = match reported {
+                    (Some(_), Some(_)) => "",
+                    _ => " (estimated: the answer did not count them)",
+                };
                 self.events.allowed(
                     "llm",
                     target,
                     format!(
-                        "{model}: {} prompt + {} completion tokens",
+                        "{model}: {} prompt + {} completion tokens{how}",
                         count.prompt, count.completion
                     ),
                 );
@@ -347,6 +360,22 @@ impl wit::Host for LlmState {
             }
         }
     }
+}
+
+/// Tokens `text` is taken to cost when nobody counted: one per three bytes of UTF-8, rounded up.
+/// English runs about four characters a token, so this errs high; in CJK and Thai scripts a
+/// character is three bytes and about one token. An estimate on the safe side, not a tokenizer.
+pub fn estimate_tokens(text: &str) -> u32 {
+    u32::try_from(text.len().div_ceil(3)).unwrap_or(u32::MAX)
+}
+
+/// The estimated cost of a request's prompt: its messages, plus the few tokens of framing each
+/// message costs in the chat format.
+fn prompt_estimate(request: &CompletionRequest) -> u32 {
+    request.messages.iter().fold(0u32, |sum, m| {
+        sum.saturating_add(estimate_tokens(&m.content))
+            .saturating_add(4)
+    })
 }
 
 async fn send(builder: reqwest::RequestBuilder) -> Result<ChatResponse, LlmError> {

@@ -8,6 +8,12 @@
 use serde::Serialize;
 use std::sync::Arc;
 
+mod limits;
+pub use limits::{
+    CUT_MARKER, MAX_DENIALS_LOGGED, MAX_EVENT_BYTES_PER_CALL, MAX_EVENTS_PER_CALL, MAX_FIELD_BYTES,
+    SUMMARY_TARGET,
+};
+
 /// Identity of a loaded component: what every record names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ComponentId {
@@ -75,9 +81,6 @@ pub struct EventRecorder {
     component: Arc<ComponentId>,
     events: Arc<parking_lot::Mutex<Vec<CapabilityEvent>>>,
 }
-
-/// Events kept per call, so a hostile loop cannot exhaust host memory.
-const MAX_EVENTS_PER_CALL: usize = 10_000;
 
 impl EventRecorder {
     /// A recorder for one call of `component`.

@@ -229,7 +229,7 @@ async fn compiled_components_are_cached_by_digest() {
     let mut config = reg.config();
     config.cache_dir = Some(cache.path().to_path_buf());
     let first = Runtime::start(config.clone()).await.unwrap();
-    use dailyx_runtime::engine::CompileSource;
+    use dailyx_runtime::compile_cache::CompileSource;
     assert_eq!(
         first.registry().components["w"].compile_source,
         CompileSource::Compiled
@@ -288,7 +288,8 @@ fn cache_entry(cache: &std::path::Path, digest: &str) -> std::path::PathBuf {
 /// directory plants one; a checksum beside it, recomputed by the same hand, proves nothing.
 #[tokio::test]
 async fn a_planted_cwasm_with_a_recomputed_checksum_is_compiled_again_never_run() {
-    use dailyx_runtime::engine::{CompileSource, digest_of};
+    use dailyx_runtime::compile_cache::CompileSource;
+    use dailyx_runtime::engine::digest_of;
     let own = component_bytes("fixtures/hostile");
     let foreign = component_bytes("fixtures/long-writer");
     let reg = TestRegistry::new();

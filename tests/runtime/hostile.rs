@@ -165,3 +165,243 @@ async fn concurrent_hostile_calls_do_not_disturb_good_ones() {
         }
     }
 }
+
+/// What the host logged while a capture was installed: the first lines (each cut at 4 KiB) and
+/// counts, so that a flood of lines does not flood the test too.
+#[derive(Default)]
+struct Logged {
+    lines: Vec<String>,
+    count: usize,
+    longest: usize,
+    /// The longest run of `K` (the hostile key's letter) in any line.
+    longest_k_run: usize,
+}
+
+#[derive(Clone, Default)]
+struct LogCapture(Arc<parking_lot::Mutex<Logged>>);
+
+/// One formatted event: tracing-subscriber's fmt layer takes a writer per event.
+struct CaptureLine {
+    capture: LogCapture,
+    kept: Vec<u8>,
+    len: usize,
+    k_run: usize,
+    longest_k_run: usize,
+}
+
+impl std::io::Write for CaptureLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.len += buf.len();
+        for &b in buf {
+            self.k_run = if b == b'K' { self.k_run + 1 } else { 0 };
+            self.longest_k_run = self.longest_k_run.max(self.k_run);
+        }
+        let room = 4096usize.saturating_sub(self.kept.len());
+        self.kept.extend_from_slice(&buf[..buf.len().min(room)]);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for CaptureLine {
+    fn drop(&mut self) {
+        let mut logged = self.capture.0.lock();
+        logged.count += 1;
+        logged.longest = logged.longest.max(self.len);
+        logged.longest_k_run = logged.longest_k_run.max(self.longest_k_run);
+        if logged.lines.len() < 10_000 {
+            logged
+                .lines
+                .push(String::from_utf8_lossy(&self.kept).into_owned());
+        }
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
+    type Writer = CaptureLine;
+
+    fn make_writer(&'a self) -> CaptureLine {
+        CaptureLine {
+            capture: self.clone(),
+            kept: Vec::new(),
+            len: 0,
+            k_run: 0,
+            longest_k_run: 0,
+        }
+    }
+}
+
+impl LogCapture {
+    /// Captures this thread's events at DEBUG and above until the guard drops (the tests run
+    /// on a current-thread runtime, so a call's host functions run here).
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(self.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    fn lines_containing(&self, needle: &str) -> Vec<String> {
+        let logged = self.0.lock();
+        logged
+            .lines
+            .iter()
+            .filter(|l| l.contains(needle))
+            .cloned()
+            .collect()
+    }
+}
+
+async fn flood_runtime() -> (TestRegistry, Arc<Runtime>) {
+    let reg = TestRegistry::new();
+    reg.put("event-flood.wasm", &component_bytes("fixtures/event-flood"));
+    reg.manifest(
+        "[[component]]\nname = \"flood\"\nversion = \"0.1.0\"\nworld = \"writer\"\n\
+         file = \"event-flood.wasm\"\n[component.limits]\nmemory_bytes = 134217728\n\
+         wall_clock_ms = 2000\n\
+         [[component]]\nname = \"flood-long\"\nversion = \"0.1.0\"\nworld = \"writer\"\n\
+         file = \"event-flood.wasm\"\n[component.limits]\nwall_clock_ms = 120000\n",
+    );
+    let runtime = reg.start().await;
+    assert!(
+        runtime.registry().problems.is_empty(),
+        "{:?}",
+        runtime.registry().problems
+    );
+    (reg, runtime)
+}
+
+/// Every kept event is within the per-field cap (length and allocation), and the call's events
+/// within the per-call caps.
+fn assert_events_bounded(record: &dailyx_runtime::CallRecord) {
+    use dailyx_runtime::events::{
+        CUT_MARKER, MAX_EVENT_BYTES_PER_CALL, MAX_EVENTS_PER_CALL, MAX_FIELD_BYTES,
+    };
+    let most = MAX_FIELD_BYTES + CUT_MARKER.len();
+    assert!(
+        record.events.len() <= MAX_EVENTS_PER_CALL,
+        "{} events",
+        record.events.len()
+    );
+    let mut total = 0;
+    for e in &record.events {
+        for field in [&e.target, &e.detail] {
+            assert!(
+                field.len() <= most && field.capacity() <= 2 * most,
+                "a field of {} bytes ({} allocated) was kept: {}…",
+                field.len(),
+                field.capacity(),
+                &field[..field.floor_char_boundary(80)]
+            );
+        }
+        total += e.target.len() + e.detail.len();
+    }
+    assert!(
+        total <= MAX_EVENT_BYTES_PER_CALL,
+        "{total} bytes of events kept"
+    );
+}
+
+/// The leading number of a summary's detail ("9990 more ...").
+fn leading_count(detail: &str) -> u64 {
+    detail
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {detail:?}"))
+}
+
+#[tokio::test]
+async fn a_16_mib_config_key_in_a_loop_leaves_events_and_logs_bounded() {
+    let (_reg, runtime) = flood_runtime().await;
+    let capture = LogCapture::default();
+    let guard = capture.install();
+    let record = runtime.call("flood", writer_input("huge-key", &[])).await;
+    drop(guard);
+    assert!(
+        matches!(record.result, Err(CallError::Timeout { .. })),
+        "the wall clock ends the loop: {:?}",
+        record.result.as_ref().map(|_| "a draft")
+    );
+    assert!(!record.events.is_empty(), "the denials are recorded");
+    assert_events_bounded(&record);
+    let first = &record.events[0];
+    assert_eq!(
+        (first.capability, first.outcome),
+        ("config", dailyx_runtime::Outcome::Denied)
+    );
+    assert!(
+        first
+            .target
+            .ends_with(dailyx_runtime::events::CUT_MARKER),
+        "a cut target says so"
+    );
+    // The key reached no log line: no line is long, none carries more of the key than a cut
+    // target holds.
+    let logged = capture.0.lock();
+    assert!(
+        logged.longest < 8192,
+        "a log line of {} bytes",
+        logged.longest
+    );
+    assert!(
+        logged.longest_k_run <= dailyx_runtime::events::MAX_FIELD_BYTES,
+        "{} bytes of the key in one log line",
+        logged.longest_k_run
+    );
+    drop(logged);
+    let denials = capture.lines_containing("capability denied");
+    assert!(
+        denials.len() <= dailyx_runtime::events::MAX_DENIALS_LOGGED,
+        "{} denials logged one by one",
+        denials.len()
+    );
+    still_serves(&runtime, "flood").await;
+}
+
+#[tokio::test]
+async fn a_million_denied_config_reads_are_counted_not_logged_one_by_one() {
+    let (_reg, runtime) = flood_runtime().await;
+    let capture = LogCapture::default();
+    let guard = capture.install();
+    let record = runtime
+        .call("flood-long", writer_input("many-keys", &["1000000"]))
+        .await;
+    drop(guard);
+    let draft = crate::expect_draft(&record);
+    assert_eq!(
+        draft.notes,
+        ["1000000 of 1000000 denied"],
+        "every read is still denied after the caps"
+    );
+    assert_events_bounded(&record);
+    // The events kept one by one and the summary of the rest account for every denial.
+    let (summaries, kept): (Vec<_>, Vec<_>) = record
+        .events
+        .iter()
+        .filter(|e| e.outcome == dailyx_runtime::Outcome::Denied)
+        .partition(|e| e.target == dailyx_runtime::events::SUMMARY_TARGET);
+    assert_eq!(summaries.len(), 1, "one summary for config's denials");
+    assert_eq!(summaries[0].capability, "config");
+    let summarised = leading_count(&summaries[0].detail);
+    assert_eq!(kept.len() as u64 + summarised, 1_000_000);
+    assert!(kept.iter().all(|e| e.target == "k"));
+
+    let logged = capture.0.lock().count;
+    assert!(logged < 100, "{logged} log lines for one call");
+    let denials = capture.lines_containing("capability denied");
+    assert!(
+        denials.len() <= dailyx_runtime::events::MAX_DENIALS_LOGGED,
+        "{} denials logged one by one",
+        denials.len()
+    );
+    let summary = capture.lines_containing("denials=1000000");
+    assert_eq!(summary.len(), 1, "one summary line: {summary:?}");
+    assert!(summary[0].contains("WARN"), "{}", summary[0]);
+    still_serves(&runtime, "flood-long").await;
+}

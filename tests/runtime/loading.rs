@@ -229,7 +229,7 @@ async fn compiled_components_are_cached_by_digest() {
     let mut config = reg.config();
     config.cache_dir = Some(cache.path().to_path_buf());
     let first = Runtime::start(config.clone()).await.unwrap();
-    use dailyx_runtime::engine::CompileSource;
+    use dailyx_runtime::compile_cache::CompileSource;
     assert_eq!(
         first.registry().components["w"].compile_source,
         CompileSource::Compiled
@@ -269,4 +269,86 @@ async fn compiled_components_are_cached_by_digest() {
             .result
             .is_ok()
     );
+}
+
+/// The cache entry of the component whose digest is `digest`.
+fn cache_entry(cache: &std::path::Path, digest: &str) -> std::path::PathBuf {
+    let hex = digest.strip_prefix("sha256:").unwrap();
+    std::fs::read_dir(cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "cwasm")
+                && p.file_name().unwrap().to_string_lossy().starts_with(hex)
+        })
+        .unwrap_or_else(|| panic!("no cache entry for {digest}"))
+}
+
+/// Issue 17: a `.cwasm` is native code the host maps and runs. Whoever can write into the cache
+/// directory plants one; a checksum beside it, recomputed by the same hand, proves nothing.
+#[tokio::test]
+async fn a_planted_cwasm_with_a_recomputed_checksum_is_compiled_again_never_run() {
+    use dailyx_runtime::compile_cache::CompileSource;
+    use dailyx_runtime::engine::digest_of;
+    let own = component_bytes("fixtures/hostile");
+    let foreign = component_bytes("fixtures/long-writer");
+    let reg = TestRegistry::new();
+    reg.put("w.wasm", &own);
+    reg.put("lw.wasm", &foreign);
+    reg.manifest(&(manifest_entry("w", "writer", "file = \"w.wasm\"")
+        + &manifest_entry("lw", "writer", "file = \"lw.wasm\"")));
+    let cache = tempfile::tempdir().unwrap();
+    let mut config = reg.config();
+    config.cache_dir = Some(cache.path().to_path_buf());
+    let serves_its_own_code = |runtime: &Runtime, why: &str| {
+        let c = &runtime.registry().components["w"];
+        assert_eq!(c.compile_source, CompileSource::Compiled, "{why}");
+    };
+    let first = Runtime::start(config.clone()).await.unwrap();
+    serves_its_own_code(&first, "nothing cached yet");
+    drop(first);
+    let entry = cache_entry(cache.path(), &digest_of(&own));
+
+    // 1. The attacker compiles another component with the host's engine settings (in the
+    // format the cache used to hold: the bare artifact) and writes its checksum beside it.
+    let engine = dailyx_runtime::engine::build_engine(Default::default()).unwrap();
+    let planted = wasmtime_component(&engine, &foreign);
+    std::fs::write(&entry, &planted).unwrap();
+    std::fs::write(entry.with_extension("cwasm.sha256"), digest_of(&planted)).unwrap();
+    let second = Runtime::start(config.clone()).await.unwrap();
+    serves_its_own_code(&second, "a planted artifact is compiled again, not deserialised");
+    let record = second.call("w", writer_input("ok", &["my own code"])).await;
+    assert_eq!(crate::expect_draft(&record).tweets[0].text, "my own code");
+    assert_ne!(
+        std::fs::read(&entry).unwrap(),
+        planted,
+        "the planted file is replaced"
+    );
+    drop(second);
+
+    // 2. Another component's entry, as the host itself wrote it, copied over this one's.
+    let other = cache_entry(cache.path(), &digest_of(&foreign));
+    std::fs::copy(&other, &entry).unwrap();
+    let copied = std::fs::read(&entry).unwrap();
+    std::fs::write(entry.with_extension("cwasm.sha256"), digest_of(&copied)).unwrap();
+    let third = Runtime::start(config.clone()).await.unwrap();
+    serves_its_own_code(&third, "an entry is bound to its component");
+    let record = third.call("w", writer_input("ok", &["still mine"])).await;
+    assert_eq!(crate::expect_draft(&record).tweets[0].text, "still mine");
+    drop(third);
+
+    // What the host wrote itself it uses again.
+    let fourth = Runtime::start(config).await.unwrap();
+    assert_eq!(
+        fourth.registry().components["w"].compile_source,
+        CompileSource::Cache
+    );
+}
+
+/// `bytes` compiled and serialised by `engine`, as `Component::serialize` writes it.
+fn wasmtime_component(engine: &wasmtime::Engine, bytes: &[u8]) -> Vec<u8> {
+    wasmtime::component::Component::new(engine, bytes)
+        .unwrap()
+        .serialize()
+        .unwrap()
 }

@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use dailyx_pipeline::{PipelineSettings, RetryPolicy};
 use dailyx_runtime::capability::llm::LlmEndpoint;
 use dailyx_runtime::capability::repo::Repositories;
+use dailyx_runtime::compile_cache::CacheKey;
 use dailyx_runtime::engine::EngineOptions;
 use dailyx_runtime::secret::{CredentialConfig, Secret, StaticCredentials};
 use dailyx_runtime::{RuntimeConfig, TrustPolicy, TrustedKey};
@@ -410,6 +411,9 @@ pub struct RuntimeSection {
     pub compile_cache: bool,
     /// Where the compile cache lives instead (shared by several data directories).
     pub cache_dir: Option<PathBuf>,
+    /// The key file authenticating the cache's entries (default `<data_dir>/cache.key`,
+    /// created 0600). Hosts sharing a `cache_dir` share this file too.
+    pub cache_key_file: Option<PathBuf>,
 }
 
 impl Default for RuntimeSection {
@@ -418,6 +422,7 @@ impl Default for RuntimeSection {
             max_instances: EngineOptions::default().max_instances,
             compile_cache: true,
             cache_dir: None,
+            cache_key_file: None,
         }
     }
 }
@@ -753,6 +758,14 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| self.data_dir.join("cache").join("components"))
         });
+        if self.runtime.compile_cache {
+            let key_file = self
+                .runtime
+                .cache_key_file
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join("cache.key"));
+            rc.cache_key = CacheKey::load_or_create(&key_file)?;
+        }
         rc.engine = EngineOptions {
             max_instances: self.runtime.max_instances,
         };

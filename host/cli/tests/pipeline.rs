@@ -28,12 +28,14 @@ impl Setup {
         let config = format!(
             "data_dir = {data:?}\nplugins_dir = {plugins:?}\ndatabase_url = {database_url:?}\n\
              [repositories]\nproject = {repo:?}\n\
-             [runtime]\ncache_dir = {cache:?}\n\
+             [runtime]\ncache_dir = {cache:?}\ncache_key_file = {cache_key:?}\n\
              [pipeline]\nlease_secs = 2\nretry_delay_ms = 10\ntimezone = \"UTC\"\n\
              [signing]\ntrusted_key_files = [{key:?}]\n{extra}",
             data = dir.path().join("data"),
             key = root().join("keys/local-build.pub"),
             cache = root().join("target").join("dailyx-test-cache"),
+            // The tests share one cache, so they share its key too.
+            cache_key = root().join("target").join("dailyx-test-cache.key"),
         );
         std::fs::write(dir.path().join("dailyx.toml"), config).unwrap();
         Setup { dir }

@@ -13,6 +13,7 @@ use std::fmt;
 use std::path::Path;
 
 use crate::Secret;
+use crate::key_file::KeyFileError;
 
 /// The environment variable holding the master key (base64 of 32 bytes).
 pub const MASTER_KEY_ENV: &str = "DAILYX_MASTER_KEY";
@@ -65,27 +66,10 @@ impl Vault {
         if let Ok(v) = std::env::var(MASTER_KEY_ENV) {
             return Ok(Vault::from_key(&decode_key(&v, MASTER_KEY_ENV)?));
         }
-        let shown = key_file.display().to_string();
-        let io = |source| VaultError::KeyFile {
-            path: shown.clone(),
-            source,
-        };
-        match std::fs::read_to_string(key_file) {
-            Ok(text) => Ok(Vault::from_key(&decode_key(&text, &shown)?)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; 32];
-                getrandom::fill(&mut key).map_err(|e| io(std::io::Error::other(e.to_string())))?;
-                if let Some(dir) = key_file.parent() {
-                    std::fs::create_dir_all(dir).map_err(io)?;
-                }
-                if publish_new_0600(key_file, B64.encode(key).as_bytes()).map_err(io)? {
-                    return Ok(Vault::from_key(&key));
-                }
-                // Another host made the key first: use the winner's, complete by construction.
-                let text = std::fs::read_to_string(key_file).map_err(io)?;
-                Ok(Vault::from_key(&decode_key(&text, &shown)?))
-            }
-            Err(e) => Err(io(e)),
+        match crate::key_file::load_or_create(key_file) {
+            Ok(key) => Ok(Vault::from_key(&key)),
+            Err(KeyFileError::Malformed(path)) => Err(VaultError::BadKey(path)),
+            Err(KeyFileError::Io { path, source }) => Err(VaultError::KeyFile { path, source }),
         }
     }
 
@@ -144,36 +128,7 @@ pub fn last_four(value: &str) -> String {
 }
 
 fn decode_key(text: &str, source: &str) -> Result<[u8; 32], VaultError> {
-    B64.decode(text.trim())
-        .ok()
-        .and_then(|k| <[u8; 32]>::try_from(k.as_slice()).ok())
-        .ok_or_else(|| VaultError::BadKey(source.to_owned()))
-}
-
-/// Puts `bytes` at `path` unless a file is there already; `true` when this call's bytes are
-/// the file's. The bytes are written and synced to a private temporary file first, then
-/// hard-linked into place: the link either appears with the whole key or fails because another
-/// host's link won, so nobody ever reads a half-written key or keeps a key the file does not
-/// hold.
-fn publish_new_0600(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".master-key-");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o600));
-    }
-    let mut tmp = builder.tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    // The temporary file is removed when `tmp` drops, whatever happens.
-    match std::fs::hard_link(tmp.path(), path) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(e),
-    }
+    crate::key_file::decode(text).ok_or_else(|| VaultError::BadKey(source.to_owned()))
 }
 
 #[cfg(test)]

@@ -10,17 +10,13 @@
 //!   wall-clock budget is spent, so an infinite loop cannot hold a thread.
 //! - Fuel is always metered; a component without a fuel limit gets an
 //!   effectively unbounded tank.
-//! - Compiled artifacts are stored as `<cache>/<digest>-<engine hash>.cwasm`
-//!   beside a sha256 of the artifact itself, checked before deserialising.
+//! - Compiled components are cached on disk by [`crate::compile_cache`].
 
 use crate::manifest::MAX_MEMORY_BYTES;
 use sha2::{Digest, Sha256};
-use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use wasmtime::component::Component;
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, Strategy,
 };
@@ -104,86 +100,4 @@ impl Drop for EpochTicker {
 /// `sha256:<hex>` of bytes.
 pub fn digest_of(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
-}
-
-/// Where a component was compiled from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompileSource {
-    /// Deserialised from the on-disk cache.
-    Cache,
-    /// Compiled now (and written to the cache when there is one).
-    Compiled,
-}
-
-/// Compiles `bytes` (whose digest is `digest`), using and filling the cache.
-///
-/// A cache entry that is corrupt, fails its own checksum or was made by an
-/// incompatible engine is removed and the component is compiled again.
-pub fn compile_cached(
-    engine: &Engine,
-    cache_dir: Option<&Path>,
-    digest: &str,
-    bytes: &[u8],
-) -> wasmtime::Result<(Component, CompileSource)> {
-    let Some(dir) = cache_dir else {
-        return Ok((Component::new(engine, bytes)?, CompileSource::Compiled));
-    };
-    let path = cache_path(engine, dir, digest);
-    if let Some(component) = load_cached(engine, &path) {
-        return Ok((component, CompileSource::Cache));
-    }
-    let component = Component::new(engine, bytes)?;
-    if let Err(e) = store_cached(&component, &path) {
-        tracing::warn!(path = %path.display(), error = %e, "cannot write the compiled component to the cache");
-    }
-    Ok((component, CompileSource::Compiled))
-}
-
-fn cache_path(engine: &Engine, dir: &Path, digest: &str) -> PathBuf {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut hasher);
-    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
-    dir.join(format!("{hex}-{:016x}.cwasm", hasher.finish()))
-}
-
-fn checksum_path(path: &Path) -> PathBuf {
-    path.with_extension("cwasm.sha256")
-}
-
-fn load_cached(engine: &Engine, path: &Path) -> Option<Component> {
-    let bytes = std::fs::read(path).ok()?;
-    let expected = std::fs::read_to_string(checksum_path(path)).ok();
-    if expected.as_deref().map(str::trim) != Some(digest_of(&bytes).as_str()) {
-        tracing::warn!(path = %path.display(), "cached component fails its checksum; recompiling");
-        remove_cached(path);
-        return None;
-    }
-    // SAFETY: the artifact was written by `store_cached` with this engine's
-    // compatibility hash in its name, and its checksum matches, so it is the
-    // exact output of `Component::serialize` on a compatible engine. The cache
-    // directory is in the host's own data directory.
-    match unsafe { Component::deserialize(engine, &bytes) } {
-        Ok(c) => Some(c),
-        Err(e) => {
-            tracing::warn!(path = %path.display(), error = %e, "cached component unusable; recompiling");
-            remove_cached(path);
-            None
-        }
-    }
-}
-
-fn store_cached(component: &Component, path: &Path) -> std::io::Result<()> {
-    let bytes = component.serialize().map_err(std::io::Error::other)?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, &bytes)?;
-    std::fs::write(checksum_path(path), digest_of(&bytes))?;
-    std::fs::rename(&tmp, path)
-}
-
-fn remove_cached(path: &Path) {
-    let _ = std::fs::remove_file(path);
-    let _ = std::fs::remove_file(checksum_path(path));
 }

@@ -8,6 +8,12 @@
 use serde::Serialize;
 use std::sync::Arc;
 
+mod limits;
+pub use limits::{
+    cut, CUT_MARKER, MAX_DENIALS_LOGGED, MAX_EVENT_BYTES_PER_CALL, MAX_EVENTS_PER_CALL, MAX_FIELD_BYTES,
+    SUMMARY_TARGET,
+};
+
 /// Identity of a loaded component: what every record names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ComponentId {
@@ -73,11 +79,8 @@ pub struct CapabilityEvent {
 #[derive(Clone)]
 pub struct EventRecorder {
     component: Arc<ComponentId>,
-    events: Arc<parking_lot::Mutex<Vec<CapabilityEvent>>>,
+    events: Arc<parking_lot::Mutex<limits::CallEvents>>,
 }
-
-/// Events kept per call, so a hostile loop cannot exhaust host memory.
-const MAX_EVENTS_PER_CALL: usize = 10_000;
 
 impl EventRecorder {
     /// A recorder for one call of `component`.
@@ -137,35 +140,24 @@ impl EventRecorder {
         detail: String,
     ) -> Option<usize> {
         let c = &self.component;
-        match outcome {
-            Outcome::Allowed => tracing::debug!(
-                component = %c.name, digest = c.short_digest(), capability, target, detail,
-                "capability used"
-            ),
-            Outcome::Denied => tracing::warn!(
-                component = %c.name, digest = c.short_digest(), capability, target, reason = detail,
-                "capability denied"
-            ),
-            Outcome::Unavailable => tracing::debug!(
-                component = %c.name, digest = c.short_digest(), capability, target, reason = detail,
-                "capability unavailable"
-            ),
-        }
-        self.push(capability, target, outcome, detail)
-    }
-
-    /// Where the event went, if it was kept.
-    fn push(
-        &self,
-        capability: &'static str,
-        target: String,
-        outcome: Outcome,
-        detail: String,
-    ) -> Option<usize> {
-        let c = &self.component;
+        // Capped before anything else sees them: the guest chose their size.
+        let (target, detail) = (limits::capped(target), limits::capped(detail));
         let mut events = self.events.lock();
-        if events.len() >= MAX_EVENTS_PER_CALL {
-            return None;
+        if events.log_one(outcome, target.len() + detail.len()) {
+            match outcome {
+                Outcome::Allowed => tracing::debug!(
+                    component = %c.name, digest = c.short_digest(), capability, target, detail,
+                    "capability used"
+                ),
+                Outcome::Denied => tracing::warn!(
+                    component = %c.name, digest = c.short_digest(), capability, target, reason = detail,
+                    "capability denied"
+                ),
+                Outcome::Unavailable => tracing::debug!(
+                    component = %c.name, digest = c.short_digest(), capability, target, reason = detail,
+                    "capability unavailable"
+                ),
+            }
         }
         events.push(CapabilityEvent {
             component: c.name.clone(),
@@ -174,8 +166,7 @@ impl EventRecorder {
             target,
             outcome,
             detail,
-        });
-        Some(events.len() - 1)
+        })
     }
 
     /// Records, before it happens, a request that is about to leave the host: if the call is
@@ -192,15 +183,14 @@ impl EventRecorder {
 
     /// Puts the outcome of a request recorded by [`Self::sending`] in place of "no answer yet".
     pub fn finish(&self, at: Option<usize>, detail: impl Into<String>) {
-        if let Some(i) = at
-            && let Some(event) = self.events.lock().get_mut(i)
-        {
-            event.detail = detail.into();
+        if let Some(i) = at {
+            self.events.lock().set_detail(i, detail.into());
         }
     }
 
-    /// Takes the recorded events.
+    /// Takes the recorded events at the end of the call, closed by a summary of any the
+    /// call's caps left out (see [`limits`]).
     pub fn take(&self) -> Vec<CapabilityEvent> {
-        std::mem::take(&mut *self.events.lock())
+        self.events.lock().finish(&self.component)
     }
 }

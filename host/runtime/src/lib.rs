@@ -19,6 +19,7 @@
 
 pub mod call;
 pub mod capability;
+pub mod compile_cache;
 pub mod engine;
 pub mod eval;
 pub mod events;

@@ -12,7 +12,8 @@ use crate::capability::config::ConfigGrant;
 use crate::capability::http::{HttpGrant, HttpService};
 use crate::capability::llm::{LlmGrant, LlmService};
 use crate::capability::repo::{RepoGrant, Repositories};
-use crate::engine::{CompileSource, compile_cached, digest_of};
+use crate::compile_cache::{CompileCache, CompileSource, compile_cached};
+use crate::engine::digest_of;
 use crate::events::ComponentId;
 use crate::manifest::ManifestEntry;
 use crate::trust::{Signer, TrustError, TrustPolicy};
@@ -229,7 +230,7 @@ pub(crate) fn read_verified(
 pub(crate) struct Loader<'a> {
     pub(crate) engine: &'a Engine,
     pub(crate) linker: &'a Linker<CallState>,
-    pub(crate) cache_dir: Option<&'a Path>,
+    pub(crate) cache: Option<&'a CompileCache>,
     pub(crate) services: &'a HostServices,
     pub(crate) plugins_dir: &'a Path,
 }
@@ -249,7 +250,7 @@ impl Loader<'_> {
         } = file;
         let path = self.plugins_dir.join(&entry.file);
         let (component, compile_source) =
-            compile_cached(self.engine, self.cache_dir, digest, bytes).map_err(|e| {
+            compile_cached(self.engine, self.cache, digest, bytes).map_err(|e| {
                 LoadError::Compile {
                     component: entry.name.clone(),
                     path: path.clone(),

@@ -109,7 +109,7 @@ impl Runtime {
         let loader = Loader {
             engine: &self.engine,
             linker: &self.linker,
-            cache_dir: self.cache_dir.as_deref(),
+            cache: self.cache.as_ref(),
             services: &self.services,
             plugins_dir: &self.plugins_dir,
         };

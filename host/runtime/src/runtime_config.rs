@@ -8,6 +8,7 @@
 use crate::capability::clock::{Clock, SystemClock};
 use crate::capability::llm::LlmEndpoint;
 use crate::capability::repo::Repositories;
+use crate::compile_cache::CacheKey;
 use crate::engine::EngineOptions;
 use crate::secret::{CredentialSource, StaticCredentials};
 use crate::trust::TrustPolicy;
@@ -22,6 +23,9 @@ pub struct RuntimeConfig {
     pub plugins_dir: PathBuf,
     /// Where compiled components are cached; `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
+    /// The key the cache's entries are authenticated with. By default a random one held in
+    /// memory (entries serve this process only); the CLI keeps one in the data directory.
+    pub cache_key: CacheKey,
     /// The LLM endpoint; `None`: components get `not-configured`.
     pub llm: Option<LlmEndpoint>,
     /// Credentials attached to outbound requests by origin.
@@ -56,6 +60,7 @@ impl RuntimeConfig {
         RuntimeConfig {
             plugins_dir: plugins_dir.into(),
             cache_dir: None,
+            cache_key: CacheKey::random(),
             llm: None,
             credentials: Arc::new(StaticCredentials::default()),
             repositories: Repositories::default(),

@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use anyhow::Result;
-use dailyx_runtime::engine::CompileSource;
+use dailyx_runtime::compile_cache::CompileSource;
 use dailyx_runtime::manifest::Grants;
 use dailyx_runtime::{Runtime, Signer};
 use std::path::Path;

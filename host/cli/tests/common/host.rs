@@ -89,7 +89,7 @@ impl Host {
         let config = format!(
             "data_dir = {data:?}\nplugins_dir = {plugins:?}\n{database}\
              [repositories]\nproject = {repo:?}\n\
-             [runtime]\ncache_dir = {cache:?}\n\
+             [runtime]\ncache_dir = {cache:?}\ncache_key_file = {cache_key:?}\n\
              [pipeline]\nlease_secs = 2\nretry_delay_ms = 10\ntimezone = \"UTC\"\n\
              public_url = \"http://review.example\"\ndry_run = {dry_run}\n\
              [server]\nworker_poll_secs = 1\npublish_poll_secs = 1\ntick_secs = 1\nschedule_catch_up_hours = 48\n\
@@ -102,6 +102,8 @@ impl Host {
             key = root().join("keys/local-build.pub"),
             plugins = plugins,
             cache = root().join("target").join("dailyx-test-cache"),
+            // The tests share one cache, so they share its key too.
+            cache_key = root().join("target").join("dailyx-test-cache.key"),
         );
         std::fs::write(dir.path().join("dailyx.toml"), config).unwrap();
         let host = Host { dir, database_url };

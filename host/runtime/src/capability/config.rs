@@ -57,8 +57,11 @@ impl wit::Host for ConfigState {
     async fn get(&mut self, key: String) -> Result<Option<String>, ConfigError> {
         let granted = self.grant.as_ref().is_some_and(|g| g.keys.contains(&key));
         if !granted {
+            // The key is the guest's and may be megabytes: the reason (which the guest gets
+            // back too) names it cut.
             let reason = format!(
-                "key `{key}` is not granted to component `{}` (add it to grants.config.keys)",
+                "key `{}` is not granted to component `{}` (add it to grants.config.keys)",
+                crate::events::cut(&key),
                 self.events.component().name
             );
             self.events.denied("config", key, reason.clone());

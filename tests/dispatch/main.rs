@@ -928,3 +928,73 @@ async fn a_receiver_that_answers_after_the_wall_clock_gets_each_post_once() {
     );
     db_finish(net).await;
 }
+
+/// An admin (or a mistake) points the Mastodon and Bluesky providers at the webhook component,
+/// whose URL is a receiver of their choosing. Before the fix the host attached the Mastodon
+/// token to the webhook's request and opened a Bluesky session there, posting the handle and
+/// app password to the receiver: a provider's credential followed whatever the component sent.
+/// Now a credential goes only to its provider's own API origin (the component's `instance` /
+/// `pds` setting or the network's default), so neither leaves the host.
+#[tokio::test]
+async fn a_providers_credential_goes_only_to_its_own_api_origin() {
+    let net = Net::start().await;
+    net.set_all_credentials().await;
+    let d = net.dispatcher(&[]);
+    d.set_providers(
+        ["mastodon", "bluesky"]
+            .into_iter()
+            .map(|name| ProviderConfig {
+                name: name.into(),
+                component: "webhook".into(),
+                simulate: false,
+                budget_per_24h: None,
+            })
+            .collect(),
+    );
+    let draft = net.approved(&THREAD).await;
+    for provider in ["mastodon", "bluesky"] {
+        // What the delivery does with an unsigned webhook call is the receiver's business;
+        // what matters is what the receiver got.
+        let _ = d.deliver(&draft, provider).await.unwrap();
+    }
+    let seen = net.fake.seen();
+    assert!(
+        !seen.is_empty(),
+        "the webhook component did send its requests"
+    );
+    for s in &seen {
+        let headers = format!("{:?}", s.headers);
+        let body = String::from_utf8_lossy(&s.body);
+        for secret in [MASTODON_TOKEN, "app-pass-1234", "dailyx.bsky.social"] {
+            assert!(
+                !headers.contains(secret) && !body.contains(secret),
+                "{} {} carried `{secret}`",
+                s.method,
+                s.path
+            );
+        }
+        assert_ne!(s.path, "/xrpc/com.atproto.server.createSession");
+        assert!(
+            s.header("authorization").is_none(),
+            "{} {}",
+            s.method,
+            s.path
+        );
+    }
+
+    // The networks' own components, configured for the fake, still get their credentials.
+    let d = net.dispatcher(&[("mastodon", false, None), ("bluesky", false, None)]);
+    let draft = net.approved(&["Another day, another release"]).await;
+    for provider in ["mastodon", "bluesky"] {
+        let outcome = d.deliver(&draft, provider).await.unwrap();
+        assert_eq!(outcome, DeliveryOutcome::Delivered, "{provider}");
+    }
+    let bearer = format!("Bearer {MASTODON_TOKEN}");
+    assert!(
+        net.fake
+            .seen()
+            .iter()
+            .any(|s| s.path == "/api/v1/statuses" && s.header("authorization") == Some(&bearer))
+    );
+    db_finish(net).await;
+}

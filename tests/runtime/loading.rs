@@ -295,8 +295,10 @@ async fn a_planted_cwasm_with_a_recomputed_checksum_is_compiled_again_never_run(
     let reg = TestRegistry::new();
     reg.put("w.wasm", &own);
     reg.put("lw.wasm", &foreign);
-    reg.manifest(&(manifest_entry("w", "writer", "file = \"w.wasm\"")
-        + &manifest_entry("lw", "writer", "file = \"lw.wasm\"")));
+    reg.manifest(
+        &(manifest_entry("w", "writer", "file = \"w.wasm\"")
+            + &manifest_entry("lw", "writer", "file = \"lw.wasm\"")),
+    );
     let cache = tempfile::tempdir().unwrap();
     let mut config = reg.config();
     config.cache_dir = Some(cache.path().to_path_buf());
@@ -316,7 +318,10 @@ async fn a_planted_cwasm_with_a_recomputed_checksum_is_compiled_again_never_run(
     std::fs::write(&entry, &planted).unwrap();
     std::fs::write(entry.with_extension("cwasm.sha256"), digest_of(&planted)).unwrap();
     let second = Runtime::start(config.clone()).await.unwrap();
-    serves_its_own_code(&second, "a planted artifact is compiled again, not deserialised");
+    serves_its_own_code(
+        &second,
+        "a planted artifact is compiled again, not deserialised",
+    );
     let record = second.call("w", writer_input("ok", &["my own code"])).await;
     assert_eq!(crate::expect_draft(&record).tweets[0].text, "my own code");
     assert_ne!(

@@ -872,9 +872,14 @@ mod tests {
              feeds = [\"https://blog.example.com/atom.xml\", \"not a url\"]\n",
         )
         .unwrap();
-        let domains = |c: &Config| {
-            c.runtime_config().unwrap().plugin_config[POLICY][LINK_DOMAINS_KEY].clone()
+        // Without the compile cache: its key file would be created in the working directory.
+        let runtime_config = |c: &Config| {
+            let mut c = c.clone();
+            c.runtime.compile_cache = false;
+            c.runtime_config().unwrap()
         };
+        let domains =
+            |c: &Config| runtime_config(c).plugin_config[POLICY][LINK_DOMAINS_KEY].clone();
         assert_eq!(
             domains(&c),
             r#"["blog.example.com","example.org","github.com"]"#
@@ -887,8 +892,7 @@ mod tests {
         // Nothing to derive: no list, no check.
         c = Config::default();
         assert!(
-            !c.runtime_config()
-                .unwrap()
+            !runtime_config(&c)
                 .plugin_config
                 .get(POLICY)
                 .is_some_and(|p| p.contains_key(LINK_DOMAINS_KEY))

@@ -222,6 +222,26 @@ async fn every_route_refuses_bad_requests_with_the_error_shape() {
         )
         .await;
     assert_eq!((status, error_code(&err)), (422, "invalid_request"));
+    // Plain SMTP carries the login and the action links in the clear: only to this machine.
+    let (status, err) = admin
+        .put(
+            "/api/config/notifications",
+            json!({ "channels": [{ "kind": "smtp", "host": "mail.example.com", "port": 25,
+                "tls": "none", "from": "a@example.com", "to": ["b@example.com"] }] }),
+        )
+        .await;
+    assert_eq!(
+        (status, error_code(&err)),
+        (422, "invalid_request"),
+        "{err}"
+    );
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("this machine"),
+        "{err}"
+    );
 
     // Login throttling: five wrong passwords lock the account, even for the right one (with
     // the answer a wrong password gets: a lock does not tell that the name exists).

@@ -39,6 +39,17 @@ pub struct Slot {
     pub label: &'static str,
 }
 
+/// Where a provider's own API is: the only origin its credential is attached to, whatever other
+/// origins its component's grant lists.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ApiBase {
+    /// The component setting that names it (`instance`, `pds`, ...); its origin counts.
+    pub config_key: &'static str,
+    /// The origin when the setting is not set (the component's own default); none when the
+    /// setting is required.
+    pub default: Option<&'static str>,
+}
+
 /// A network this host can publish to.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct ProviderKind {
@@ -48,6 +59,8 @@ pub struct ProviderKind {
     pub display: &'static str,
     /// How its credential is attached.
     pub auth: AuthScheme,
+    /// Where its API is (the credential goes nowhere else).
+    pub api_base: ApiBase,
     /// The credentials it takes.
     pub slots: &'static [Slot],
     /// Sets of slots any one of which is enough (X: OAuth 1.0a's four, or a bearer token).
@@ -67,6 +80,10 @@ pub const PROVIDERS: &[ProviderKind] = &[
         name: "x",
         display: "X",
         auth: AuthScheme::XOAuth,
+        api_base: ApiBase {
+            config_key: "api_base",
+            default: Some("https://api.x.com"),
+        },
         slots: &[
             Slot {
                 key: "api_key",
@@ -106,6 +123,10 @@ pub const PROVIDERS: &[ProviderKind] = &[
         name: "mastodon",
         display: "Mastodon",
         auth: AuthScheme::Bearer,
+        api_base: ApiBase {
+            config_key: "instance",
+            default: None,
+        },
         slots: &[Slot {
             key: "access_token",
             label: "Access token (write:statuses, write:media, read:accounts)",
@@ -119,6 +140,10 @@ pub const PROVIDERS: &[ProviderKind] = &[
         name: "bluesky",
         display: "Bluesky",
         auth: AuthScheme::AtprotoSession,
+        api_base: ApiBase {
+            config_key: "pds",
+            default: Some("https://bsky.social"),
+        },
         slots: &[
             Slot {
                 key: "identifier",
@@ -138,6 +163,10 @@ pub const PROVIDERS: &[ProviderKind] = &[
         name: "facebook",
         display: "Facebook Page",
         auth: AuthScheme::Bearer,
+        api_base: ApiBase {
+            config_key: "graph_base",
+            default: Some("https://graph.facebook.com"),
+        },
         slots: &[Slot {
             key: "page_access_token",
             label: "Page access token",
@@ -151,6 +180,10 @@ pub const PROVIDERS: &[ProviderKind] = &[
         name: "instagram",
         display: "Instagram",
         auth: AuthScheme::Bearer,
+        api_base: ApiBase {
+            config_key: "graph_base",
+            default: Some("https://graph.facebook.com"),
+        },
         slots: &[Slot {
             key: "access_token",
             label: "Access token (instagram_content_publish)",
@@ -164,6 +197,10 @@ pub const PROVIDERS: &[ProviderKind] = &[
         name: "webhook",
         display: "Signed webhook",
         auth: AuthScheme::HmacSignature,
+        api_base: ApiBase {
+            config_key: "url",
+            default: None,
+        },
         slots: &[Slot {
             key: "signing_secret",
             label: "Signing secret (HMAC-SHA256)",

@@ -291,9 +291,38 @@ impl CredentialSource for ProviderCredentials {
             let Some(provider) = provider.as_deref().and_then(catalog::provider) else {
                 return Ok(Vec::new());
             };
+            // Only the provider's own API gets its credential: not another origin the grant
+            // lists, and not a component that is not configured for that network at all (an
+            // admin pointing the Mastodon provider at the webhook component).
+            let api = api_origin(provider, request.settings);
+            if api.as_deref() != Some(request.origin) {
+                tracing::warn!(
+                    component = request.component,
+                    provider = provider.name,
+                    origin = request.origin,
+                    api = api.as_deref().unwrap_or("(none configured)"),
+                    "no credential attached: the request is not to the provider's own API"
+                );
+                return Ok(Vec::new());
+            }
             self.headers(provider, request).await
         })
     }
+}
+
+/// The origin of `provider`'s API for a component with `settings`: that of its setting
+/// (`instance`, `pds`, ...), else the provider's default; `None` when neither is there or the
+/// setting is not a URL.
+pub fn api_origin(
+    provider: &ProviderKind,
+    settings: &std::collections::BTreeMap<String, String>,
+) -> Option<String> {
+    let base = match settings.get(provider.api_base.config_key) {
+        Some(set) => set.as_str(),
+        None => provider.api_base.default?,
+    };
+    let origin = url::Url::parse(base.trim()).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
 /// OAuth 1.0a `Authorization` for the request (HMAC-SHA1; the signature covers the query

@@ -51,8 +51,8 @@ pub enum ChannelConfig {
         /// Port (587 for STARTTLS, 465 for TLS, 25 or a test sink's port for none).
         port: u16,
         /// `starttls` (default), `tls` or `none` (loopback sinks only).
-        #[serde(default = "default_tls")]
-        tls: String,
+        #[serde(default)]
+        tls: SmtpTls,
         /// Login, if the server wants one (the password is `DAILYX_SMTP_PASSWORD`).
         #[serde(default)]
         username: Option<String>,
@@ -85,8 +85,17 @@ pub enum ChannelConfig {
     },
 }
 
-fn default_tls() -> String {
-    "starttls".into()
+/// How an SMTP channel protects its connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: a sink on this machine only.
+    None,
 }
 fn default_sendgrid() -> String {
     "https://api.sendgrid.com".into()
@@ -118,6 +127,22 @@ pub enum SendError {
 }
 
 impl ChannelConfig {
+    /// What is wrong with this channel's settings, if anything. Plain SMTP (`tls = "none"`)
+    /// sends the login and every message, action links included, in the clear: only to a sink
+    /// on this machine.
+    pub fn check(&self) -> Result<(), String> {
+        if let ChannelConfig::Smtp { host, tls, .. } = self
+            && *tls == SmtpTls::None
+            && !is_loopback_host(host)
+        {
+            return Err(format!(
+                "smtp: tls = \"none\" is only for a server on this machine (localhost, \
+                 127.0.0.1, ::1), not {host}: use starttls or tls"
+            ));
+        }
+        Ok(())
+    }
+
     /// Sends `message` over this channel.
     pub async fn send(
         &self,
@@ -126,6 +151,7 @@ impl ChannelConfig {
         message: &Message,
         timeout: Duration,
     ) -> Result<(), SendError> {
+        self.check().map_err(SendError::Permanent)?;
         match self {
             ChannelConfig::Smtp {
                 host,
@@ -138,7 +164,7 @@ impl ChannelConfig {
                 send_smtp(
                     host,
                     *port,
-                    tls,
+                    *tls,
                     username.as_deref(),
                     secrets,
                     from,
@@ -207,6 +233,15 @@ impl ChannelConfig {
     }
 }
 
+/// `localhost` or a loopback address (`127.0.0.0/8`, `::1`, bracketed or not).
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 async fn check_http(
     channel: &str,
     response: Result<reqwest::Response, reqwest::Error>,
@@ -236,7 +271,7 @@ async fn check_http(
 async fn send_smtp(
     host: &str,
     port: u16,
-    tls: &str,
+    tls: SmtpTls,
     username: Option<&str>,
     secrets: &ChannelSecrets,
     from: &str,
@@ -265,16 +300,11 @@ async fn send_smtp(
         ))
         .map_err(|e| permanent("cannot build the message", &e))?;
     let transport = match tls {
-        "none" => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
+        SmtpTls::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
             host,
         )),
-        "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(host),
-        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host),
-        other => {
-            return Err(SendError::Permanent(format!(
-                "smtp: tls must be starttls, tls or none, not {other}"
-            )));
-        }
+        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host),
+        SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host),
     }
     .map_err(|e| permanent("bad server", &e))?;
     let mut transport = transport.port(port).timeout(Some(timeout));
@@ -300,4 +330,78 @@ async fn send_smtp(
                 SendError::Transient(format!("smtp: {e}"))
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn smtp(host: &str, tls: &str) -> ChannelConfig {
+        serde_json::from_value(serde_json::json!({
+            "kind": "smtp", "host": host, "port": 2525, "tls": tls, "username": "bot",
+            "from": "dailyx@example.com", "to": ["reviewer@example.com"],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn plain_smtp_is_for_this_machine_only() {
+        for host in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "::1",
+            "[::1]",
+            "localhost",
+            "LocalHost",
+        ] {
+            assert_eq!(smtp(host, "none").check(), Ok(()), "{host}");
+        }
+        for host in [
+            "mail.example.com",
+            "10.0.0.5",
+            "::ffff:8.8.8.8",
+            "localhost.evil.example",
+        ] {
+            let refused = smtp(host, "none").check().unwrap_err();
+            assert!(refused.contains("this machine"), "{host}: {refused}");
+            assert_eq!(smtp(host, "starttls").check(), Ok(()), "{host}");
+        }
+        let unknown = serde_json::from_value::<ChannelConfig>(serde_json::json!({
+            "kind": "smtp", "host": "localhost", "port": 25, "tls": "ssl3",
+            "from": "a@example.com", "to": [],
+        }));
+        assert!(unknown.is_err());
+    }
+
+    /// A channel from the config file is not checked by the API: the send refuses it, before
+    /// the password or the message leaves the host.
+    #[tokio::test]
+    async fn a_plain_smtp_channel_to_another_host_sends_nothing() {
+        dailyx_common::install_crypto_provider();
+        let channel = smtp("mail.example.com", "none");
+        let secrets = ChannelSecrets {
+            smtp_password: Some(Secret::new("smtp-password-1234")),
+            sendgrid_api_key: None,
+            twilio_auth_token: None,
+        };
+        let message = crate::Message {
+            subject: "s".into(),
+            text: "t".into(),
+            html: "<p>h</p>".into(),
+        };
+        let err = channel
+            .send(
+                &reqwest::Client::new(),
+                &secrets,
+                &message,
+                Duration::from_secs(1),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, SendError::Permanent(m) if m.contains("this machine")),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("smtp-password-1234"));
+    }
 }

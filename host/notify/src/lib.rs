@@ -7,7 +7,7 @@
 mod channels;
 pub mod render;
 
-pub use channels::{ChannelConfig, ChannelSecrets, Secret, SendError};
+pub use channels::{ChannelConfig, ChannelSecrets, Secret, SendError, SmtpTls};
 
 use backon::{ExponentialBuilder, Retryable};
 use dailyx_store::{

@@ -43,6 +43,7 @@ impl CallState {
             http: HttpState::new(
                 services.http.clone(),
                 grants.http.clone(),
+                grants.config_values.clone(),
                 events.clone(),
                 deadline,
             ),

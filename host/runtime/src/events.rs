@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 mod limits;
 pub use limits::{
-    cut, CUT_MARKER, MAX_DENIALS_LOGGED, MAX_EVENT_BYTES_PER_CALL, MAX_EVENTS_PER_CALL, MAX_FIELD_BYTES,
-    SUMMARY_TARGET,
+    CUT_MARKER, MAX_DENIALS_LOGGED, MAX_EVENT_BYTES_PER_CALL, MAX_EVENTS_PER_CALL, MAX_FIELD_BYTES,
+    SUMMARY_TARGET, cut,
 };
 
 /// Identity of a loaded component: what every record names.

@@ -249,13 +249,11 @@ impl Loader<'_> {
             ..
         } = file;
         let path = self.plugins_dir.join(&entry.file);
-        let (component, compile_source) =
-            compile_cached(self.engine, self.cache, digest, bytes).map_err(|e| {
-                LoadError::Compile {
-                    component: entry.name.clone(),
-                    path: path.clone(),
-                    message: format!("{e:#}"),
-                }
+        let (component, compile_source) = compile_cached(self.engine, self.cache, digest, bytes)
+            .map_err(|e| LoadError::Compile {
+                component: entry.name.clone(),
+                path: path.clone(),
+                message: format!("{e:#}"),
             })?;
         let mismatch = |message: String| LoadError::WorldMismatch {
             component: entry.name.clone(),

@@ -243,10 +243,12 @@ impl Runtime {
             linker,
             services,
             plugins_dir: config.plugins_dir,
-            cache: config.cache_dir.map(|dir| crate::compile_cache::CompileCache {
-                dir,
-                key: config.cache_key,
-            }),
+            cache: config
+                .cache_dir
+                .map(|dir| crate::compile_cache::CompileCache {
+                    dir,
+                    key: config.cache_key,
+                }),
             registry: ArcSwap::from_pointee(Registry::default()),
             reload_lock: tokio::sync::Mutex::new(()),
             last_reload: ArcSwapOption::empty(),

@@ -24,6 +24,10 @@ pub struct OutboundRequest<'a> {
     pub url: &'a url::Url,
     /// The body.
     pub body: &'a [u8],
+    /// The component's settings as it reads them (not secret: the manifest's defaults and the
+    /// operator's `[plugins.<name>.config]`), so a source can tell which origin is the
+    /// component's own API and attach a credential there only.
+    pub settings: &'a std::collections::BTreeMap<String, String>,
 }
 
 /// Headers a credential source attaches.

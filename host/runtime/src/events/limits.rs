@@ -162,8 +162,7 @@ impl CallEvents {
         }
         let mut total = 0;
         for (capability, n) in done.denials {
-            metrics::counter!("capability_denials_total", "capability" => capability)
-                .increment(n);
+            metrics::counter!("capability_denials_total", "capability" => capability).increment(n);
             total += n;
         }
         if total > done.denials_logged as u64 {
@@ -229,7 +228,10 @@ mod tests {
         assert_eq!(summary.target, SUMMARY_TARGET);
         let more: usize = summary.detail.split(' ').next().unwrap().parse().unwrap();
         assert_eq!(all.len() - 1 + more, n);
-        assert!(events.finish(&id).is_empty(), "finish leaves nothing behind");
+        assert!(
+            events.finish(&id).is_empty(),
+            "finish leaves nothing behind"
+        );
     }
 
     #[test]

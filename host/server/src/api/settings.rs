@@ -180,6 +180,8 @@ pub async fn put_channels(
 ) -> Result<Json<Channels>, ApiError> {
     for (i, c) in body.channels.iter().enumerate() {
         serde_json::from_value::<ChannelConfig>(c.clone())
+            .map_err(|e| e.to_string())
+            .and_then(|c| c.check())
             .map_err(|e| ApiError::invalid(format!("channel {}: {e}", i + 1)))?;
     }
     set(

@@ -28,7 +28,7 @@ use dailyx_world::http::{self as wit, HttpError, Method, Request, Response};
 use parking_lot::Mutex;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use resolver::{ExactHosts, FilteringResolver};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -108,6 +108,9 @@ impl HttpService {
 pub struct HttpState {
     service: Arc<HttpService>,
     grant: Option<Arc<HttpGrant>>,
+    /// The component's settings, shown to the credential source (which of the granted
+    /// origins is the component's own API is a setting: a provider's `instance`, `pds`, ...).
+    settings: Arc<BTreeMap<String, String>>,
     events: EventRecorder,
     /// Requests the grant's budget has counted (sent or refused after the budget check).
     requests: u32,
@@ -120,16 +123,19 @@ pub struct HttpState {
 }
 
 impl HttpState {
-    /// State for one call of a component with `grant`, which the wall clock stops at `deadline`.
+    /// State for one call of a component with `grant` and `settings`, which the wall clock
+    /// stops at `deadline`.
     pub fn new(
         service: Arc<HttpService>,
         grant: Option<Arc<HttpGrant>>,
+        settings: Arc<BTreeMap<String, String>>,
         events: EventRecorder,
         deadline: Instant,
     ) -> Self {
         HttpState {
             service,
             grant,
+            settings,
             events,
             requests: 0,
             sent: 0,
@@ -249,6 +255,7 @@ impl wit::Host for HttpState {
             method,
             url: &url,
             body: &body,
+            settings: &self.settings,
         };
         let credentials = self
             .service

@@ -3,6 +3,7 @@
 //! loopback where a capability talks to the network.
 
 mod eval;
+mod handwritten;
 mod hostile;
 mod http;
 mod llm;
@@ -12,6 +13,11 @@ mod repo;
 mod signing;
 mod upgrade;
 mod wasi;
+
+pub mod peak;
+
+#[global_allocator]
+static ALLOCATOR: peak::Counting = peak::Counting;
 
 use dailyx_runtime::types::Draft;
 use dailyx_runtime::{CallRecord, StageOutput};

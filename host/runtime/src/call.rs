@@ -15,7 +15,7 @@ use dailyx_world::types::{
 };
 use serde::{Deserialize, Serialize};
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime::{Engine, ResourceLimiter};
+use wasmtime::{CallHook, Engine, ResourceLimiter};
 use wasmtime_wasi::{WasiCtxView, WasiView};
 
 /// What lives in each call's `Store`: one state per capability.
@@ -29,6 +29,7 @@ pub struct CallState {
     /// Built on a component's first WASI call: first-party agents never make one.
     pub(crate) wasi: Option<WasiState>,
     pub(crate) limiter: CallLimiter,
+    pub(crate) transfers: Transfers,
 }
 
 impl CallState {
@@ -62,6 +63,7 @@ impl CallState {
             clock: ClockState(services.clock.clone()),
             wasi: None,
             limiter: CallLimiter::new(component.entry.limits.memory_bytes),
+            transfers: Transfers::new(component),
         }
     }
 }
@@ -86,57 +88,214 @@ pub fn build_linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
     Ok(linker)
 }
 
-/// Enforces the memory limit and remembers that it was hit, so the error
+/// Enforces the call's memory and table budgets and remembers what it refused, so the error
 /// says "memory limit" rather than a bare trap.
+///
+/// The budgets are per call, not per memory or table: wasmtime asks about one memory at a time
+/// (at instantiation with `current` 0, then at every `memory.grow`), so the limiter keeps the
+/// running total of every memory (and every table) the call's component has, and a component
+/// with many memories, each under the limit, cannot hold the limit many times over. Growth that
+/// the limiter allowed is never given back (wasmtime does not say which memory a failed growth
+/// was for), so an operating-system failure after approval can only make the total err high.
 pub(crate) struct CallLimiter {
     memory_bytes: u64,
-    pub(crate) hit: Option<String>,
+    memory_total: u64,
+    table_elements: u64,
+    /// The resource (`memory` or `table`) and what was refused.
+    pub(crate) hit: Option<(&'static str, String)>,
 }
 
-/// Table elements a component may grow to.
-const MAX_TABLE_ELEMENTS: usize = 100_000;
+/// Table elements all tables of one call may have together (the shipped components have a
+/// few hundred).
+pub(crate) const MAX_TABLE_ELEMENTS_PER_CALL: u64 = 100_000;
 
 impl CallLimiter {
     fn new(memory_bytes: u64) -> Self {
         CallLimiter {
             memory_bytes,
+            memory_total: 0,
+            table_elements: 0,
             hit: None,
         }
+    }
+
+    fn refuse(&mut self, resource: &'static str, detail: String) -> wasmtime::Error {
+        let error = wasmtime::format_err!("{detail}");
+        self.hit = Some((resource, detail));
+        error
     }
 }
 
 impl ResourceLimiter for CallLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
-        _max: Option<usize>,
+        maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired as u64 > self.memory_bytes {
-            let detail = format!(
-                "growing memory to {desired} bytes; the limit is {} bytes",
-                self.memory_bytes
-            );
-            self.hit = Some(detail.clone());
-            return Err(wasmtime::format_err!("{detail}"));
+        // Beyond the memory's own maximum wasmtime refuses anyway; say no without counting.
+        if maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
         }
+        let growth = (desired as u64).saturating_sub(current as u64);
+        let total = self.memory_total.saturating_add(growth);
+        if total > self.memory_bytes {
+            return Err(self.refuse(
+                "memory",
+                format!(
+                "growing a memory to {desired} bytes would bring all memories of the call to                  {total} bytes; the limit is {} bytes",
+                self.memory_bytes
+            ),
+            ));
+        }
+        self.memory_total = total;
         Ok(true)
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
-        _max: Option<usize>,
+        maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > MAX_TABLE_ELEMENTS {
-            let detail =
-                format!("growing a table to {desired} elements; the limit is {MAX_TABLE_ELEMENTS}");
-            self.hit = Some(detail.clone());
-            return Err(wasmtime::format_err!("{detail}"));
+        if maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
         }
+        let growth = (desired as u64).saturating_sub(current as u64);
+        let total = self.table_elements.saturating_add(growth);
+        if total > MAX_TABLE_ELEMENTS_PER_CALL {
+            return Err(self.refuse(
+                "table",
+                format!(
+                "growing a table to {desired} elements would bring all tables of the call to                  {total} elements; the limit is {MAX_TABLE_ELEMENTS_PER_CALL}"
+            ),
+            ));
+        }
+        self.table_elements = total;
         Ok(true)
     }
+
+    // The engine's pool refuses a component with more when it is compiled; these hold the
+    // same bounds for the store itself, whatever allocator the engine uses.
+    fn instances(&self) -> usize {
+        crate::engine::MAX_CORE_INSTANCES_PER_CALL as usize
+    }
+
+    fn memories(&self) -> usize {
+        crate::engine::MAX_MEMORIES_PER_CALL as usize
+    }
+
+    fn tables(&self) -> usize {
+        crate::engine::MAX_TABLES_PER_CALL as usize
+    }
+}
+
+/// Component-model handles one call may hold at once: its own resources' and the WASI
+/// objects it was given. The host interfaces have no resources; a WASI guest holds a few dozen.
+pub(crate) const MAX_HANDLES_PER_CALL: usize = 1_000;
+
+/// Data one host call's arguments may hold besides an HTTP request's body (URLs, headers, an
+/// LLM prompt, a log line, a config key).
+pub(crate) const HOST_CALL_DATA_BYTES: u64 = 4 << 20;
+
+/// How many bytes of host memory a stage output may take per byte of its JSON form: the
+/// most is an empty string in a list (24 bytes in memory, 3 of JSON: `"",`).
+const OUTPUT_MEMORY_PER_JSON_BYTE: u64 = 8;
+
+/// The most data the guest may hand the host in one transfer, so that it cannot make the
+/// host copy more than that whatever its values point at (a list of a million strings that
+/// all alias one buffer is a few MiB of guest memory and terabytes of host copies).
+///
+/// wasmtime counts the bytes it allocates while lifting a transfer's strings and lists
+/// ("hostcall fuel", refilled for every transfer) and stops the lift when they run out, before
+/// copying the rest. A call hook sets the budget of the transfer that comes next: a host
+/// call's arguments, or the export's result once its code has returned to the host.
+pub(crate) struct Transfers {
+    /// Budget for one host call's arguments.
+    host_call: usize,
+    /// Budget for the export's result: `max_output_bytes` in memory form; the exact JSON
+    /// count is checked afterwards.
+    output: usize,
+    /// Host calls under way (a host call may call back into the guest, e.g. `realloc`).
+    in_host: u32,
+    /// Whether the transfer under way is the export's result.
+    lifting_output: bool,
+}
+
+/// Where a call's transfers stood when it ended, to say which budget a failure ran out of.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TransferOutcome {
+    /// The guest's code had returned and its result was being lifted.
+    pub(crate) lifting_output: bool,
+    /// The budget of one host call's arguments.
+    pub(crate) host_call_budget: usize,
+}
+
+impl Transfers {
+    fn new(component: &LoadedComponent) -> Self {
+        let request_body = component
+            .grants
+            .http
+            .as_ref()
+            .map_or(0, |g| g.max_request_bytes);
+        let bytes = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Transfers {
+            host_call: bytes(HOST_CALL_DATA_BYTES.saturating_add(request_body)),
+            output: bytes(
+                component
+                    .entry
+                    .limits
+                    .max_output_bytes
+                    .saturating_mul(OUTPUT_MEMORY_PER_JSON_BYTE)
+                    .saturating_add(64 << 10),
+            ),
+            in_host: 0,
+            lifting_output: false,
+        }
+    }
+
+    pub(crate) fn outcome(&self) -> TransferOutcome {
+        TransferOutcome {
+            lifting_output: self.lifting_output,
+            host_call_budget: self.host_call,
+        }
+    }
+
+    /// The budget of the first transfer, before any hook ran.
+    pub(crate) fn initial(&self) -> usize {
+        self.host_call.max(self.output)
+    }
+
+    /// Follows one transition; returns the budget to set when it starts a transfer.
+    pub(crate) fn on(&mut self, hook: CallHook) -> Option<usize> {
+        match hook {
+            CallHook::CallingHost => {
+                self.in_host += 1;
+                self.lifting_output = false;
+                Some(self.host_call)
+            }
+            CallHook::ReturningFromHost => {
+                self.in_host = self.in_host.saturating_sub(1);
+                None
+            }
+            // Outside any host call, wasm returning to the host hands it the export's result
+            // (or finishes a `realloc` or `post-return` the host called, which lift nothing).
+            CallHook::ReturningFromWasm if self.in_host == 0 => {
+                self.lifting_output = true;
+                Some(self.output)
+            }
+            CallHook::ReturningFromWasm | CallHook::CallingWasm => None,
+        }
+    }
+}
+
+/// Whether `e` is wasmtime stopping a transfer whose budget ([`Transfers`]) ran out. The error
+/// type is private to wasmtime; its message is the only mark it has.
+pub(crate) fn is_transfer_budget_exhausted(e: &wasmtime::Error) -> bool {
+    e.chain().any(|c| {
+        c.to_string()
+            .contains("fuel allocated for hostcalls has been exhausted")
+    })
 }
 
 /// The input of one stage's export. The JSON form is an object with the
@@ -413,4 +572,39 @@ impl std::io::Write for CountingWriter {
 /// Whether `value` serialises to at most `limit` bytes of JSON.
 pub(crate) fn fits_output_limit<T: Serialize>(value: &T, limit: u64) -> bool {
     serde_json::to_writer(&mut CountingWriter { count: 0, limit }, value).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CallLimiter, MAX_TABLE_ELEMENTS_PER_CALL};
+    use wasmtime::ResourceLimiter;
+
+    #[test]
+    fn memories_and_tables_of_a_call_share_one_budget() {
+        let mut limiter = CallLimiter::new(100);
+        assert!(limiter.memory_growing(0, 60, None).unwrap());
+        // A second memory, under the limit alone, passes it with the first.
+        assert!(limiter.memory_growing(0, 50, None).is_err());
+        assert_eq!(limiter.hit.as_ref().map(|h| h.0), Some("memory"));
+        // Growth counts what is added, not the new size.
+        let mut limiter = CallLimiter::new(100);
+        assert!(limiter.memory_growing(0, 40, None).unwrap());
+        assert!(limiter.memory_growing(40, 90, None).unwrap());
+        assert!(limiter.memory_growing(0, 11, None).is_err());
+
+        let per_call = MAX_TABLE_ELEMENTS_PER_CALL as usize;
+        let mut limiter = CallLimiter::new(100);
+        assert!(limiter.table_growing(0, per_call / 2, None).unwrap());
+        assert!(limiter.table_growing(0, per_call / 2, None).unwrap());
+        assert!(limiter.table_growing(0, 1, None).is_err());
+        assert_eq!(limiter.hit.as_ref().map(|h| h.0), Some("table"));
+    }
+
+    #[test]
+    fn growth_past_a_memorys_own_maximum_is_refused_without_being_counted() {
+        let mut limiter = CallLimiter::new(100);
+        assert!(!limiter.memory_growing(0, 80, Some(50)).unwrap());
+        assert!(limiter.memory_growing(0, 100, None).unwrap());
+        assert!(limiter.hit.is_none());
+    }
 }

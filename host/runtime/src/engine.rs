@@ -24,6 +24,21 @@ use wasmtime::{
 /// Epoch tick period: the granularity of wall-clock deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 
+/// Core instances one call's component may have. A Rust guest linked by `wit-component` has
+/// three (its module, the shim and the fixup module of its imports' indirection table), a
+/// `wasm32-wasip1` guest a fourth (the WASI adapter); 16 leaves room for other toolchains'
+/// adapters and shims. Checked when a component is compiled: one with more does not load.
+pub const MAX_CORE_INSTANCES_PER_CALL: u32 = 16;
+/// Linear memories one call's component may define. Every shipped component has one (the
+/// WASI adapter uses its module's); a second leaves room for an adapter with its own.
+pub const MAX_MEMORIES_PER_CALL: u32 = 2;
+/// Tables one call's component may define. The shipped components have two (the module's
+/// function table and the shim's).
+pub const MAX_TABLES_PER_CALL: u32 = 8;
+/// Elements one table may have (the pool reserves this much for every table slot). The
+/// shipped components' largest table has about 300.
+pub const MAX_TABLE_ELEMENTS: usize = 20_000;
+
 /// Engine sizing.
 #[derive(Debug, Clone, Copy)]
 pub struct EngineOptions {
@@ -41,12 +56,16 @@ impl Default for EngineOptions {
 pub fn build_engine(options: EngineOptions) -> wasmtime::Result<Engine> {
     let n = options.max_instances.max(1);
     let mut pool = PoolingAllocationConfig::default();
-    // A wit-component-linked guest has a few core instances (main module,
-    // shims, adapters), one or two memories and a couple of tables.
+    // One call may hold at most the per-call maxima, and the pool has room for `n` calls that
+    // all hold them: no call can take the slots another call needs, however it is built.
     pool.total_component_instances(n)
-        .total_core_instances(n * 6)
-        .total_memories(n * 2)
-        .total_tables(n * 4)
+        .max_core_instances_per_component(MAX_CORE_INSTANCES_PER_CALL)
+        .max_memories_per_component(MAX_MEMORIES_PER_CALL)
+        .max_tables_per_component(MAX_TABLES_PER_CALL)
+        .total_core_instances(n.saturating_mul(MAX_CORE_INSTANCES_PER_CALL))
+        .total_memories(n.saturating_mul(MAX_MEMORIES_PER_CALL))
+        .total_tables(n.saturating_mul(MAX_TABLES_PER_CALL))
+        .table_elements(MAX_TABLE_ELEMENTS)
         .total_stacks(n)
         .max_memory_size(MAX_MEMORY_BYTES as usize);
     // `linear_memory_keep_resident` (memset instead of madvise on reuse) was
@@ -61,6 +80,9 @@ pub fn build_engine(options: EngineOptions) -> wasmtime::Result<Engine> {
         .consume_fuel(true)
         .memory_init_cow(true)
         .max_wasm_stack(1 << 20)
+        // Explicit, as calls rely on it: a trap's error carries the guest's backtrace, which
+        // tells a host call's failure from one after the guest's code returned (runtime.rs).
+        .wasm_backtrace_max_frames(std::num::NonZeroUsize::new(20))
         .async_stack_size(2 << 20)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&config)

@@ -443,6 +443,7 @@ impl Runtime {
         let requests_sent = state.http.sent();
         let requests_unanswered = state.http.unanswered();
         let limit_hit = state.limiter.hit.take();
+        let transfer = state.transfers.outcome();
         let result = match outcome {
             Err(_) => Err(CallError::Timeout {
                 component: name.clone(),
@@ -462,11 +463,17 @@ impl Runtime {
                 component: name.clone(),
                 error,
             }),
-            Ok(Err(Failure::Instantiate(e))) => Err(CallError::Instantiate {
-                component: name.clone(),
-                message: format!("{e:#}"),
-            }),
-            Ok(Err(Failure::Call(e))) => Err(classify_failure(&name, e, limit_hit, &limits, &logs)),
+            // A memory or table the component starts with can pass the call's budget.
+            Ok(Err(Failure::Instantiate(e))) => match limit_hit {
+                Some(detail) => Err(resource_limit(&name, detail)),
+                None => Err(CallError::Instantiate {
+                    component: name.clone(),
+                    message: format!("{e:#}"),
+                }),
+            },
+            Ok(Err(Failure::Call(e))) => Err(classify_failure(
+                &name, e, limit_hit, transfer, &limits, &logs,
+            )),
         };
         drop(store);
         CallRecord {
@@ -483,24 +490,72 @@ impl Runtime {
     }
 }
 
+/// The call's memory or table budget, as the limiter described what it refused.
+fn resource_limit(component: &str, (resource, detail): (&'static str, String)) -> CallError {
+    CallError::ResourceLimit {
+        component: component.to_owned(),
+        resource,
+        detail,
+    }
+}
+
+/// Whether `e` is a handle limit: WASI's table of host objects is full, or the store refused
+/// another component-model handle (wasmtime's own error, known only by its message).
+fn handle_limit(e: &wasmtime::Error) -> Option<String> {
+    if let Some(full) = e.downcast_ref::<wasmtime::component::ResourceTableError>() {
+        return Some(format!(
+            "{full} (a call may hold {} WASI resources)",
+            crate::capability::wasi::MAX_RESOURCES_PER_CALL
+        ));
+    }
+    e.chain()
+        .any(|c| c.to_string().contains("store handle limit exceeded"))
+        .then(|| {
+            format!(
+                "a call may hold {} resource handles at once",
+                crate::call::MAX_HANDLES_PER_CALL
+            )
+        })
+}
+
 /// Turns a wasmtime error into the most specific [`CallError`].
 fn classify_failure(
     component: &str,
     e: wasmtime::Error,
-    limit_hit: Option<String>,
+    limit_hit: Option<(&'static str, String)>,
+    transfer: crate::call::TransferOutcome,
     limits: &crate::manifest::Limits,
     logs: &[GuestLogLine],
 ) -> CallError {
+    if let Some(hit) = limit_hit {
+        return resource_limit(component, hit);
+    }
     let component = component.to_owned();
-    if let Some(detail) = limit_hit {
-        let resource = if detail.contains("table") {
-            "table"
+    if crate::call::is_transfer_budget_exhausted(&e) {
+        // A host call's arguments fail inside the guest's code, so the error carries the
+        // guest's backtrace (and the trap unwinding back to the host looks like a return to the
+        // call hook); the result is lifted after the guest's code is done.
+        let in_guest_code = e.downcast_ref::<wasmtime::WasmBacktrace>().is_some();
+        return if transfer.lifting_output && !in_guest_code {
+            CallError::OutputTooLarge {
+                component,
+                limit: limits.max_output_bytes,
+            }
         } else {
-            "memory"
+            CallError::ResourceLimit {
+                component,
+                resource: "host-call data",
+                detail: format!(
+                    "one host call's arguments held more than {} bytes",
+                    transfer.host_call_budget
+                ),
+            }
         };
+    }
+    if let Some(detail) = handle_limit(&e) {
         return CallError::ResourceLimit {
             component,
-            resource,
+            resource: "handles",
             detail,
         };
     }
@@ -553,6 +608,17 @@ impl Runtime {
             CallState::new(component, &self.services, events, deadline),
         );
         store.limiter(|s| &mut s.limiter);
+        // What the guest may make the host copy or hold: one transfer's data, and the
+        // handles of its resources (WASI's host objects have their own cap, `wasi.rs`).
+        let first_transfer = store.data().transfers.initial();
+        store.set_hostcall_fuel(first_transfer);
+        store.call_hook(|mut store, hook| {
+            if let Some(budget) = store.data_mut().transfers.on(hook) {
+                store.set_hostcall_fuel(budget);
+            }
+            Ok(())
+        });
+        store.set_max_component_handles(crate::call::MAX_HANDLES_PER_CALL);
         // Fuel is always enabled on the engine, so this cannot fail.
         let _ = store.set_fuel(component.entry.limits.fuel.unwrap_or(u64::MAX));
         store.set_epoch_deadline(1);

@@ -9,6 +9,10 @@
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+/// WASI objects (streams, pollables, ...) one call may hold at once: each is host memory,
+/// and a guest can ask for a new one in a loop. A WASI guest holds a few dozen.
+pub const MAX_RESOURCES_PER_CALL: usize = 1_000;
+
 /// Per-call WASI state: an empty context and its resource table.
 pub struct WasiState {
     ctx: WasiCtx,
@@ -25,9 +29,11 @@ impl WasiState {
             .allow_ip_name_lookup(false)
             .stdout(wasmtime_wasi::p2::pipe::SinkOutputStream)
             .stderr(wasmtime_wasi::p2::pipe::SinkOutputStream);
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(MAX_RESOURCES_PER_CALL);
         WasiState {
             ctx: builder.build(),
-            table: ResourceTable::new(),
+            table,
         }
     }
 }

@@ -306,6 +306,8 @@ export interface RuntimeSettings {
     model: string | null;
     api_key_set: boolean;
     api_key_last4: string | null;
+    /** The origin the key was set for: it is sent nowhere else. */
+    api_key_bound_to: string[] | null;
   };
 }
 
@@ -480,6 +482,8 @@ export interface CredentialSlot {
   updated_by: string | null;
   /** The username of whoever set it. */
   updated_by_name: string | null;
+  /** Where it may be sent (a secret does not follow a changed address: set it again). */
+  bound_to: string[] | null;
 }
 
 /** A provider or integration (the LLM endpoint) and its credentials. */

@@ -10,7 +10,7 @@ async fn the_settings_revision_changes_when_a_setting_is_set_or_removed() {
         s.set_config_value("persona", &serde_json::json!("dev-advocate"), None)
             .await
             .unwrap();
-        s.set_credential("llm.api_key", "v1:sealed", "abcd", None)
+        s.set_credential("llm.api_key", "v1:sealed", "abcd", None, None)
             .await
             .unwrap();
         let set = s.settings_revision().await.unwrap();

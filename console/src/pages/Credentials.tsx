@@ -149,6 +149,15 @@ function SlotForm({
                   by <span className="break">{who}</span>
                 </>
               )}
+              {slot.bound_to && (
+                <>
+                  {" "}
+                  for{" "}
+                  <span className="break" data-testid="bound-to">
+                    {slot.bound_to.length ? slot.bound_to.join(", ") : "no address: set it again"}
+                  </span>
+                </>
+              )}
             </span>
           </>
         ) : (

@@ -243,6 +243,13 @@ function RuntimeSection() {
           ? "The LLM is configured."
           : "No LLM is configured: the Writer's deterministic composer writes the text."}{" "}
         The key is encrypted at rest and never shown again.
+        {settings?.llm.api_key_bound_to && (
+          <>
+            {" "}
+            It is sent only to {settings.llm.api_key_bound_to.join(", ") || "no address"}: after moving the base URL
+            to another host, set it again.
+          </>
+        )}
       </p>
     </Section>
   );

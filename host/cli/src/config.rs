@@ -279,7 +279,8 @@ impl Default for PublishSection {
 }
 
 /// `[notify]`. Channels are runtime config (`/api/config/notifications`); credentials come
-/// from the environment.
+/// from the environment (or the console), and the environment's go only to the destinations
+/// named here.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NotifySection {
@@ -289,15 +290,25 @@ pub struct NotifySection {
     pub retry_delay_ms: u64,
     /// Seconds per request.
     pub timeout_secs: u64,
+    /// `host:port` of the SMTP server `DAILYX_SMTP_PASSWORD` is for.
+    pub smtp_server: Option<String>,
+    /// The SendGrid API base `DAILYX_SENDGRID_API_KEY` is for.
+    pub sendgrid_api_base: String,
+    /// The Twilio API base `DAILYX_TWILIO_AUTH_TOKEN` is for.
+    pub twilio_api_base: String,
 }
 
 impl Default for NotifySection {
     fn default() -> Self {
         let d = dailyx_notify::NotifySettings::default();
+        let to = dailyx_notify::OperatorDestinations::default();
         NotifySection {
             max_tries: d.max_tries,
             retry_delay_ms: d.retry_delay.as_millis() as u64,
             timeout_secs: d.timeout.as_secs(),
+            smtp_server: to.smtp_server,
+            sendgrid_api_base: to.sendgrid_api_base,
+            twilio_api_base: to.twilio_api_base,
         }
     }
 }
@@ -538,6 +549,15 @@ impl Config {
                 other => bail!("DAILYX_DRY_RUN must be `true` or `false`, not `{other}`"),
             };
         }
+        if let Some(v) = get("DAILYX_SMTP_SERVER") {
+            self.notify.smtp_server = Some(v);
+        }
+        if let Some(v) = get("DAILYX_SENDGRID_API_BASE") {
+            self.notify.sendgrid_api_base = v;
+        }
+        if let Some(v) = get("DAILYX_TWILIO_API_BASE") {
+            self.notify.twilio_api_base = v;
+        }
         if let Some(v) = get("DAILYX_X_API_BASE") {
             self.publish.x_api_base = v;
         }
@@ -747,6 +767,18 @@ impl Config {
             default_token_ttl: Duration::from_secs(self.pipeline.review_window_hours.max(1) * 3600),
             public_url: self.pipeline.public_url.clone(),
         }
+    }
+
+    /// The notification channels' secrets from the environment, each tied to the destination
+    /// this file (or the environment) names for it.
+    pub fn channel_secrets(&self) -> Result<dailyx_notify::ChannelSecrets> {
+        let n = &self.notify;
+        dailyx_notify::ChannelSecrets::from_env(&dailyx_notify::OperatorDestinations {
+            smtp_server: n.smtp_server.clone(),
+            sendgrid_api_base: n.sendgrid_api_base.clone(),
+            twilio_api_base: n.twilio_api_base.clone(),
+        })
+        .map_err(|e| anyhow::anyhow!("[notify]: {e}"))
     }
 
     /// The runtime's configuration. Secrets are read from the environment here.

@@ -1016,3 +1016,178 @@ async fn nodes_heartbeat_and_a_node_that_stops_is_reported_dead() {
     assert_eq!(deaths[0]["subject"], b_id.as_str(), "{deaths:?}");
     drop(server_a);
 }
+
+/// An admin cannot read a write-only secret back, and must not be able to send it elsewhere by
+/// changing the address it is used with. Tried: the operator's LLM key (environment) with the
+/// base URL moved to another endpoint in the console; the operator's SendGrid key with the
+/// channel's API base moved to another receiver; a SendGrid key set in the console for one
+/// receiver with the channel moved afterwards. Before, each went to the new address. Now none
+/// leaves the host, the deliveries say to set the secret again, and a secret cannot be set
+/// before the address it is for.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_only_secret_never_follows_a_changed_address() {
+    use common::fakes::Recorder;
+    const FILE_LLM_KEY: &str = "sk-operator-file-key-7a1b2c3d";
+    const CONSOLE_SG_KEY: &str = "SG.console-set-key-9f8e7d6c";
+    let llm = |fake: &FakeLlm| {
+        Router::new()
+            .route("/v1/chat/completions", post(completions))
+            .with_state(fake.clone())
+    };
+    let (ours, theirs) = (FakeLlm::default(), FakeLlm::default());
+    let ours_addr = serve(llm(&ours)).await;
+    let theirs_addr = serve(llm(&theirs)).await;
+    let (good, good_addr) = Recorder::start().await;
+    let (evil, evil_addr) = Recorder::start().await;
+    let host = Host::new(None, "");
+    let ours_url = format!("http://{ours_addr}/v1");
+    let good_base = format!("http://{good_addr}");
+    let server = host.start(&[
+        ("DAILYX_LLM_BASE_URL", ours_url.as_str()),
+        ("DAILYX_LLM_MODEL", "test/model-1"),
+        ("DAILYX_LLM_API_KEY", FILE_LLM_KEY),
+        ("DAILYX_SENDGRID_API_BASE", good_base.as_str()),
+    ]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    admin.first_draft().await;
+    let first_calls = ours.seen.lock().unwrap().clone();
+    assert!(
+        first_calls
+            .iter()
+            .all(|(auth, _)| auth == &format!("Bearer {FILE_LLM_KEY}")),
+        "the operator's endpoint gets the operator's key: {first_calls:?}"
+    );
+
+    // A run on new material; the id of its draft.
+    let project = host.dir.path().join("project");
+    let mut commits = 0;
+    let mut run = async |api: &Api| {
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        commits += 1;
+        add_commit(
+            &project,
+            &format!("src/moved_{commits}.rs"),
+            &format!("feat: moved address number {commits}"),
+        );
+        let (status, run) = api.post("/api/runs", json!({})).await;
+        assert_eq!(status, 202, "{run}");
+        let id = run["id"].as_str().unwrap().to_owned();
+        api.wait_for("the run's draft", async |api| {
+            let (_, r) = api.get(&format!("/api/runs/{id}")).await;
+            r["run"]["draft_id"].as_str().map(str::to_owned)
+        })
+        .await
+    };
+    let sendgrid_delivery = async |api: &Api, draft: &str| {
+        api.wait_for("the SendGrid delivery", async |api| {
+            let d = api.draft(draft).await;
+            d["deliveries"]
+                .as_array()?
+                .iter()
+                .find(|d| d["channel"] == "sendgrid" && d["status"] != "pending")
+                .cloned()
+        })
+        .await
+    };
+    let channel = |base: &str| {
+        json!({ "channels": [{ "kind": "sendgrid", "api_base": base,
+            "from": "dailyx@example.com", "to": ["reviewer@example.com"] }] })
+    };
+
+    // 1. The LLM base URL moves to another origin: the file's key stays with the file's URL.
+    let (status, set) = admin
+        .put(
+            "/api/config/runtime",
+            json!({ "llm": { "base_url": format!("http://{theirs_addr}/v1"), "model": "test/model-1" } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{set}");
+    // 2. The SendGrid channel points at another receiver: the operator's key is for `good`.
+    let (status, _) = admin
+        .put(
+            "/api/config/notifications",
+            channel(&format!("http://{evil_addr}")),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let draft = run(&admin).await;
+    let seen = theirs.seen.lock().unwrap().clone();
+    assert!(!seen.is_empty(), "the moved endpoint was called");
+    assert!(
+        seen.iter().all(|(auth, _)| auth.is_empty()),
+        "the operator's LLM key followed the base URL: {seen:?}"
+    );
+    let delivery = sendgrid_delivery(&admin, &draft).await;
+    assert_eq!(delivery["status"], "failed", "{delivery}");
+    assert!(
+        delivery["error"].as_str().unwrap().contains("set it again"),
+        "{delivery}"
+    );
+    assert!(evil.bodies().is_empty(), "the receiver got nothing");
+
+    // 3. A key set in the console is tied to the channel it was set for.
+    let (status, _) = admin
+        .put("/api/config/notifications", channel(&good_base))
+        .await;
+    assert_eq!(status, 200);
+    let (status, list) = admin
+        .put(
+            "/api/credentials/notify.sendgrid_api_key",
+            json!({ "value": CONSOLE_SG_KEY }),
+        )
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let sendgrid = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "sendgrid")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        sendgrid["credentials"][0]["bound_to"],
+        json!([good_base]),
+        "{sendgrid}"
+    );
+    let (status, _) = admin
+        .put(
+            "/api/config/notifications",
+            channel(&format!("http://{evil_addr}")),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let draft = run(&admin).await;
+    let delivery = sendgrid_delivery(&admin, &draft).await;
+    assert_eq!(delivery["status"], "failed", "{delivery}");
+    assert!(evil.bodies().is_empty(), "the receiver got nothing");
+    // Back where it was set for, it is used again.
+    let (status, _) = admin
+        .put("/api/config/notifications", channel(&good_base))
+        .await;
+    assert_eq!(status, 200);
+    let draft = run(&admin).await;
+    let delivery = sendgrid_delivery(&admin, &draft).await;
+    assert_eq!(delivery["status"], "sent", "{delivery}");
+    let auth: Vec<String> = good
+        .bodies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(h, _)| h["authorization"].to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        auth.last(),
+        Some(&format!("Bearer {CONSOLE_SG_KEY}")),
+        "{auth:?}"
+    );
+
+    // 4. A secret for an address that is not configured cannot be set.
+    let (status, err) = admin
+        .put(
+            "/api/credentials/notify.smtp_password",
+            json!({ "value": "smtp-password-for-nowhere" }),
+        )
+        .await;
+    assert_eq!((status, error_code(&err)), (409, "no_destination"), "{err}");
+    assert_no_secrets(&host, &[FILE_LLM_KEY, CONSOLE_SG_KEY]);
+}

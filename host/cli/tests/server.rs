@@ -632,6 +632,19 @@ fn links(message: &str) -> Vec<(String, String)> {
     found
 }
 
+/// The operator's word that the environment's SendGrid key and Twilio token are for the
+/// stand-ins (the environment's secrets go nowhere else).
+fn operator_destinations(sendgrid: SocketAddr, twilio: SocketAddr) -> [(&'static str, String); 2] {
+    [
+        ("DAILYX_SENDGRID_API_BASE", format!("http://{sendgrid}")),
+        ("DAILYX_TWILIO_API_BASE", format!("http://{twilio}")),
+    ]
+}
+
+fn env_of<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 /// SMTP, SendGrid and Twilio WhatsApp channels, pointing at the stand-ins.
 async fn set_channels(store: &Store, smtp: SocketAddr, sendgrid: SocketAddr, twilio: SocketAddr) {
     store
@@ -657,7 +670,7 @@ async fn notifications_carry_single_use_action_links() {
     let host = Host::new(None, "");
     let store = host.store().await;
     set_channels(&store, smtp_addr, rec_addr, rec_addr).await;
-    let server = host.start(&[]);
+    let server = host.start(&env_of(&operator_destinations(rec_addr, rec_addr)));
     let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
     let (draft, detail) = admin.first_draft_delivered().await;
     let id = draft["id"].as_str().unwrap().to_owned();
@@ -1067,7 +1080,7 @@ async fn a_channel_that_keeps_failing_is_recorded_and_the_others_still_deliver()
     let host = Host::new(None, "");
     let store = host.store().await;
     set_channels(&store, smtp_addr, sendgrid_addr, twilio_addr).await;
-    let server = host.start(&[]);
+    let server = host.start(&env_of(&operator_destinations(sendgrid_addr, twilio_addr)));
     let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
     let (draft, detail) = admin.first_draft_delivered().await;
     let by_channel = |name: &str| {
@@ -1386,6 +1399,7 @@ async fn a_channel_credential_set_in_the_console_wins_over_the_environment() {
             name,
             &vault.seal(name, &dailyx_common::Secret::new(stored)),
             "5e1f",
+            Some(&[format!("http://{rec_addr}")]),
             None,
         )
         .await

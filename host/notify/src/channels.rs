@@ -10,33 +10,76 @@ use std::fmt;
 use std::time::Duration;
 
 pub use dailyx_common::Secret;
+use dailyx_common::{BoundSecret, http_destination, smtp_destination};
 
-/// Credentials for the channels, from the environment or the config file (never from
-/// `app_config`, which the API reads back).
+/// Credentials for the channels (the console's, else the environment's), each tied to the
+/// destinations it may be sent to.
 #[derive(Debug, Clone, Default)]
 pub struct ChannelSecrets {
-    /// `DAILYX_SMTP_PASSWORD`.
-    pub smtp_password: Option<Secret>,
-    /// `DAILYX_SENDGRID_API_KEY`.
-    pub sendgrid_api_key: Option<Secret>,
-    /// `DAILYX_TWILIO_AUTH_TOKEN`.
-    pub twilio_auth_token: Option<Secret>,
+    /// The SMTP login's password (`DAILYX_SMTP_PASSWORD`).
+    pub smtp_password: Option<BoundSecret>,
+    /// SendGrid's API key (`DAILYX_SENDGRID_API_KEY`).
+    pub sendgrid_api_key: Option<BoundSecret>,
+    /// Twilio's auth token (`DAILYX_TWILIO_AUTH_TOKEN`).
+    pub twilio_auth_token: Option<BoundSecret>,
+}
+
+/// Where the operator (config file or environment) lets the environment's channel secrets go:
+/// an admin who points a channel elsewhere in the console must set that channel's secret there.
+#[derive(Debug, Clone)]
+pub struct OperatorDestinations {
+    /// `host:port` of the SMTP server `DAILYX_SMTP_PASSWORD` is for (none: nowhere).
+    pub smtp_server: Option<String>,
+    /// SendGrid's API base (`https://api.sendgrid.com` unless set).
+    pub sendgrid_api_base: String,
+    /// Twilio's API base (`https://api.twilio.com` unless set).
+    pub twilio_api_base: String,
+}
+
+impl Default for OperatorDestinations {
+    fn default() -> Self {
+        OperatorDestinations {
+            smtp_server: None,
+            sendgrid_api_base: default_sendgrid(),
+            twilio_api_base: default_twilio(),
+        }
+    }
 }
 
 impl ChannelSecrets {
-    /// Reads the three variables.
-    pub fn from_env() -> ChannelSecrets {
-        let get = |k: &str| {
+    /// Reads the three variables, each tied to the operator's destination for it.
+    pub fn from_env(operator: &OperatorDestinations) -> Result<ChannelSecrets, String> {
+        let smtp = match operator.smtp_server.as_deref() {
+            None => Vec::new(),
+            Some(server) => {
+                let (host, port) = server
+                    .rsplit_once(':')
+                    .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
+                    .ok_or_else(|| format!("the SMTP server `{server}` is not host:port"))?;
+                vec![smtp_destination(
+                    host.trim_start_matches('[').trim_end_matches(']'),
+                    port,
+                )]
+            }
+        };
+        let http = |base: &str, what: &str| {
+            http_destination(base)
+                .map(|d| vec![d])
+                .ok_or_else(|| format!("the {what} API base `{base}` is not an http(s) URL"))
+        };
+        let sendgrid = http(&operator.sendgrid_api_base, "SendGrid")?;
+        let twilio = http(&operator.twilio_api_base, "Twilio")?;
+        let get = |k: &str, to: Vec<String>| {
             std::env::var(k)
                 .ok()
                 .filter(|v| !v.is_empty())
-                .map(Secret::new)
+                .map(|v| BoundSecret::new(Secret::new(v), to))
         };
-        ChannelSecrets {
-            smtp_password: get("DAILYX_SMTP_PASSWORD"),
-            sendgrid_api_key: get("DAILYX_SENDGRID_API_KEY"),
-            twilio_auth_token: get("DAILYX_TWILIO_AUTH_TOKEN"),
-        }
+        Ok(ChannelSecrets {
+            smtp_password: get("DAILYX_SMTP_PASSWORD", smtp),
+            sendgrid_api_key: get("DAILYX_SENDGRID_API_KEY", sendgrid),
+            twilio_auth_token: get("DAILYX_TWILIO_AUTH_TOKEN", twilio),
+        })
     }
 }
 
@@ -143,6 +186,15 @@ impl ChannelConfig {
         Ok(())
     }
 
+    /// Where this channel's secret would be sent: `smtp://host:port`, or its API's origin.
+    pub fn destination(&self) -> Option<String> {
+        match self {
+            ChannelConfig::Smtp { host, port, .. } => Some(smtp_destination(host, *port)),
+            ChannelConfig::Sendgrid { api_base, .. }
+            | ChannelConfig::TwilioWhatsapp { api_base, .. } => http_destination(api_base),
+        }
+    }
+
     /// Sends `message` over this channel.
     pub async fn send(
         &self,
@@ -175,9 +227,12 @@ impl ChannelConfig {
                 .await
             }
             ChannelConfig::Sendgrid { api_base, from, to } => {
-                let key = secrets.sendgrid_api_key.as_ref().ok_or_else(|| {
-                    SendError::Permanent("sendgrid: DAILYX_SENDGRID_API_KEY is not set".into())
-                })?;
+                let key = secret_for(
+                    "sendgrid",
+                    "DAILYX_SENDGRID_API_KEY",
+                    secrets.sendgrid_api_key.as_ref(),
+                    self.destination(),
+                )?;
                 let body = serde_json::json!({
                     "personalizations": [{ "to": to.iter().map(|e| serde_json::json!({ "email": e })).collect::<Vec<_>>() }],
                     "from": { "email": from },
@@ -203,9 +258,12 @@ impl ChannelConfig {
                 from,
                 to,
             } => {
-                let token = secrets.twilio_auth_token.as_ref().ok_or_else(|| {
-                    SendError::Permanent("twilio: DAILYX_TWILIO_AUTH_TOKEN is not set".into())
-                })?;
+                let token = secret_for(
+                    "twilio",
+                    "DAILYX_TWILIO_AUTH_TOKEN",
+                    secrets.twilio_auth_token.as_ref(),
+                    self.destination(),
+                )?;
                 let url = format!(
                     "{}/2010-04-01/Accounts/{account_sid}/Messages.json",
                     api_base.trim_end_matches('/')
@@ -231,6 +289,26 @@ impl ChannelConfig {
             }
         }
     }
+}
+
+/// The channel's secret, if it was given for where the channel sends; otherwise a permanent
+/// error saying to set it again (never the value).
+fn secret_for<'a>(
+    channel: &str,
+    variable: &str,
+    secret: Option<&'a BoundSecret>,
+    destination: Option<String>,
+) -> Result<&'a Secret, SendError> {
+    let secret = secret.ok_or_else(|| {
+        SendError::Permanent(format!(
+            "{channel}: no secret is set (set {variable}, or set it in the console)"
+        ))
+    })?;
+    let destination = destination
+        .ok_or_else(|| SendError::Permanent(format!("{channel}: the API base is not a URL")))?;
+    secret
+        .to(&destination)
+        .map_err(|e| SendError::Permanent(format!("{channel}: its secret is not sent: {e}")))
 }
 
 /// `localhost` or a loopback address (`127.0.0.0/8`, `::1`, bracketed or not).
@@ -309,10 +387,12 @@ async fn send_smtp(
     .map_err(|e| permanent("bad server", &e))?;
     let mut transport = transport.port(port).timeout(Some(timeout));
     if let Some(user) = username {
-        let password = secrets
-            .smtp_password
-            .as_ref()
-            .ok_or_else(|| SendError::Permanent("smtp: DAILYX_SMTP_PASSWORD is not set".into()))?;
+        let password = secret_for(
+            "smtp",
+            "DAILYX_SMTP_PASSWORD",
+            secrets.smtp_password.as_ref(),
+            Some(smtp_destination(host, port)),
+        )?;
         transport = transport.credentials(Credentials::new(
             user.to_owned(),
             password.expose().to_owned(),
@@ -380,7 +460,10 @@ mod tests {
         dailyx_common::install_crypto_provider();
         let channel = smtp("mail.example.com", "none");
         let secrets = ChannelSecrets {
-            smtp_password: Some(Secret::new("smtp-password-1234")),
+            smtp_password: Some(BoundSecret::new(
+                Secret::new("smtp-password-1234"),
+                vec![smtp_destination("mail.example.com", 2525)],
+            )),
             sendgrid_api_key: None,
             twilio_auth_token: None,
         };
@@ -403,5 +486,49 @@ mod tests {
             "{err}"
         );
         assert!(!err.to_string().contains("smtp-password-1234"));
+    }
+
+    /// An admin points SendGrid at a receiver of their own: the key the operator gave for
+    /// SendGrid is not sent there (before, it went out as the bearer token).
+    #[tokio::test]
+    async fn a_channel_pointed_elsewhere_does_not_get_the_secret() {
+        dailyx_common::install_crypto_provider();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let receiver = format!("http://{}", listener.local_addr().unwrap());
+        let channel: ChannelConfig = serde_json::from_value(serde_json::json!({
+            "kind": "sendgrid", "api_base": receiver,
+            "from": "dailyx@example.com", "to": ["reviewer@example.com"],
+        }))
+        .unwrap();
+        let secrets = ChannelSecrets {
+            sendgrid_api_key: Some(BoundSecret::new(
+                Secret::new("SG.operator-key-1234"),
+                vec!["https://api.sendgrid.com".into()],
+            )),
+            ..ChannelSecrets::default()
+        };
+        let message = crate::Message {
+            subject: "s".into(),
+            text: "t".into(),
+            html: "<p>h</p>".into(),
+        };
+        let err = channel
+            .send(
+                &reqwest::Client::new(),
+                &secrets,
+                &message,
+                Duration::from_secs(2),
+            )
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, SendError::Permanent(_)), "{text}");
+        assert!(
+            text.contains("https://api.sendgrid.com") && text.contains("set it again"),
+            "{text}"
+        );
+        assert!(!text.contains("operator-key-1234"));
+        let connected = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
+        assert!(connected.is_err(), "the receiver was not even contacted");
     }
 }

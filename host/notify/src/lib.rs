@@ -7,7 +7,9 @@
 mod channels;
 pub mod render;
 
-pub use channels::{ChannelConfig, ChannelSecrets, Secret, SendError, SmtpTls};
+pub use channels::{
+    ChannelConfig, ChannelSecrets, OperatorDestinations, Secret, SendError, SmtpTls,
+};
 
 use backon::{ExponentialBuilder, Retryable};
 use dailyx_store::{

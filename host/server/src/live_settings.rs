@@ -5,7 +5,7 @@
 //! on one host reaches the others within a tick. Unset values fall back to the config file.
 
 use crate::state::AppState;
-use dailyx_common::Secret;
+use dailyx_common::{BoundSecret, http_destination};
 use dailyx_runtime::capability::llm::LlmEndpoint;
 use dailyx_store::{SettingsRevision, StoreError};
 use serde::{Deserialize, Serialize};
@@ -106,8 +106,22 @@ async fn apply_stored(state: &AppState) -> Result<(), StoreError> {
     crate::providers::apply(state).await
 }
 
+/// The LLM base URL in use: the console's choice, else the file's.
+async fn llm_base_url(state: &AppState) -> Result<Option<String>, StoreError> {
+    let choice = state
+        .store
+        .config_value(LLM_KEY)
+        .await?
+        .and_then(|v| serde_json::from_value::<LlmChoice>(v).ok());
+    Ok(choice
+        .map(|c| c.base_url)
+        .or_else(|| state.llm_from_file.as_ref().map(|f| f.base_url.clone())))
+}
+
 /// The endpoint the LLM service should use now: the console's choice (or the file's), with the
-/// console's key (or the file's).
+/// console's key (or the file's) if that key was given for the endpoint's origin. A key never
+/// follows the base URL to another origin: the file's goes only to the file's base URL, the
+/// console's only to the one it was set for.
 async fn llm_endpoint(state: &AppState) -> Result<Option<LlmEndpoint>, StoreError> {
     let choice = state
         .store
@@ -115,39 +129,88 @@ async fn llm_endpoint(state: &AppState) -> Result<Option<LlmEndpoint>, StoreErro
         .await?
         .and_then(|v| serde_json::from_value::<LlmChoice>(v).ok());
     let file = state.llm_from_file.as_ref();
-    let key = stored_llm_key(state).await?;
-    Ok(match (choice, file) {
-        (Some(c), file) => Some(LlmEndpoint {
+    let file_key = file.and_then(|f| {
+        let key = f.api_key.clone()?;
+        Some(BoundSecret::new(
+            key,
+            http_destination(&f.base_url).into_iter().collect(),
+        ))
+    });
+    let key = stored_secret(state, LLM_API_KEY).await?.or(file_key);
+    let mut endpoint = match (choice, file) {
+        (Some(c), file) => LlmEndpoint {
             base_url: c.base_url,
             model: c.model,
-            api_key: key.or_else(|| file.and_then(|f| f.api_key.clone())),
+            api_key: None,
             timeout: file.map_or(Duration::from_secs(60), |f| f.timeout),
-        }),
-        (None, Some(f)) => Some(LlmEndpoint {
-            api_key: key.or_else(|| f.api_key.clone()),
+        },
+        (None, Some(f)) => LlmEndpoint {
+            api_key: None,
             ..f.clone()
-        }),
-        (None, None) => None,
-    })
+        },
+        (None, None) => return Ok(None),
+    };
+    if let Some(key) = key {
+        let origin = http_destination(&endpoint.base_url).unwrap_or_default();
+        match key.to(&origin) {
+            Ok(secret) => endpoint.api_key = Some(secret.clone()),
+            Err(e) => {
+                tracing::warn!(error = %e, "the LLM key is not sent to the LLM base URL in use")
+            }
+        }
+    }
+    Ok(Some(endpoint))
 }
 
-/// A credential set in the console, decrypted; `None` when unset or when it cannot be opened
-/// (logged by name, never the value).
-async fn stored_secret(state: &AppState, name: &str) -> Result<Option<Secret>, StoreError> {
+/// Where the secret `name` would be sent now, so that it is tied there when an admin sets it:
+/// the LLM base URL's origin (`llm_base_url` when the same change sets it), or each channel of
+/// the secret's kind. `None` for a secret that needs no destination of its own (a provider's).
+pub async fn destinations_for(
+    state: &AppState,
+    name: &str,
+    llm_base_url_now: Option<&str>,
+) -> Result<Option<Vec<String>>, StoreError> {
+    let kind = match name {
+        LLM_API_KEY => {
+            let base = match llm_base_url_now {
+                Some(b) => Some(b.to_owned()),
+                None => llm_base_url(state).await?,
+            };
+            return Ok(Some(
+                base.as_deref()
+                    .and_then(http_destination)
+                    .into_iter()
+                    .collect(),
+            ));
+        }
+        SMTP_PASSWORD => "smtp",
+        SENDGRID_API_KEY => "sendgrid",
+        TWILIO_AUTH_TOKEN => "twilio_whatsapp",
+        _ => return Ok(None),
+    };
+    let channels = state.notifier.channels().await.unwrap_or_default();
+    let mut to: Vec<String> = channels
+        .iter()
+        .filter(|c| c.name() == kind)
+        .filter_map(|c| c.destination())
+        .collect();
+    to.sort();
+    to.dedup();
+    Ok(Some(to))
+}
+
+/// A credential set in the console, decrypted and tied to the destinations it was set for;
+/// `None` when unset or when it cannot be opened with this host's master key (logged by name,
+/// never the value).
+async fn stored_secret(state: &AppState, name: &str) -> Result<Option<BoundSecret>, StoreError> {
     let Some(stored) = state.store.credential(name).await? else {
         return Ok(None);
     };
     match state.vault.unseal(name, &stored.ciphertext) {
-        Ok(v) => Ok(Some(v)),
+        Ok(v) => Ok(Some(BoundSecret::new(v, stored.destinations()))),
         Err(e) => {
             tracing::error!(credential = name, error = %e, "a stored credential is ignored");
             Ok(None)
         }
     }
-}
-
-/// The LLM key set in the console, decrypted; `None` when unset or when it cannot be opened
-/// with this host's master key (logged without the value).
-async fn stored_llm_key(state: &AppState) -> Result<Option<Secret>, StoreError> {
-    stored_secret(state, LLM_API_KEY).await
 }

@@ -19,6 +19,19 @@ pub struct StoredCredential {
     pub updated_at: i64,
     #[allow(missing_docs)]
     pub updated_by: Option<String>,
+    /// The destinations it may be sent to (a JSON array), if it is tied to any.
+    pub bound_to: Option<String>,
+}
+
+impl StoredCredential {
+    /// The destinations it may be sent to; empty when it is tied to none (or the column does
+    /// not parse).
+    pub fn destinations(&self) -> Vec<String> {
+        self.bound_to
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok())
+            .unwrap_or_default()
+    }
 }
 
 impl Store {
@@ -26,7 +39,8 @@ impl Store {
     pub async fn credential(&self, name: &str) -> Result<Option<StoredCredential>, StoreError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, StoredCredential>(
-                "SELECT name, ciphertext, last4, updated_at, updated_by FROM credentials WHERE name = $1",
+                "SELECT name, ciphertext, last4, updated_at, updated_by, bound_to FROM credentials \
+                 WHERE name = $1",
             )
             .bind(name)
             .fetch_optional(pool)
@@ -49,7 +63,7 @@ impl Store {
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, StoredCredential>(
-                "SELECT name, ciphertext, last4, updated_at, updated_by FROM credentials \
+                "SELECT name, ciphertext, last4, updated_at, updated_by, bound_to FROM credentials \
                  WHERE name LIKE $1 ESCAPE '\\' ORDER BY name",
             )
             .bind(&pattern)
@@ -58,26 +72,30 @@ impl Store {
         }))
     }
 
-    /// Sets (or replaces) the credential `name`.
+    /// Sets (or replaces) the credential `name`, tied to `bound_to` when it is given.
     pub async fn set_credential(
         &self,
         name: &str,
         ciphertext: &str,
         last4: &str,
+        bound_to: Option<&[String]>,
         by: Option<&str>,
     ) -> Result<(), StoreError> {
+        let bound_to = bound_to.map(|b| serde_json::Value::from(b.to_vec()).to_string());
         on_pool!(self, pool => {
             sqlx::query(
-                "INSERT INTO credentials (name, ciphertext, last4, updated_at, updated_by) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET \
+                "INSERT INTO credentials (name, ciphertext, last4, updated_at, updated_by, bound_to) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET \
                  ciphertext = excluded.ciphertext, last4 = excluded.last4, \
-                 updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                 updated_at = excluded.updated_at, updated_by = excluded.updated_by, \
+                 bound_to = excluded.bound_to",
             )
             .bind(name)
             .bind(ciphertext)
             .bind(last4)
             .bind(now_ms())
             .bind(by)
+            .bind(bound_to)
             .execute(pool)
             .await?;
         });

@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use anyhow::{Context, Result, bail};
-use dailyx_notify::{ChannelSecrets, Notifier};
+use dailyx_notify::Notifier;
 use dailyx_pipeline::Pipeline;
 use dailyx_publish::{
     OAuth1Credentials, OAuth2Credentials, OAuth2Tokens, Publisher, Secret, XAuth,
@@ -234,7 +234,7 @@ pub async fn serve(config: &Config, bind: Option<String>) -> Result<ExitCode> {
     };
     let notifier = Notifier::new(
         store.clone(),
-        ChannelSecrets::from_env(),
+        config.channel_secrets()?,
         config.notify_settings(),
     );
 

@@ -37,6 +37,9 @@ pub struct CredentialView {
     pub updated_by: Option<String>,
     /// Their username.
     pub updated_by_name: Option<String>,
+    /// Where it may be sent (the LLM's origin, each channel's server or API): a secret never
+    /// follows a changed address, it is set again for the new one.
+    pub bound_to: Option<Vec<String>>,
 }
 
 /// A provider or integration and its credentials.
@@ -129,6 +132,10 @@ async fn view(state: &AppState) -> Result<Vec<IntegrationView>, ApiError> {
                 .as_ref()
                 .and_then(|c| c.updated_by.as_ref())
                 .and_then(|id| names.get(id).cloned()),
+            bound_to: stored
+                .as_ref()
+                .filter(|c| c.bound_to.is_some())
+                .map(|c| c.destinations()),
             updated_by: stored.and_then(|c| c.updated_by),
             name,
             label,
@@ -177,7 +184,8 @@ fn known(name: &str) -> Result<(), ApiError> {
 #[utoipa::path(put, path = "/api/credentials/{name}", tag = "config", request_body = CredentialUpdate,
     params(("name" = String, Path, description = "e.g. provider.mastodon.access_token")),
     responses((status = 200, body = Vec<IntegrationView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn put(
     State(state): State<AppState>,
     Admin(user): Admin,
@@ -197,15 +205,49 @@ pub async fn put(
             "the value must be at most 8192 characters without control characters",
         ));
     }
+    let bound_to = destinations_to_tie(&state, &name, None).await?;
     let secret = Secret::new(value);
     let sealed = state.vault.seal(&name, &secret);
     state
         .store
-        .set_credential(&name, &sealed, &last_four(secret.expose()), Some(&user.id))
+        .set_credential(
+            &name,
+            &sealed,
+            &last_four(secret.expose()),
+            bound_to.as_deref(),
+            Some(&user.id),
+        )
         .await?;
     live_settings::apply(&state).await?;
     record(&state, &user, "credentials.set", &name).await;
     Ok(Json(view(&state).await?))
+}
+
+/// Where a secret about to be set is tied to (see [`live_settings::destinations_for`]); a
+/// conflict when there is nowhere yet, since a secret tied to nothing is never sent.
+pub(crate) async fn destinations_to_tie(
+    state: &AppState,
+    name: &str,
+    llm_base_url_now: Option<&str>,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(to) = live_settings::destinations_for(state, name, llm_base_url_now).await? else {
+        return Ok(None);
+    };
+    if to.is_empty() {
+        let first = if name == LLM_API_KEY {
+            "set the LLM base URL"
+        } else {
+            "add the notification channel it is for"
+        };
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "no_destination",
+            format!(
+                "`{name}` is sent only where it is set for: {first} first, then set the secret"
+            ),
+        ));
+    }
+    Ok(Some(to))
 }
 
 /// `DELETE /api/credentials/{name}`: removes a credential (applied at once).

@@ -30,6 +30,9 @@ pub struct LlmView {
     pub api_key_set: bool,
     /// Its last four characters (empty for short keys).
     pub api_key_last4: Option<String>,
+    /// The origin it was set for: it is sent only there, so after the base URL moves to
+    /// another origin it must be set again.
+    pub api_key_bound_to: Option<Vec<String>>,
 }
 
 /// The runtime settings.
@@ -76,6 +79,7 @@ async fn view(state: &AppState) -> Result<RuntimeSettings, ApiError> {
             base_url: endpoint_llm.as_ref().map(|e| e.base_url.clone()),
             model: endpoint_llm.as_ref().map(|e| e.model.clone()),
             api_key_set: stored_key.is_some(),
+            api_key_bound_to: stored_key.as_ref().map(|k| k.destinations()),
             api_key_last4: stored_key.map(|k| k.last4),
         },
     })
@@ -144,6 +148,15 @@ pub async fn put(
     ApiJson(body): ApiJson<RuntimeSettingsUpdate>,
 ) -> Result<Json<RuntimeSettings>, ApiError> {
     validate(&state, &body)?;
+    // Where a new key is tied to, found before anything is written: the base URL this change
+    // sets, else the one in use.
+    let key_bound_to = match &body.llm_api_key {
+        Some(key) if !key.expose().is_empty() => {
+            let base = body.llm.as_ref().map(|l| l.base_url.trim());
+            crate::api::credentials::destinations_to_tie(&state, LLM_API_KEY, base).await?
+        }
+        _ => None,
+    };
     let mut changed = serde_json::Map::new();
     if let Some(p) = &body.persona {
         state
@@ -183,6 +196,7 @@ pub async fn put(
                     LLM_API_KEY,
                     &sealed,
                     &last_four(key.expose()),
+                    key_bound_to.as_deref(),
                     Some(&user.id),
                 )
                 .await?;

@@ -108,16 +108,17 @@ for (const [label, viewport, colorScheme] of [
     // The credentials page, with a removal being confirmed.
     await page.goto(`${host.base}/credentials`);
     await page.getByRole("heading", { name: "Credentials", level: 1 }).waitFor();
-    const llm = page.locator("form[data-credential='llm.api_key']");
-    await llm.getByLabel(/^LLM endpoint: API key/).fill("sk-accessibility-check-0000");
-    await llm.getByRole("button", { name: /^Save/ }).click();
-    await llm.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    // (A provider's slot: the LLM key cannot be set before a base URL it is tied to.)
+    const slot = page.locator("form[data-credential='provider.mastodon.access_token']");
+    await slot.getByLabel(/^Mastodon: Access token/).fill("masto-accessibility-check-0000");
+    await slot.getByRole("button", { name: /^Save/ }).click();
+    await slot.getByRole("status").filter({ hasText: "Saved" }).waitFor();
     await check("/credentials");
-    await llm.getByRole("button", { name: /^Remove/ }).click();
+    await slot.getByRole("button", { name: /^Remove/ }).click();
     await page.getByRole("dialog").waitFor();
     await check("/credentials (removal dialog)");
     await page.getByRole("dialog").getByRole("button", { name: "Remove", exact: true }).click();
-    await llm.getByRole("status").filter({ hasText: "Removed" }).waitFor();
+    await slot.getByRole("status").filter({ hasText: "Removed" }).waitFor();
     // The providers page keeps a stream open (never "network idle"): ready with its circuits
     // and table; then with a server error shown.
     await page.goto(`${host.base}/providers`);

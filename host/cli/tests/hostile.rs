@@ -116,3 +116,129 @@ async fn a_commit_message_cannot_carry_an_action_token_out_or_approve_anything()
     assert_eq!(after["draft"]["status"], "needs_human_attention");
     assert_eq!(texts(&after["draft"]), texts(&draft));
 }
+
+/// What the slow receiver saw: each POST's idempotency key.
+#[derive(Clone, Default)]
+struct SlowReceiver {
+    keys: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+async fn slow_hook(
+    axum::extract::State(r): axum::extract::State<SlowReceiver>,
+    headers: axum::http::HeaderMap,
+) -> axum::Json<serde_json::Value> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    r.keys.lock().unwrap().push(key);
+    // It keeps the post, and answers long after the component's wall clock.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    axum::Json(json!({ "id": "hook-1" }))
+}
+
+/// Issue 17 item 4 through the binary: the webhook provider pointed at a receiver on loopback
+/// that takes the post and answers after the component's wall clock. Before the fix the wall
+/// clock cut the call while the request was in flight, the dispatcher sent the same post again
+/// and again, and marked the delivery `failed` although the receiver had it each time. Now the
+/// request's own timeout ends first, the delivery is `unconfirmed` (a webhook cannot list what
+/// it received), the receiver has the post once, and nothing more is sent until a reviewer
+/// says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_receiver_slower_than_the_wall_clock_gets_the_post_once_and_the_delivery_says_unconfirmed()
+ {
+    use common::fakes::{FakeX, serve};
+    let (_x, x_addr) = FakeX::start().await;
+    let receiver = SlowReceiver::default();
+    let hook_addr = serve(
+        axum::Router::new()
+            .route("/hook", axum::routing::post(slow_hook))
+            .with_state(receiver.clone()),
+    )
+    .await;
+    let host = Host::new(
+        Some(&format!("http://{x_addr}")),
+        &format!(
+            "[[providers]]\nname = \"webhook\"\n\
+             [plugins.webhook.config]\nurl = \"http://{hook_addr}/hook\"\n"
+        ),
+    );
+    // The operator grants the webhook its receiver, with a short request timeout and wall
+    // clock so the test is quick (the manifest rule keeps the timeout a second inside it).
+    let plugins = host.dir.path().join("plugins");
+    let manifest_path = plugins.join("registry.toml");
+    let manifest = std::fs::read_to_string(&manifest_path).unwrap();
+    let at = manifest.find("name = \"webhook\"").unwrap();
+    let (before, entry) = manifest.split_at(at);
+    let entry = entry
+        .replacen(
+            "origin = \"https://hooks.example.com\"",
+            &format!("origin = \"http://{hook_addr}\""),
+            1,
+        )
+        .replacen(
+            "[component.grants.http]\n",
+            "[component.grants.http]\ntimeout_ms = 1500\n",
+            1,
+        )
+        .replacen("wall_clock_ms = 30000", "wall_clock_ms = 3000", 1);
+    std::fs::write(&manifest_path, format!("{before}{entry}")).unwrap();
+    let signed = host
+        .command(&["plugins", "sign", "--key"])
+        .arg(common::root().join("keys/local-build.key"))
+        .arg("webhook")
+        .output()
+        .unwrap();
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+
+    let server = host.start(&[]);
+    let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
+    let (status, body) = admin
+        .put(
+            "/api/credentials/provider.webhook.signing_secret",
+            json!({ "value": "whsec-slow-receiver-1234" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let draft = admin.first_draft().await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let (status, body) = admin
+        .post(
+            &format!("/api/drafts/{id}/approve"),
+            json!({ "content_hash": draft["content_hash"] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let delivery = admin
+        .wait_for("the webhook delivery to settle", async |api| {
+            let (_, d) = api.get(&format!("/api/drafts/{id}/deliveries")).await;
+            d["deliveries"]
+                .as_array()?
+                .iter()
+                .find(|d| d["provider"] == "webhook")
+                .filter(|d| !matches!(d["status"].as_str(), Some("pending" | "waiting")))
+                .cloned()
+        })
+        .await;
+    assert_eq!(delivery["status"], "unconfirmed", "{delivery}");
+    // Long enough for any resend (the receiver is still sleeping on the first).
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let keys = receiver.keys.lock().unwrap().clone();
+    assert_eq!(
+        keys.len(),
+        1,
+        "the receiver got the post {} times: {keys:?}",
+        keys.len()
+    );
+    let (_, feed) = admin.get("/api/feed?limit=100").await;
+    assert!(
+        feed.to_string().contains("provider.unconfirmed"),
+        "the event says what happened: {feed}"
+    );
+}

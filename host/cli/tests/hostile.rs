@@ -184,17 +184,7 @@ async fn a_receiver_slower_than_the_wall_clock_gets_the_post_once_and_the_delive
         )
         .replacen("wall_clock_ms = 30000", "wall_clock_ms = 3000", 1);
     std::fs::write(&manifest_path, format!("{before}{entry}")).unwrap();
-    let signed = host
-        .command(&["plugins", "sign", "--key"])
-        .arg(common::root().join("keys/local-build.key"))
-        .arg("webhook")
-        .output()
-        .unwrap();
-    assert!(
-        signed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&signed.stderr)
-    );
+    host.sign("webhook");
 
     let server = host.start(&[]);
     let admin = Api::login(&server.base, "admin", ADMIN_PASSWORD).await;
@@ -207,13 +197,7 @@ async fn a_receiver_slower_than_the_wall_clock_gets_the_post_once_and_the_delive
     assert_eq!(status, 200, "{body}");
     let draft = admin.first_draft().await;
     let id = draft["id"].as_str().unwrap().to_owned();
-    let (status, body) = admin
-        .post(
-            &format!("/api/drafts/{id}/approve"),
-            json!({ "content_hash": draft["content_hash"] }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    admin.approve(&draft).await;
 
     let delivery = admin
         .wait_for("the webhook delivery to settle", async |api| {

@@ -456,15 +456,8 @@ async fn a_policy_failure_on_the_final_text_blocks_publishing() {
 /// Approves the first draft for real publishing on the fake X; returns the draft's texts.
 async fn approve_first(admin: &Api) -> (String, Vec<String>) {
     let draft = admin.first_draft().await;
-    let id = draft["id"].as_str().unwrap().to_owned();
-    let (status, body) = admin
-        .post(
-            &format!("/api/drafts/{id}/approve"),
-            json!({ "content_hash": draft["content_hash"] }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    (id, texts(&draft))
+    admin.approve(&draft).await;
+    (draft["id"].as_str().unwrap().to_owned(), texts(&draft))
 }
 
 /// Each position posted exactly once, in order, each replying to the one before.

@@ -312,7 +312,7 @@ impl CredentialSource for ProviderCredentials {
 
 /// The origin of `provider`'s API for a component with `settings`: that of its setting
 /// (`instance`, `pds`, ...), else the provider's default; `None` when neither is there or the
-/// setting is not a URL.
+/// setting is not an http(s) URL.
 pub fn api_origin(
     provider: &ProviderKind,
     settings: &std::collections::BTreeMap<String, String>,
@@ -321,8 +321,7 @@ pub fn api_origin(
         Some(set) => set.as_str(),
         None => provider.api_base.default?,
     };
-    let origin = url::Url::parse(base.trim()).ok()?.origin();
-    origin.is_tuple().then(|| origin.ascii_serialization())
+    dailyx_common::http_destination(base)
 }
 
 /// OAuth 1.0a `Authorization` for the request (HMAC-SHA1; the signature covers the query

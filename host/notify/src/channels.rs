@@ -55,6 +55,7 @@ impl ChannelSecrets {
                 let (host, port) = server
                     .rsplit_once(':')
                     .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
+                    .filter(|(h, port)| !h.is_empty() && *port != 0)
                     .ok_or_else(|| format!("the SMTP server `{server}` is not host:port"))?;
                 vec![smtp_destination(
                     host.trim_start_matches('[').trim_end_matches(']'),
@@ -416,6 +417,14 @@ async fn send_smtp(
 mod tests {
     use super::*;
 
+    fn message() -> crate::Message {
+        crate::Message {
+            subject: "s".into(),
+            text: "t".into(),
+            html: "<p>h</p>".into(),
+        }
+    }
+
     fn smtp(host: &str, tls: &str) -> ChannelConfig {
         serde_json::from_value(serde_json::json!({
             "kind": "smtp", "host": host, "port": 2525, "tls": tls, "username": "bot",
@@ -467,11 +476,7 @@ mod tests {
             sendgrid_api_key: None,
             twilio_auth_token: None,
         };
-        let message = crate::Message {
-            subject: "s".into(),
-            text: "t".into(),
-            html: "<p>h</p>".into(),
-        };
+        let message = message();
         let err = channel
             .send(
                 &reqwest::Client::new(),
@@ -507,11 +512,7 @@ mod tests {
             )),
             ..ChannelSecrets::default()
         };
-        let message = crate::Message {
-            subject: "s".into(),
-            text: "t".into(),
-            html: "<p>h</p>".into(),
-        };
+        let message = message();
         let err = channel
             .send(
                 &reqwest::Client::new(),
@@ -530,5 +531,30 @@ mod tests {
         assert!(!text.contains("operator-key-1234"));
         let connected = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
         assert!(connected.is_err(), "the receiver was not even contacted");
+    }
+
+    /// The operator's destinations come from the config file or the environment: one that is
+    /// not a destination is a clear error at start, not a secret sent somewhere odd.
+    #[test]
+    fn malformed_operator_destinations_are_refused() {
+        for (smtp, sendgrid) in [
+            (Some("mail.example.com"), "https://api.sendgrid.com"),
+            (Some("mail.example.com:99999"), "https://api.sendgrid.com"),
+            (Some(":587"), "https://api.sendgrid.com"),
+            (Some("mail.example.com:0"), "https://api.sendgrid.com"),
+            (None, "ftp://api.sendgrid.com"),
+            (None, "not a url"),
+        ] {
+            let operator = OperatorDestinations {
+                smtp_server: smtp.map(str::to_owned),
+                sendgrid_api_base: sendgrid.to_owned(),
+                ..OperatorDestinations::default()
+            };
+            let err = ChannelSecrets::from_env(&operator).unwrap_err();
+            assert!(
+                err.contains(smtp.unwrap_or(sendgrid)),
+                "{smtp:?} {sendgrid}: {err}"
+            );
+        }
     }
 }

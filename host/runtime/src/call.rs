@@ -143,9 +143,10 @@ impl ResourceLimiter for CallLimiter {
             return Err(self.refuse(
                 "memory",
                 format!(
-                "growing a memory to {desired} bytes would bring all memories of the call to                  {total} bytes; the limit is {} bytes",
-                self.memory_bytes
-            ),
+                    "growing a memory to {desired} bytes would bring all memories of the call to \
+                     {total} bytes; the limit is {} bytes",
+                    self.memory_bytes
+                ),
             ));
         }
         self.memory_total = total;
@@ -167,8 +168,9 @@ impl ResourceLimiter for CallLimiter {
             return Err(self.refuse(
                 "table",
                 format!(
-                "growing a table to {desired} elements would bring all tables of the call to                  {total} elements; the limit is {MAX_TABLE_ELEMENTS_PER_CALL}"
-            ),
+                    "growing a table to {desired} elements would bring all tables of the call to \
+                     {total} elements; the limit is {MAX_TABLE_ELEMENTS_PER_CALL}"
+                ),
             ));
         }
         self.table_elements = total;

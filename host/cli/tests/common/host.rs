@@ -110,19 +110,25 @@ impl Host {
         if live_x.is_some() {
             // The `x` component's grant now names the fake X (a wider grant needs a new
             // signature: the build's key signs it, as an operator would with theirs).
-            let out = host
-                .command(&["plugins", "sign", "--key"])
-                .arg(root().join("keys/local-build.key"))
-                .arg("x")
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            host.sign("x");
         }
         host
+    }
+
+    /// Signs `component`'s manifest entry (after a test changed it) with the build's key, as an
+    /// operator would with theirs.
+    pub fn sign(&self, component: &str) {
+        let out = self
+            .command(&["plugins", "sign", "--key"])
+            .arg(root().join("keys/local-build.key"))
+            .arg(component)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub fn database_url(&self) -> String {
@@ -390,6 +396,18 @@ impl Api {
     }
 
     /// The first draft (made by the first-start run).
+    /// Approves `draft` (as read, with its content hash).
+    pub async fn approve(&self, draft: &Value) {
+        let id = draft["id"].as_str().unwrap();
+        let (status, body) = self
+            .post(
+                &format!("/api/drafts/{id}/approve"),
+                json!({ "content_hash": draft["content_hash"] }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
     pub async fn first_draft(&self) -> Value {
         let id = self
             .wait_for("a draft", async |api| {

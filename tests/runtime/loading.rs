@@ -117,10 +117,12 @@ async fn a_component_built_for_another_world_is_refused_by_name() {
         problem
             .message
             .contains("component `wrong` does not fit world `writer`")
-            && problem.message.contains("does not export `write`")
             && problem
                 .message
-                .contains("`plan` (the export of world `thread-planner`)"),
+                .contains("does not export `dailyx:agent/writer-api@0.2.0` (nor, as a 0.1.0 component, `write`)")
+            && problem
+                .message
+                .contains("`dailyx:agent/thread-planner-api@0.2.0` (of world `thread-planner`)"),
         "{}",
         problem.message
     );
@@ -356,4 +358,79 @@ fn wasmtime_component(engine: &wasmtime::Engine, bytes: &[u8]) -> Vec<u8> {
         .unwrap()
         .serialize()
         .unwrap()
+}
+
+/// A writer built against the 0.1.0 contract (bare `write`, 0.1.0 imports) loads and serves next
+/// to 0.2.0 components, and its imports are held to the same grants: the config key it asks for
+/// is read when granted and refused (with its event) when not.
+#[tokio::test]
+async fn a_0_1_0_writer_serves_next_to_0_2_0_components_under_the_same_grants() {
+    use dailyx_runtime::{ContractVersion, Outcome};
+    let reg = TestRegistry::new();
+    reg.put("old.wasm", &component_bytes("fixtures/writer-v0-1"));
+    reg.put("new.wasm", &component_bytes("writer"));
+    reg.manifest(
+        &(manifest_entry(
+            "old",
+            "writer",
+            "[component.grants.config]\nkeys = [\"signature\"]\n[component.config]\nsignature = \"(v0.1)\"\n",
+        ) + &manifest_entry("old-ungranted", "writer", "file = \"old.wasm\"")
+            + &manifest_entry(
+                "new",
+                "writer",
+                "[component.grants.config]\nkeys = [\"model\", \"temperature\"]\n",
+            )),
+    );
+    let runtime = reg.start().await;
+    let registry = runtime.registry();
+    assert!(registry.problems.is_empty(), "{:?}", registry.problems);
+    let version = |name: &str| registry.components[name].contract();
+    assert_eq!(version("old"), ContractVersion::V0_1);
+    assert_eq!(version("old-ungranted"), ContractVersion::V0_1);
+    assert_eq!(version("new"), ContractVersion::V0_2);
+
+    let input = writer_input("r", &["Streaming uploads landed", "Sync is twice as fast"]);
+    let old = runtime.call("old", input.clone()).await;
+    let Ok(StageOutput::Draft(draft)) = &old.result else {
+        panic!("{:?}", old.result)
+    };
+    let texts: Vec<&str> = draft.tweets.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["Streaming uploads landed", "Sync is twice as fast (v0.1)"]
+    );
+    assert!(
+        old.logs
+            .iter()
+            .any(|l| l.message.contains("0.1.0 writer: 2 tweets")),
+        "its 0.1.0 log import reaches the host: {:?}",
+        old.logs
+    );
+    assert!(
+        old.events.is_empty(),
+        "granted reads are routine: {:?}",
+        old.events
+    );
+
+    let ungranted = runtime.call("old-ungranted", input.clone()).await;
+    let Ok(StageOutput::Draft(draft)) = &ungranted.result else {
+        panic!("{:?}", ungranted.result)
+    };
+    assert_eq!(draft.tweets[1].text, "Sync is twice as fast");
+    assert!(
+        ungranted.events.iter().any(|e| e.capability == "config"
+            && e.target == "signature"
+            && e.outcome == Outcome::Denied),
+        "{:?}",
+        ungranted.events
+    );
+
+    let new = runtime
+        .call("new", writer_input("r", &["Streaming uploads landed"]))
+        .await;
+    assert!(
+        matches!(new.result, Ok(StageOutput::Draft(_))),
+        "{:?}",
+        new.result
+    );
 }

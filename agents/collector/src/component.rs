@@ -1,9 +1,10 @@
 //! The component: the collector logic over the host's `repo` and `http` capabilities.
-//! (The world's `use types.{..}` brings `RunContext`, `Material` and `AgentError` into scope.)
+//! (The interface's `use types.{..}` brings `RunContext`, `Material` and `AgentError` into scope.)
 
 use dailyx_sdk::repo::{self, Commit, LogQuery, RepoError};
 
-dailyx_sdk::generate!("collector", "../../wit");
+dailyx_sdk::generate!("collector", "../../wit/0.2");
+use exports::dailyx::agent::collector_api::*;
 
 struct Component;
 

@@ -1,10 +1,12 @@
 //! The component: the critic over the host's `llm` capability.
-//! (The world's `use types.{..}` brings `RunContext`, `Draft`, `Material`, `StyleGuide`,
+//! (The interface's `use types.{..}` brings `RunContext`, `Draft`, `Material`, `StyleGuide`,
 //! `Critique` and `AgentError` into scope.)
 
 use dailyx_sdk::llm_client::HostLlm;
 
-dailyx_sdk::generate!("critic", "../../wit");
+dailyx_sdk::generate!("critic", "../../wit/0.2");
+use dailyx_sdk::model::Critique;
+use exports::dailyx::agent::critic_api::*;
 
 struct Component;
 

@@ -1,8 +1,9 @@
 //! The component: the curator logic with its settings from config.
-//! (The world's `use types.{..}` brings `RunContext`, `Material`, `Selection` and `AgentError` into
+//! (The interface's `use types.{..}` brings `RunContext`, `Material`, `Selection` and `AgentError` into
 //! scope.)
 
-dailyx_sdk::generate!("curator", "../../wit");
+dailyx_sdk::generate!("curator", "../../wit/0.2");
+use exports::dailyx::agent::curator_api::*;
 
 struct Component;
 

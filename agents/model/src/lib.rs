@@ -1,4 +1,4 @@
-//! The `dailyx:agent` data types, generated from `wit/types.wit`.
+//! The `dailyx:agent` data types, generated from `wit/0.2/types.wit`.
 //!
 //! Agent logic crates use these types directly, natively (for unit tests and
 //! the host's native benchmarks) and inside components (where the SDK maps
@@ -7,12 +7,12 @@
 #![allow(missing_docs)] // the generated items carry the WIT documentation
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2",
     world: "types-only",
     inline: "
         package dailyx:model;
         world types-only {
-            import dailyx:agent/types@0.1.0;
+            import dailyx:agent/types@0.2.0;
         }
     ",
     additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],

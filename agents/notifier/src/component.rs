@@ -1,8 +1,9 @@
 //! The component: the notifier with its settings from config.
-//! (The world's `use types.{..}` brings `RunContext`, `Draft`, `PolicyReport`, `ActionLink`,
+//! (The interface's `use types.{..}` brings `RunContext`, `Draft`, `PolicyReport`, `ActionLink`,
 //! `Notification` and `AgentError` into scope.)
 
-dailyx_sdk::generate!("notifier", "../../wit");
+dailyx_sdk::generate!("notifier", "../../wit/0.2");
+use exports::dailyx::agent::notifier_api::*;
 
 struct Component;
 

@@ -1,10 +1,11 @@
 //! The component: the policy checks, which need no host capability.
-//! (The world's `use types.{..}` brings `RunContext`, `Draft`, `PolicyRules`, `PolicyReport` and
+//! (The interface's `use types.{..}` brings `RunContext`, `Draft`, `PolicyRules`, `PolicyReport` and
 //! `AgentError` into scope.)
 
 use dailyx_sdk::model::Verdict;
 
-dailyx_sdk::generate!("policy", "../../wit");
+dailyx_sdk::generate!("policy", "../../wit/0.2");
+use exports::dailyx::agent::policy_api::*;
 
 struct Component;
 

@@ -11,7 +11,7 @@
 //!
 //! A minimal component:
 //! ```ignore
-//! dailyx_sdk::generate!("writer", "../../wit");
+//! dailyx_sdk::generate!("writer", "../../wit/0.2");
 //! struct Component;
 //! impl Guest for Component {
 //!     fn write(ctx: RunContext, plan: ThreadPlan, materials: Vec<Material>, style: StyleGuide)
@@ -27,9 +27,9 @@ pub mod bindings {
     //! Generated bindings for the host interfaces.
     #![allow(missing_docs)]
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../wit/0.2",
         world: "host",
-        with: { "dailyx:agent/types@0.1.0": dailyx_model::dailyx::agent::types },
+        with: { "dailyx:agent/types@0.2.0": dailyx_model::dailyx::agent::types },
         generate_all,
     });
 }
@@ -62,13 +62,13 @@ macro_rules! generate {
             world: $world,
             runtime_path: "dailyx_sdk::wit_bindgen::rt",
             with: {
-                "dailyx:agent/types@0.1.0": dailyx_sdk::model::dailyx::agent::types,
-                "dailyx:agent/http@0.1.0": dailyx_sdk::http,
-                "dailyx:agent/llm@0.1.0": dailyx_sdk::llm,
-                "dailyx:agent/repo@0.1.0": dailyx_sdk::repo,
-                "dailyx:agent/log@0.1.0": dailyx_sdk::log,
-                "dailyx:agent/config@0.1.0": dailyx_sdk::config,
-                "dailyx:agent/clock@0.1.0": dailyx_sdk::clock,
+                "dailyx:agent/types@0.2.0": dailyx_sdk::model::dailyx::agent::types,
+                "dailyx:agent/http@0.2.0": dailyx_sdk::http,
+                "dailyx:agent/llm@0.2.0": dailyx_sdk::llm,
+                "dailyx:agent/repo@0.2.0": dailyx_sdk::repo,
+                "dailyx:agent/log@0.2.0": dailyx_sdk::log,
+                "dailyx:agent/config@0.2.0": dailyx_sdk::config,
+                "dailyx:agent/clock@0.2.0": dailyx_sdk::clock,
             },
         });
     };

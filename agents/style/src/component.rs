@@ -1,8 +1,9 @@
 //! The component: the style logic with its settings from config.
-//! (The world's `use types.{..}` brings `RunContext`, `Persona`, `StyleGuide` and `AgentError` into
+//! (The interface's `use types.{..}` brings `RunContext`, `Persona`, `StyleGuide` and `AgentError` into
 //! scope.)
 
-dailyx_sdk::generate!("style", "../../wit");
+dailyx_sdk::generate!("style", "../../wit/0.2");
+use exports::dailyx::agent::style_api::*;
 
 struct Component;
 

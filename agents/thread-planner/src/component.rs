@@ -1,10 +1,11 @@
 //! The component: the planner with its settings from config.
-//! (The world's `use types.{..}` brings `RunContext`, `Material`, `Selection`, `StyleGuide`,
+//! (The interface's `use types.{..}` brings `RunContext`, `Material`, `Selection`, `StyleGuide`,
 //! `ThreadPlan` and `AgentError` into scope.)
 
 use dailyx_sdk::model::PostFormat;
 
-dailyx_sdk::generate!("thread-planner", "../../wit");
+dailyx_sdk::generate!("thread-planner", "../../wit/0.2");
+use exports::dailyx::agent::thread_planner_api::*;
 
 struct Component;
 

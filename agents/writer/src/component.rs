@@ -1,10 +1,11 @@
 //! The component: the writer over the host's `llm` capability.
-//! (The world's `use types.{..}` brings `RunContext`, `ThreadPlan`, `Material`, `StyleGuide`,
+//! (The interface's `use types.{..}` brings `RunContext`, `ThreadPlan`, `Material`, `StyleGuide`,
 //! `Draft` and `AgentError` into scope.)
 
 use dailyx_sdk::llm_client::HostLlm;
 
-dailyx_sdk::generate!("writer", "../../wit");
+dailyx_sdk::generate!("writer", "../../wit/0.2");
+use exports::dailyx::agent::writer_api::*;
 
 struct Component;
 

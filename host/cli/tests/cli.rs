@@ -309,7 +309,7 @@ fn a_writer_made_by_plugins_new_builds_signs_loads_and_runs() {
     for wit in ["host.wit", "types.wit", "worlds.wit"] {
         assert_eq!(
             std::fs::read_to_string(krate.join("wit").join(wit)).unwrap(),
-            std::fs::read_to_string(root().join("wit").join(wit)).unwrap(),
+            std::fs::read_to_string(root().join("wit/0.2").join(wit)).unwrap(),
             "the crate builds against this host's contract"
         );
     }

@@ -7,14 +7,14 @@ use crate::capability::{
 };
 use crate::events::EventRecorder;
 use crate::registry::{HostServices, LoadedComponent};
-use crate::world::{Stage, StagePre};
-use dailyx_world as w;
+use crate::world::{Stage, StageExports, StagePre};
 use dailyx_world::types::{
-    ActionLink, AgentError, Draft, Material, OutboundPost, Persona, PolicyReport, PolicyRules,
-    ProviderError, ProviderReceipt, RemotePost, RunContext, Selection, StyleGuide, ThreadPlan,
+    ActionLink, AgentError, Critique, Draft, Material, Notification, OutboundPost, Persona,
+    PolicyReport, PolicyRules, ProviderError, ProviderReceipt, RemotePost, RunContext, Selection,
+    StyleGuide, ThreadPlan,
 };
 use serde::{Deserialize, Serialize};
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::{ComponentNamedList, HasSelf, Instance, Lift, Linker, Lower};
 use wasmtime::{CallHook, Engine, ResourceLimiter};
 use wasmtime_wasi::{WasiCtxView, WasiView};
 
@@ -74,16 +74,33 @@ impl WasiView for CallState {
     }
 }
 
-/// Links every host interface and WASI (nothing granted) into one linker.
+/// Links every host interface of every contract version, and WASI (nothing granted), into one
+/// linker. Each version's interfaces are implemented by the same capability states (0.1.0's by
+/// `capability::since_v0_1`, which calls the newest implementation).
 pub fn build_linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
-    use dailyx_world::host::dailyx::agent as a;
     let mut linker = Linker::new(engine);
-    a::http::add_to_linker::<CallState, HasSelf<HttpState>>(&mut linker, |s| &mut s.http)?;
-    a::llm::add_to_linker::<CallState, HasSelf<LlmState>>(&mut linker, |s| &mut s.llm)?;
-    a::repo::add_to_linker::<CallState, HasSelf<RepoState>>(&mut linker, |s| &mut s.repo)?;
-    a::log::add_to_linker::<CallState, HasSelf<LogState>>(&mut linker, |s| &mut s.log)?;
-    a::config::add_to_linker::<CallState, HasSelf<ConfigState>>(&mut linker, |s| &mut s.config)?;
-    a::clock::add_to_linker::<CallState, HasSelf<ClockState>>(&mut linker, |s| &mut s.clock)?;
+    {
+        use dailyx_world::host::dailyx::agent as a;
+        a::http::add_to_linker::<CallState, HasSelf<HttpState>>(&mut linker, |s| &mut s.http)?;
+        a::llm::add_to_linker::<CallState, HasSelf<LlmState>>(&mut linker, |s| &mut s.llm)?;
+        a::repo::add_to_linker::<CallState, HasSelf<RepoState>>(&mut linker, |s| &mut s.repo)?;
+        a::log::add_to_linker::<CallState, HasSelf<LogState>>(&mut linker, |s| &mut s.log)?;
+        a::config::add_to_linker::<CallState, HasSelf<ConfigState>>(&mut linker, |s| {
+            &mut s.config
+        })?;
+        a::clock::add_to_linker::<CallState, HasSelf<ClockState>>(&mut linker, |s| &mut s.clock)?;
+    }
+    {
+        use dailyx_world::v0_1 as a;
+        a::http::add_to_linker::<CallState, HasSelf<HttpState>>(&mut linker, |s| &mut s.http)?;
+        a::llm::add_to_linker::<CallState, HasSelf<LlmState>>(&mut linker, |s| &mut s.llm)?;
+        a::repo::add_to_linker::<CallState, HasSelf<RepoState>>(&mut linker, |s| &mut s.repo)?;
+        a::log::add_to_linker::<CallState, HasSelf<LogState>>(&mut linker, |s| &mut s.log)?;
+        a::config::add_to_linker::<CallState, HasSelf<ConfigState>>(&mut linker, |s| {
+            &mut s.config
+        })?;
+        a::clock::add_to_linker::<CallState, HasSelf<ClockState>>(&mut linker, |s| &mut s.clock)?;
+    }
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     Ok(linker)
 }
@@ -385,9 +402,9 @@ pub enum StageOutput {
     StyleGuide(StyleGuide),
     Plan(ThreadPlan),
     Draft(Draft),
-    Critique(dailyx_world::types::Critique),
+    Critique(Critique),
     PolicyReport(PolicyReport),
-    Notification(dailyx_world::types::Notification),
+    Notification(Notification),
     Persona(Persona),
     /// A provider's answer to `publish`: its own error is part of the output, since what it
     /// says about the post (maybe created or certainly not) decides what the host does next.
@@ -396,18 +413,10 @@ pub enum StageOutput {
     RecentPosts(Result<Vec<RemotePost>, ProviderError>),
 }
 
-/// A live instance of one stage's component.
-pub(crate) enum StageInstance {
-    Collector(w::collector::Collector),
-    Curator(w::curator::Curator),
-    Style(w::style::Style),
-    ThreadPlanner(w::thread_planner::ThreadPlanner),
-    Writer(w::writer::Writer),
-    Critic(w::critic::Critic),
-    Policy(w::policy::Policy),
-    Notifier(w::notifier::Notifier),
-    Persona(w::persona::Persona),
-    Provider(w::provider::Provider),
+/// A live instance of one stage's component, with where its functions are.
+pub(crate) struct StageInstance {
+    instance: Instance,
+    exports: StageExports,
 }
 
 /// Instantiates `pre` in `store`.
@@ -415,20 +424,31 @@ pub(crate) async fn instantiate(
     pre: &StagePre,
     store: &mut wasmtime::Store<CallState>,
 ) -> wasmtime::Result<StageInstance> {
-    Ok(match pre {
-        StagePre::Collector(p) => StageInstance::Collector(p.instantiate_async(store).await?),
-        StagePre::Curator(p) => StageInstance::Curator(p.instantiate_async(store).await?),
-        StagePre::Style(p) => StageInstance::Style(p.instantiate_async(store).await?),
-        StagePre::ThreadPlanner(p) => {
-            StageInstance::ThreadPlanner(p.instantiate_async(store).await?)
-        }
-        StagePre::Writer(p) => StageInstance::Writer(p.instantiate_async(store).await?),
-        StagePre::Critic(p) => StageInstance::Critic(p.instantiate_async(store).await?),
-        StagePre::Policy(p) => StageInstance::Policy(p.instantiate_async(store).await?),
-        StagePre::Notifier(p) => StageInstance::Notifier(p.instantiate_async(store).await?),
-        StagePre::Persona(p) => StageInstance::Persona(p.instantiate_async(store).await?),
-        StagePre::Provider(p) => StageInstance::Provider(p.instantiate_async(store).await?),
+    Ok(StageInstance {
+        instance: pre.pre.instantiate_async(&mut *store).await?,
+        exports: pre.exports.clone(),
     })
+}
+
+/// Calls the world's `n`th function of `instance` with `params`; wasmtime checks the function's
+/// type against `P` and `R` here, so a component whose export has another type fails its first
+/// call (and so its evaluation) with the difference named.
+async fn call<P, R>(
+    instance: &StageInstance,
+    store: &mut wasmtime::Store<CallState>,
+    n: usize,
+    params: P,
+) -> wasmtime::Result<R>
+where
+    P: ComponentNamedList + Lower + Send + Sync,
+    R: 'static,
+    (R,): ComponentNamedList + Lift + Send + Sync,
+{
+    let index = instance.exports.func(n)?;
+    let func = instance
+        .instance
+        .get_typed_func::<P, (R,)>(&mut *store, index)?;
+    Ok(func.call_async(&mut *store, params).await?.0)
 }
 
 /// Calls the export of `instance` with `input`. The outer error is a trap
@@ -439,93 +459,100 @@ pub(crate) async fn call_export(
     input: &StageInput,
 ) -> wasmtime::Result<Result<StageOutput, AgentError>> {
     use StageInput as I;
-    use StageInstance as S;
     use StageOutput as O;
-    Ok(match (instance, input) {
-        (S::Collector(c), I::Collect { ctx }) => {
-            c.call_collect(store, ctx).await?.map(O::Materials)
+    Ok(match input {
+        I::Collect { ctx } => {
+            call::<_, Result<Vec<Material>, AgentError>>(instance, store, 0, (ctx,))
+                .await?
+                .map(O::Materials)
         }
-        (S::Curator(c), I::Curate { ctx, materials }) => c
-            .call_curate(store, ctx, materials)
-            .await?
-            .map(O::Selection),
-        (
-            S::Style(c),
-            I::Style {
-                ctx,
-                persona,
-                approved_posts,
-            },
-        ) => c
-            .call_style(store, ctx, persona, approved_posts)
-            .await?
-            .map(O::StyleGuide),
-        (
-            S::ThreadPlanner(c),
-            I::Plan {
-                ctx,
-                selection,
-                materials,
-                style,
-            },
-        ) => c
-            .call_plan(store, ctx, selection, materials, style)
-            .await?
-            .map(O::Plan),
-        (
-            S::Writer(c),
-            I::Write {
-                ctx,
-                plan,
-                materials,
-                style,
-            },
-        ) => c
-            .call_write(store, ctx, plan, materials, style)
-            .await?
-            .map(O::Draft),
-        (
-            S::Critic(c),
-            I::Critique {
-                ctx,
-                draft,
-                materials,
-                style,
-            },
-        ) => c
-            .call_critique(store, ctx, draft, materials, style)
-            .await?
-            .map(O::Critique),
-        (S::Policy(c), I::Check { ctx, draft, rules }) => c
-            .call_check(store, ctx, draft, rules)
-            .await?
-            .map(O::PolicyReport),
-        (
-            S::Notifier(c),
-            I::Compose {
-                ctx,
-                draft,
-                report,
-                links,
-            },
-        ) => c
-            .call_compose(store, ctx, draft, report, links)
-            .await?
-            .map(O::Notification),
-        (S::Persona(c), I::Profile) => Ok(O::Persona(c.call_profile(store).await?)),
-        (S::Provider(c), I::Publish { post }) => {
-            Ok(O::Published(c.call_publish(store, post).await?))
+        I::Curate { ctx, materials } => call::<_, Result<Selection, AgentError>>(
+            instance,
+            store,
+            0,
+            (ctx, materials.as_slice()),
+        )
+        .await?
+        .map(O::Selection),
+        I::Style {
+            ctx,
+            persona,
+            approved_posts,
+        } => call::<_, Result<StyleGuide, AgentError>>(
+            instance,
+            store,
+            0,
+            (ctx, persona, approved_posts.as_slice()),
+        )
+        .await?
+        .map(O::StyleGuide),
+        I::Plan {
+            ctx,
+            selection,
+            materials,
+            style,
+        } => call::<_, Result<ThreadPlan, AgentError>>(
+            instance,
+            store,
+            0,
+            (ctx, selection, materials.as_slice(), style),
+        )
+        .await?
+        .map(O::Plan),
+        I::Write {
+            ctx,
+            plan,
+            materials,
+            style,
+        } => call::<_, Result<Draft, AgentError>>(
+            instance,
+            store,
+            0,
+            (ctx, plan, materials.as_slice(), style),
+        )
+        .await?
+        .map(O::Draft),
+        I::Critique {
+            ctx,
+            draft,
+            materials,
+            style,
+        } => call::<_, Result<Critique, AgentError>>(
+            instance,
+            store,
+            0,
+            (ctx, draft, materials.as_slice(), style),
+        )
+        .await?
+        .map(O::Critique),
+        I::Check { ctx, draft, rules } => {
+            call::<_, Result<PolicyReport, AgentError>>(instance, store, 0, (ctx, draft, rules))
+                .await?
+                .map(O::PolicyReport)
         }
-        (S::Provider(c), I::Recent { since_ms }) => {
-            Ok(O::RecentPosts(c.call_recent(store, *since_ms).await?))
-        }
-        // The runtime checks the stage before instantiating; reaching this is a host bug.
-        (_, input) => {
-            return Err(wasmtime::format_err!(
-                "input for `{}` does not fit this component's world",
-                input.stage().export()
-            ));
-        }
+        I::Compose {
+            ctx,
+            draft,
+            report,
+            links,
+        } => call::<_, Result<Notification, AgentError>>(
+            instance,
+            store,
+            0,
+            (ctx, draft, report, links.as_slice()),
+        )
+        .await?
+        .map(O::Notification),
+        I::Profile => Ok(O::Persona(
+            call::<(), Persona>(instance, store, 0, ()).await?,
+        )),
+        I::Publish { post } => Ok(O::Published(
+            call::<_, Result<ProviderReceipt, ProviderError>>(instance, store, 0, (post,)).await?,
+        )),
+        I::Recent { since_ms } => Ok(O::RecentPosts(
+            call::<_, Result<Vec<RemotePost>, ProviderError>>(instance, store, 1, (*since_ms,))
+                .await?,
+        )),
     })
 }
 

@@ -51,4 +51,4 @@ pub use runtime::{
 };
 pub use runtime_config::RuntimeConfig;
 pub use trust::{Signer, TrustPolicy, TrustedKey};
-pub use world::Stage;
+pub use world::{CONTRACT_VERSION, ContractVersion, Stage};

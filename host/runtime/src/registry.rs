@@ -17,7 +17,7 @@ use crate::engine::digest_of;
 use crate::events::ComponentId;
 use crate::manifest::ManifestEntry;
 use crate::trust::{Signer, TrustError, TrustPolicy};
-use crate::world::{StagePre, check_fit};
+use crate::world::{ContractVersion, StagePre, check_fit};
 use dailyx_signing::SignatureFile;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -63,6 +63,13 @@ pub struct LoadedComponent {
     pub imports_wasi: bool,
     /// Who signed it.
     pub signer: Signer,
+}
+
+impl LoadedComponent {
+    /// The contract version it was built against.
+    pub fn contract(&self) -> ContractVersion {
+        self.pre.exports.version
+    }
 }
 
 /// Why an entry is not loaded (or why its new version was refused).
@@ -260,7 +267,7 @@ impl Loader<'_> {
             world: entry.stage.world(),
             message,
         };
-        check_fit(self.engine, &component, entry.stage).map_err(mismatch)?;
+        let exports = check_fit(self.engine, &component, entry.stage).map_err(mismatch)?;
         let imports_wasi = component
             .component_type()
             .imports(self.engine)
@@ -269,12 +276,10 @@ impl Loader<'_> {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| mismatch(format!("its imports cannot be satisfied: {e:#}")))?;
-        let pre = StagePre::new(entry.stage, instance_pre).map_err(|e| {
-            mismatch(format!(
-                "its export `{}` has the wrong type: {e:#}",
-                entry.stage.export()
-            ))
-        })?;
+        let pre = StagePre {
+            pre: instance_pre,
+            exports,
+        };
         let mut config_values = entry.config.clone();
         if let Some(overrides) = self.services.plugin_config.get(&entry.name) {
             config_values.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));

@@ -1,23 +1,32 @@
-//! The host side of the `dailyx:agent@0.1.0` WIT contract.
+//! The host side of the `dailyx:agent` WIT contract, versions 0.2.0 and 0.1.0.
 //!
-//! This is the only crate in the host that runs `bindgen!` (as Spin keeps
-//! its bindings in one `world` crate). [`host`] holds the shared interfaces:
-//! the data types and the host capabilities (`http`, `llm`, `repo`, `log`,
-//! `config`, `clock`), each with a `Host` trait and `add_to_linker`. Each
-//! stage world (`collector`, ..., `persona`, `provider`) maps those interfaces onto
-//! [`host`] with `with:`, so one set of types and one linker serve every
-//! component, and only the stage's export is generated per world.
+//! This is the only crate in the host that runs `bindgen!` (as Spin keeps its bindings in one
+//! `world` crate). [`host`] is the newest contract (0.2.0): the data types and the host
+//! capabilities (`http`, `llm`, `repo`, `log`, `config`, `clock`), each with a `Host` trait and
+//! `add_to_linker`. The host's own logic is written once, against these.
 //!
-//! All host functions are async (outbound HTTP, LLM and git run on tokio),
-//! and none can trap: denials are WIT error values.
+//! [`v0_1`] is the 0.1.0 contract, kept so components built against it keep loading (as Zed keeps
+//! one module per extension API version). Its `types` are the newest types (the records are
+//! unchanged, and component-model types are structural), its capability interfaces have their
+//! own generated types, converted here to and from the newest ones; the runtime implements them
+//! by calling the newest implementation.
+//!
+//! Exports are not bound here: they are looked up by name when a component loads (0.2.0 exports
+//! `dailyx:agent/<world>-api`, 0.1.0 a bare function), and called with these types, so one call
+//! path serves both versions.
+//!
+//! All host functions are async (outbound HTTP, LLM and git run on tokio), and none can trap:
+//! denials are WIT error values.
 
 #![deny(missing_docs)]
 
-/// The shared interfaces: types and host capabilities.
+mod v0_1_convert;
+
+/// The newest contract's shared interfaces: types and host capabilities.
 pub mod host {
     #![allow(missing_docs)]
     wasmtime::component::bindgen!({
-        path: "../../wit",
+        path: "../../wit/0.2",
         world: "host",
         imports: { default: async },
         additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
@@ -27,69 +36,17 @@ pub mod host {
 pub use host::dailyx::agent::types;
 pub use host::dailyx::agent::{clock, config, http, llm, log, repo};
 
-/// Generates the bindings of one stage world, mapped onto [`host`].
-macro_rules! stage_world {
-    ($module:ident, $world:tt, $doc:literal) => {
-        #[doc = $doc]
-        pub mod $module {
-            #![allow(missing_docs)]
-            wasmtime::component::bindgen!({
-                path: "../../wit",
-                world: $world,
-                imports: { default: async },
-                exports: { default: async },
-                with: { "dailyx:agent": crate::host::dailyx::agent },
-            });
-        }
-    };
+/// The 0.1.0 contract's host interfaces, on the newest data types.
+pub mod v0_1 {
+    #![allow(missing_docs)]
+    wasmtime::component::bindgen!({
+        path: "../../wit/0.1",
+        world: "host",
+        imports: { default: async },
+        with: { "dailyx:agent/types": crate::host::dailyx::agent::types },
+    });
+    pub use dailyx::agent::{clock, config, http, llm, log, repo};
 }
-
-stage_world!(
-    collector,
-    "collector",
-    "Bindings of the `collector` world (`collect`)."
-);
-stage_world!(
-    curator,
-    "curator",
-    "Bindings of the `curator` world (`curate`)."
-);
-stage_world!(style, "style", "Bindings of the `style` world (`style`).");
-stage_world!(
-    thread_planner,
-    "thread-planner",
-    "Bindings of the `thread-planner` world (`plan`)."
-);
-stage_world!(
-    writer,
-    "writer",
-    "Bindings of the `writer` world (`write`)."
-);
-stage_world!(
-    critic,
-    "critic",
-    "Bindings of the `critic` world (`critique`)."
-);
-stage_world!(
-    policy,
-    "policy",
-    "Bindings of the `policy` world (`check`)."
-);
-stage_world!(
-    notifier,
-    "notifier",
-    "Bindings of the `notifier` world (`compose`)."
-);
-stage_world!(
-    provider,
-    "provider",
-    "Bindings of the `provider` world (`publish`, `recent`)."
-);
-stage_world!(
-    persona,
-    "persona",
-    "Bindings of the `persona` world (`profile`)."
-);
 
 /// Display for the agent error every stage can return.
 impl std::fmt::Display for types::AgentError {

@@ -5,7 +5,8 @@ use dailyx_sdk::provider::{Call, config_or, format_iso_utc, required_config};
 
 use crate::{PostId, StrongRef};
 
-dailyx_sdk::generate!("provider", "../../../wit");
+dailyx_sdk::generate!("provider", "../../../wit/0.2");
+use exports::dailyx::agent::provider_api::*;
 
 struct Component;
 

@@ -3,7 +3,8 @@
 use dailyx_sdk::http::Method;
 use dailyx_sdk::provider::{Call, config_or, multipart, required_config, strip_html};
 
-dailyx_sdk::generate!("provider", "../../../wit");
+dailyx_sdk::generate!("provider", "../../../wit/0.2");
+use exports::dailyx::agent::provider_api::*;
 
 struct Component;
 

@@ -2,7 +2,8 @@
 
 use dailyx_sdk::provider::{Call, required_config};
 
-dailyx_sdk::generate!("provider", "../../../wit");
+dailyx_sdk::generate!("provider", "../../../wit/0.2");
+use exports::dailyx::agent::provider_api::*;
 
 struct Component;
 

@@ -7,7 +7,8 @@ fn timeout_ms() -> Option<u32> {
     config_or("timeout_ms", "").parse().ok()
 }
 
-dailyx_sdk::generate!("provider", "../../../wit");
+dailyx_sdk::generate!("provider", "../../../wit/0.2");
+use exports::dailyx::agent::provider_api::*;
 
 struct Component;
 

@@ -12,9 +12,9 @@ use std::process::ExitCode;
 
 /// The contract, as this host was built with it.
 const WIT: [(&str, &str); 3] = [
-    ("host.wit", include_str!("../../../../wit/host.wit")),
-    ("types.wit", include_str!("../../../../wit/types.wit")),
-    ("worlds.wit", include_str!("../../../../wit/worlds.wit")),
+    ("host.wit", include_str!("../../../../wit/0.2/host.wit")),
+    ("types.wit", include_str!("../../../../wit/0.2/types.wit")),
+    ("worlds.wit", include_str!("../../../../wit/0.2/worlds.wit")),
 ];
 
 const CARGO_TOML: &str = include_str!("../../templates/plugin/Cargo.toml.tmpl");

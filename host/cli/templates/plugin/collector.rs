@@ -5,6 +5,7 @@ use dailyx_sdk::model::MaterialKind;
 use dailyx_sdk::repo::{self, LogQuery};
 
 dailyx_sdk::generate!("collector", "wit");
+use exports::dailyx::agent::collector_api::*;
 
 struct Component;
 

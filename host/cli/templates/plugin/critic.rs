@@ -4,6 +4,8 @@
 use dailyx_sdk::model::{Finding, Severity, TokenUsage};
 
 dailyx_sdk::generate!("critic", "wit");
+use dailyx_sdk::model::Critique;
+use exports::dailyx::agent::critic_api::*;
 
 struct Component;
 

@@ -4,6 +4,7 @@
 use dailyx_sdk::model::{CuratedItem, DroppedItem};
 
 dailyx_sdk::generate!("curator", "wit");
+use exports::dailyx::agent::curator_api::*;
 
 struct Component;
 

@@ -2,6 +2,7 @@
 #![cfg(target_arch = "wasm32")]
 
 dailyx_sdk::generate!("notifier", "wit");
+use exports::dailyx::agent::notifier_api::*;
 
 struct Component;
 

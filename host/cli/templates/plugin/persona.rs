@@ -2,12 +2,13 @@
 #![cfg(target_arch = "wasm32")]
 
 dailyx_sdk::generate!("persona", "wit");
+use exports::dailyx::agent::persona_api::*;
 
 struct Component;
 
 impl Guest for Component {
-    fn profile() -> PersonaProfile {
-        PersonaProfile {
+    fn profile() -> Persona {
+        Persona {
             id: "{{name}}".into(),
             name: "{{name}}".into(),
             audience: "developers who use the project".into(),

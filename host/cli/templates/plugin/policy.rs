@@ -5,6 +5,7 @@ use dailyx_sdk::model::{Finding, Severity, Verdict};
 use dailyx_sdk::xtext::weighted_length;
 
 dailyx_sdk::generate!("policy", "wit");
+use exports::dailyx::agent::policy_api::*;
 
 struct Component;
 

@@ -5,6 +5,7 @@
 use dailyx_sdk::provider::{Call, required_config};
 
 dailyx_sdk::generate!("provider", "wit");
+use exports::dailyx::agent::provider_api::*;
 
 struct Component;
 

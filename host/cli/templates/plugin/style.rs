@@ -2,6 +2,7 @@
 #![cfg(target_arch = "wasm32")]
 
 dailyx_sdk::generate!("style", "wit");
+use exports::dailyx::agent::style_api::*;
 
 struct Component;
 

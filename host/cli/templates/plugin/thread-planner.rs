@@ -4,6 +4,7 @@
 use dailyx_sdk::model::{Beat, BeatKind, PostFormat};
 
 dailyx_sdk::generate!("thread-planner", "wit");
+use exports::dailyx::agent::thread_planner_api::*;
 
 struct Component;
 

@@ -5,6 +5,7 @@ use dailyx_sdk::model::{TokenUsage, Tweet};
 use dailyx_sdk::xtext::truncate_to;
 
 dailyx_sdk::generate!("writer", "wit");
+use exports::dailyx::agent::writer_api::*;
 
 struct Component;
 

@@ -9,4 +9,5 @@ pub mod http;
 pub mod llm;
 pub mod log;
 pub mod repo;
+mod since_v0_1;
 pub mod wasi;

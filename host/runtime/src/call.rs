@@ -68,9 +68,24 @@ impl CallState {
     }
 }
 
+impl CallState {
+    /// The call's WASI state, built on first use.
+    fn wasi(&mut self) -> &mut WasiState {
+        let http = &self.http;
+        self.wasi
+            .get_or_insert_with(|| WasiState::sealed(http.clone()))
+    }
+}
+
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        self.wasi.get_or_insert_with(WasiState::sealed).ctx()
+        self.wasi().ctx()
+    }
+}
+
+impl wasmtime_wasi_http::WasiHttpView for CallState {
+    fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+        self.wasi().http()
     }
 }
 
@@ -102,6 +117,7 @@ pub fn build_linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
         a::clock::add_to_linker::<CallState, HasSelf<ClockState>>(&mut linker, |s| &mut s.clock)?;
     }
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
     Ok(linker)
 }
 

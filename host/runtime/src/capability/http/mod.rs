@@ -18,6 +18,7 @@
 pub mod address;
 pub mod grant;
 pub mod resolver;
+pub mod wasi_http;
 
 pub use grant::HttpGrant;
 pub(crate) use grant::review;
@@ -30,6 +31,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use resolver::{ExactHosts, FilteringResolver};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use url::Url;
 
@@ -104,7 +106,10 @@ impl HttpService {
     }
 }
 
-/// Per-call state of the `http` capability.
+/// Per-call state of the `http` capability. Cloned for `wasi:http` (whose requests are sent
+/// from a task of their own): the clones share the call's counters, so the grant's budget holds
+/// across both interfaces.
+#[derive(Clone)]
 pub struct HttpState {
     service: Arc<HttpService>,
     grant: Option<Arc<HttpGrant>>,
@@ -112,14 +117,20 @@ pub struct HttpState {
     /// origins is the component's own API is a setting: a provider's `instance`, `pds`, ...).
     settings: Arc<BTreeMap<String, String>>,
     events: EventRecorder,
-    /// Requests the grant's budget has counted (sent or refused after the budget check).
-    requests: u32,
-    /// Requests that began to leave the host: counted before each is sent.
-    sent: u32,
-    /// Sent requests that got a complete answer (any status).
-    answered: u32,
+    counters: Arc<Counters>,
     /// When the call's wall clock stops it.
     deadline: Instant,
+}
+
+/// What one call's requests have used, over every interface they came through.
+#[derive(Default)]
+struct Counters {
+    /// Requests the grant's budget has counted (sent or refused after the budget check).
+    requests: AtomicU32,
+    /// Requests that began to leave the host: counted before each is sent.
+    sent: AtomicU32,
+    /// Sent requests that got a complete answer (any status).
+    answered: AtomicU32,
 }
 
 impl HttpState {
@@ -137,22 +148,25 @@ impl HttpState {
             grant,
             settings,
             events,
-            requests: 0,
-            sent: 0,
-            answered: 0,
+            counters: Arc::default(),
             deadline,
         }
     }
 
+    /// The most bytes a request may carry (none without a grant).
+    pub(crate) fn max_request_bytes(&self) -> u64 {
+        self.grant.as_ref().map_or(0, |g| g.max_request_bytes)
+    }
+
     /// Requests that began to leave the host in this call, whatever became of them.
     pub fn sent(&self) -> u32 {
-        self.sent
+        self.counters.sent.load(Ordering::SeqCst)
     }
 
     /// Sent requests that got no complete answer (timed out, cut off, or stopped with the
     /// call): the far side may have acted on them without anyone here knowing.
     pub fn unanswered(&self) -> u32 {
-        self.sent - self.answered
+        self.sent() - self.counters.answered.load(Ordering::SeqCst)
     }
 
     fn deny(&self, target: &str, reason: String) -> HttpError {
@@ -174,12 +188,27 @@ fn method_name(m: Method) -> &'static str {
 
 impl wit::Host for HttpState {
     async fn fetch(&mut self, request: Request) -> Result<Response, HttpError> {
+        self.send(request).await
+    }
+}
+
+impl HttpState {
+    /// Checks `request` against the grant and, if it passes, sends it and reads the answer.
+    /// The one path for every outbound request of a component, through `dailyx:agent/http`
+    /// and `wasi:http` alike.
+    pub(crate) async fn send(&self, request: Request) -> Result<Response, HttpError> {
         let method = method_name(request.method);
         let target = format!("{method} {}", truncate(&request.url, 200));
         let Some(grant) = self.grant.clone() else {
             return Err(self.deny(&target, "this component has no http grant".into()));
         };
-        if self.requests >= grant.max_requests_per_run {
+        let counted =
+            self.counters
+                .requests
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                    (n < grant.max_requests_per_run).then_some(n + 1)
+                });
+        if counted.is_err() {
             return Err(self.deny(
                 &target,
                 format!(
@@ -188,7 +217,6 @@ impl wit::Host for HttpState {
                 ),
             ));
         }
-        self.requests += 1;
 
         let url = parse_url(&request.url).inspect_err(|m| {
             self.events
@@ -344,14 +372,14 @@ impl wit::Host for HttpState {
                 body,
             })
         };
-        self.sent += 1;
+        self.counters.sent.fetch_add(1, Ordering::SeqCst);
         let sending = self.events.sending("http", target);
         let result = match tokio::time::timeout(timeout, exchange).await {
             Ok(r) => r,
             Err(_) => Err(HttpError::Timeout),
         };
         if matches!(result, Ok(_) | Err(HttpError::TooLarge(_))) {
-            self.answered += 1;
+            self.counters.answered.fetch_add(1, Ordering::SeqCst);
         }
         let detail = match &result {
             Ok(r) => format!("{}, {} bytes", r.status, r.body.len()),

@@ -193,6 +193,12 @@ export interface Plugin {
   imports_wasi: boolean;
   loaded_at: number;
   compile_source: string;
+  /** Contract version it was built against ("0.1", "0.2"); null if it never loaded. */
+  contract: string | null;
+  /** Language its producers section names (informational: the component chose it). */
+  language: string | null;
+  /** Tools its producers section names. */
+  toolchain: string[];
   status: "loaded" | "loaded_old_version" | "failed";
   problem: string | null;
 }

@@ -70,6 +70,9 @@ macro_rules! generate {
                 "dailyx:agent/config@0.2.0": dailyx_sdk::config,
                 "dailyx:agent/clock@0.2.0": dailyx_sdk::clock,
             },
+            // wasi:http (and what it uses) for components that want it; a component that never
+            // calls it does not import it.
+            generate_all,
         });
     };
 }

@@ -93,6 +93,15 @@ function PluginCard({ p, admin, onChanged }: { p: Plugin; admin: boolean; onChan
       <dl className="facts small">
         <div><dt>Digest</dt><dd><code title={p.digest}>{shortDigest(p.digest)}</code></dd></div>
         <div><dt>Loaded</dt><dd>{dateTime(p.loaded_at)}{p.compile_source ? ` (${p.compile_source})` : ""}</dd></div>
+        {p.contract && (
+          <div>
+            <dt>Built with</dt>
+            <dd title={p.toolchain.join(", ")}>
+              {p.language ?? "unknown language"}, contract dailyx:agent@{p.contract}
+              {p.toolchain.length > 0 ? ` (${p.toolchain.slice(0, 3).join(", ")})` : ""}
+            </dd>
+          </div>
+        )}
         <div>
           <dt>HTTP</dt>
           <dd>
@@ -114,7 +123,7 @@ function PluginCard({ p, admin, onChanged }: { p: Plugin; admin: boolean; onChan
             </dd>
           </div>
         )}
-        {p.imports_wasi && <div><dt>WASI</dt><dd>imports WASI (sandboxed: no files, network or env)</dd></div>}
+        {p.imports_wasi && <div><dt>WASI</dt><dd>imports WASI (sandboxed: no files or env; wasi:http only within its HTTP grant)</dd></div>}
       </dl>
       <div className="plugin-toggles">
         <button type="button" aria-expanded={history} aria-controls={history ? `${id}-history` : undefined} onClick={() => setHistory(!history)}>

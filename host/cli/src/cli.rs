@@ -168,16 +168,24 @@ pub enum PluginsCommand {
     /// the host's WIT contract, the guest SDK, and the manifest entry to install it with.
     New {
         /// The world it implements (collector, curator, style, thread-planner, writer, critic,
-        /// policy, notifier, persona).
+        /// policy, notifier, persona, provider).
         world: String,
         /// The component's name (a-z, 0-9, '-').
         name: String,
+        /// The language: rust (every world), python or javascript (writer, critic, policy,
+        /// provider).
+        #[arg(long, default_value = "rust")]
+        lang: String,
         /// Where to create it (default: ./<name>).
         #[arg(long)]
         dir: Option<PathBuf>,
-        /// The guest SDK crate (default: agents/sdk of the source tree this host was built from).
-        #[arg(long)]
-        sdk: Option<PathBuf>,
+    },
+    /// Build a component project (one made by `plugins new`) with its language's standard tool
+    /// (cargo, componentize-py, jco), writing `<name>.wasm` and `<name>.wasm.sha256` into it.
+    Build {
+        /// The project folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
     },
     /// Confirm a new version that asks for more grants or limits than the one recorded as
     /// serving; it activates (if it passes the eval gate) and the confirmation is kept. A running

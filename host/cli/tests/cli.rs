@@ -296,7 +296,7 @@ fn a_writer_made_by_plugins_new_builds_signs_loads_and_runs() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("scripts/build-plugin.sh"),
+        text(&out.stdout).contains("dailyx plugins build"),
         "{}",
         text(&out.stdout)
     );
@@ -386,21 +386,21 @@ fn a_writer_made_by_plugins_new_builds_signs_loads_and_runs() {
     assert_eq!(json["draft"]["tweets"][0]["material_ids"][0], "commit:1");
 }
 
-/// Builds the crate at `krate` with the project's toolchain script and installs the component
-/// (file, digest, manifest entry) into `plugins`. The workspace's lock file pins the dependency
-/// versions the shipped guests use; a shared target folder keeps std built once.
+/// Builds the crate at `krate` with `dailyx plugins build` and installs the component (file,
+/// digest, manifest entry) into `plugins`. The workspace's lock file pins the versions the shipped
+/// guests use; a shared target folder keeps std built once.
 fn build_and_install(krate: &Path, name: &str, plugins: &Path) {
     std::fs::copy(root().join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
         .join("plugin-template");
-    let build = Command::new("bash")
-        .arg(root().join("scripts/build-plugin.sh"))
+    let build = Command::new(env!("CARGO_BIN_EXE_dailyx"))
+        .args(["plugins", "build"])
         .arg(krate)
         .env("DAILYX_GUEST_TARGET_DIR", &target)
         .output()
-        .expect("run build-plugin.sh");
+        .expect("run dailyx plugins build");
     assert!(
         build.status.success(),
         "{}\n{}",
@@ -432,7 +432,7 @@ fn every_world_has_a_template_that_builds_signs_and_loads() {
     let dir = tempfile::tempdir().unwrap();
     let plugins = dir.path().join("plugins");
     copy_registry(&plugins);
-    let worlds = [
+    let rust = [
         "collector",
         "curator",
         "style",
@@ -443,36 +443,76 @@ fn every_world_has_a_template_that_builds_signs_and_loads() {
         "persona",
         "provider",
     ];
-    let names: Vec<String> = worlds.iter().map(|w| format!("my-{w}")).collect();
-    for (world, name) in worlds.iter().zip(&names) {
+    let polyglot = ["writer", "critic", "policy", "provider"];
+    let projects: Vec<(&str, &str, String)> = rust
+        .iter()
+        .map(|w| ("rust", *w, format!("my-{w}")))
+        .chain(polyglot.iter().map(|w| ("python", *w, format!("py-{w}"))))
+        .chain(
+            polyglot
+                .iter()
+                .map(|w| ("javascript", *w, format!("js-{w}"))),
+        )
+        .collect();
+    for (lang, world, name) in &projects {
         let krate = dir.path().join(name);
         let krate_arg = krate.to_string_lossy().into_owned();
         let out = dailyx(
             dir.path(),
             &plugins,
-            &["plugins", "new", world, name, "--dir", &krate_arg],
+            &[
+                "plugins", "new", world, name, "--lang", lang, "--dir", &krate_arg,
+            ],
             None,
         );
-        assert!(out.status.success(), "{world}: {}", text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{lang} {world}: {}",
+            text(&out.stderr)
+        );
         build_and_install(&krate, name, &plugins);
     }
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    sign(dir.path(), &plugins, &refs);
+    // No template yet for a Python collector: a clear refusal, nothing written.
+    let out = dailyx(
+        dir.path(),
+        &plugins,
+        &[
+            "plugins",
+            "new",
+            "collector",
+            "py-collector",
+            "--lang",
+            "python",
+        ],
+        None,
+    );
+    assert!(
+        !out.status.success()
+            && text(&out.stderr).contains("no Python template for the `collector` world"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.path().join("py-collector").exists());
+    let names: Vec<&str> = projects.iter().map(|(_, _, n)| n.as_str()).collect();
+    sign(dir.path(), &plugins, &names);
     let out = dailyx(dir.path(), &plugins, &["plugins", "check"], None);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     assert!(
-        stdout.contains("25 component(s) loaded, 0 problem(s)"),
+        stdout.contains("33 component(s) loaded, 0 problem(s)"),
         "{stdout}"
     );
-    // The critic template passes the critic's golden set (it is gated like the writer).
-    let out = dailyx(
-        dir.path(),
-        &plugins,
-        &["plugins", "eval", "my-critic"],
-        None,
-    );
-    assert!(out.status.success(), "{}", text(&out.stdout));
+    // The critic and writer templates pass their world's golden set (they are gated).
+    for name in [
+        "my-critic",
+        "py-critic",
+        "js-critic",
+        "py-writer",
+        "js-writer",
+    ] {
+        let out = dailyx(dir.path(), &plugins, &["plugins", "eval", name], None);
+        assert!(out.status.success(), "{name}: {}", text(&out.stdout));
+    }
     // The persona template answers with its profile.
     let out = dailyx(dir.path(), &plugins, &["agent", "call", "my-persona"], None);
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -25,6 +25,7 @@ pub mod eval;
 pub mod events;
 pub mod install;
 pub mod manifest;
+pub mod producers;
 pub mod registry;
 mod reload;
 pub mod review;

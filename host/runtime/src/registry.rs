@@ -16,6 +16,7 @@ use crate::compile_cache::{CompileCache, CompileSource, compile_cached};
 use crate::engine::digest_of;
 use crate::events::ComponentId;
 use crate::manifest::ManifestEntry;
+use crate::producers::Producers;
 use crate::trust::{Signer, TrustError, TrustPolicy};
 use crate::world::{ContractVersion, StagePre, check_fit};
 use dailyx_signing::SignatureFile;
@@ -63,6 +64,8 @@ pub struct LoadedComponent {
     pub imports_wasi: bool,
     /// Who signed it.
     pub signer: Signer,
+    /// The language and toolchain it says produced it.
+    pub producers: Producers,
 }
 
 impl LoadedComponent {
@@ -304,6 +307,7 @@ impl Loader<'_> {
             compile_source,
             imports_wasi,
             signer: signer.clone(),
+            producers: Producers::of(bytes),
         })
     }
 }

@@ -2,6 +2,7 @@
 
 mod agent;
 mod pipeline;
+mod plugin_build;
 mod plugin_new;
 mod plugins;
 mod serve;
@@ -21,9 +22,10 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode> {
         Command::Plugins(PluginsCommand::New {
             world,
             name,
+            lang,
             dir,
-            sdk,
-        }) => plugin_new::new(&world, &name, dir, sdk),
+        }) => plugin_new::new(&world, &name, &lang, dir),
+        Command::Plugins(PluginsCommand::Build { dir }) => plugin_build::build(&dir),
         Command::Plugins(PluginsCommand::Confirm { name, digest }) => {
             plugins::confirm(&config, &name, digest.as_deref()).await
         }

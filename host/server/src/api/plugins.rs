@@ -42,6 +42,13 @@ pub struct PluginView {
     pub status: String,
     /// Why the last load of this component failed, if it did.
     pub problem: Option<String>,
+    /// The contract version it was built against (`0.1`, `0.2`; absent if it never loaded).
+    pub contract: Option<String>,
+    /// The language it says it was written in (`Rust`, `Python 3.14`, `JavaScript`), from its
+    /// producers section: informational, the component chose these bytes.
+    pub language: Option<String>,
+    /// The tools it says processed it (`wit-component 0.245.1`, ...).
+    pub toolchain: Vec<String>,
 }
 
 /// The last (re)load.
@@ -137,6 +144,9 @@ fn page(state: &AppState) -> PluginsPage {
                 }
                 .into(),
                 problem: problem.map(|p| p.message.clone()),
+                contract: Some(c.contract().to_string()),
+                language: c.producers.language.clone(),
+                toolchain: c.producers.processed_by.clone(),
             }
         })
         .collect();
@@ -157,6 +167,9 @@ fn page(state: &AppState) -> PluginsPage {
             compile_source: String::new(),
             status: "failed".into(),
             problem: Some(p.message.clone()),
+            contract: None,
+            language: None,
+            toolchain: Vec::new(),
         });
     }
     plugins.sort_by(|a, b| a.name.cmp(&b.name));

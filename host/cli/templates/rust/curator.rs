@@ -1,16 +1,14 @@
 //! {{name}}: a Curator. Picks the newest materials first, up to five.
-#![cfg(target_arch = "wasm32")]
 
-use dailyx_sdk::model::{CuratedItem, DroppedItem};
+use dailyx::agent::types::{CuratedItem, DroppedItem};
 
-dailyx_sdk::generate!("curator", "wit");
+wit_bindgen::generate!({ path: "wit", world: "curator", generate_all });
 use exports::dailyx::agent::curator_api::*;
 
 struct Component;
 
 impl Guest for Component {
     fn curate(_ctx: RunContext, mut materials: Vec<Material>) -> Result<Selection, AgentError> {
-        dailyx_sdk::init();
         materials.sort_by_key(|m| std::cmp::Reverse(m.timestamp_ms));
         let (picked, dropped) = materials.split_at(materials.len().min(5));
         Ok(Selection {

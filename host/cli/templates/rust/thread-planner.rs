@@ -1,9 +1,8 @@
 //! {{name}}: a ThreadPlanner. A single post about the best-scored material.
-#![cfg(target_arch = "wasm32")]
 
-use dailyx_sdk::model::{Beat, BeatKind, PostFormat};
+use dailyx::agent::types::{Beat, BeatKind, PostFormat};
 
-dailyx_sdk::generate!("thread-planner", "wit");
+wit_bindgen::generate!({ path: "wit", world: "thread-planner", generate_all });
 use exports::dailyx::agent::thread_planner_api::*;
 
 struct Component;
@@ -11,7 +10,6 @@ struct Component;
 impl Guest for Component {
     fn plan(_ctx: RunContext, selection: Selection, materials: Vec<Material>, _style: StyleGuide)
         -> Result<ThreadPlan, AgentError> {
-        dailyx_sdk::init();
         let best = selection.picked.first()
             .and_then(|p| materials.iter().find(|m| m.id == p.material_id))
             .ok_or_else(|| AgentError::InvalidInput("nothing was picked".into()))?;

@@ -1,10 +1,8 @@
 //! {{name}}: a Critic. Flags tweets that name no material behind them; proposes no revision.
-#![cfg(target_arch = "wasm32")]
 
-use dailyx_sdk::model::{Finding, Severity, TokenUsage};
+use dailyx::agent::types::{Critique, Finding, Severity, TokenUsage};
 
-dailyx_sdk::generate!("critic", "wit");
-use dailyx_sdk::model::Critique;
+wit_bindgen::generate!({ path: "wit", world: "critic", generate_all });
 use exports::dailyx::agent::critic_api::*;
 
 struct Component;
@@ -12,7 +10,6 @@ struct Component;
 impl Guest for Component {
     fn critique(_ctx: RunContext, draft: Draft, _materials: Vec<Material>, _style: StyleGuide)
         -> Result<Critique, AgentError> {
-        dailyx_sdk::init();
         let findings: Vec<Finding> = draft.tweets.iter().filter(|t| t.material_ids.is_empty())
             .map(|t| Finding {
                 code: "provenance.missing".into(),

@@ -1,7 +1,6 @@
 //! {{name}}: a persona. Describe the voice; the Style stage turns it into a style guide.
-#![cfg(target_arch = "wasm32")]
 
-dailyx_sdk::generate!("persona", "wit");
+wit_bindgen::generate!({ path: "wit", world: "persona", generate_all });
 use exports::dailyx::agent::persona_api::*;
 
 struct Component;

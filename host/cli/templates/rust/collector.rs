@@ -1,17 +1,15 @@
 //! {{name}}: a Collector. The last day's commits of every repository it is granted.
-#![cfg(target_arch = "wasm32")]
 
-use dailyx_sdk::model::MaterialKind;
-use dailyx_sdk::repo::{self, LogQuery};
+use dailyx::agent::types::MaterialKind;
+use dailyx::agent::repo::{self, LogQuery};
 
-dailyx_sdk::generate!("collector", "wit");
+wit_bindgen::generate!({ path: "wit", world: "collector", generate_all });
 use exports::dailyx::agent::collector_api::*;
 
 struct Component;
 
 impl Guest for Component {
     fn collect(ctx: RunContext) -> Result<Vec<Material>, AgentError> {
-        dailyx_sdk::init();
         let since = ctx.previous_run_at_ms.unwrap_or(ctx.started_at_ms - 24 * 3600 * 1000);
         let mut out = Vec::new();
         for repository in repo::repositories() {

@@ -1,7 +1,6 @@
 //! {{name}}: a Style stage. The persona's voice, as a style guide.
-#![cfg(target_arch = "wasm32")]
 
-dailyx_sdk::generate!("style", "wit");
+wit_bindgen::generate!({ path: "wit", world: "style", generate_all });
 use exports::dailyx::agent::style_api::*;
 
 struct Component;
@@ -9,7 +8,6 @@ struct Component;
 impl Guest for Component {
     fn style(_ctx: RunContext, persona: Persona, approved_posts: Vec<String>)
         -> Result<StyleGuide, AgentError> {
-        dailyx_sdk::init();
         Ok(StyleGuide {
             persona_id: persona.id,
             tone: persona.voice,

@@ -1,7 +1,6 @@
 //! {{name}}: a Notifier. A plain message with the draft, the verdict and the action links.
-#![cfg(target_arch = "wasm32")]
 
-dailyx_sdk::generate!("notifier", "wit");
+wit_bindgen::generate!({ path: "wit", world: "notifier", generate_all });
 use exports::dailyx::agent::notifier_api::*;
 
 struct Component;
@@ -9,7 +8,6 @@ struct Component;
 impl Guest for Component {
     fn compose(ctx: RunContext, draft: Draft, report: PolicyReport, links: Vec<ActionLink>)
         -> Result<Notification, AgentError> {
-        dailyx_sdk::init();
         let tweets: Vec<String> = draft.tweets.iter().map(|t| format!("{}. {}", t.position + 1, t.text)).collect();
         let actions: Vec<String> = links.iter().map(|l| format!("{}: {}", l.action, l.url)).collect();
         let text = format!("{}\n\nPolicy: {:?}\n\n{}", tweets.join("\n\n"), report.verdict, actions.join("\n"));

@@ -11,7 +11,7 @@ source scripts/lib.sh
 ensure_rustup_cargo
 
 bash scripts/build-guests.sh
-bash scripts/polyglot-toolchains.sh
+bash scripts/build-polyglot-fixtures.sh
 # Before cargo: the host's build embeds console/dist. --browser: Debian's Chromium for the e2e.
 bash scripts/build-console.sh --browser
 bash scripts/postgres.sh

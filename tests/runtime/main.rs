@@ -8,6 +8,7 @@ mod hostile;
 mod http;
 mod llm;
 mod loading;
+mod polyglot;
 mod reload;
 mod repo;
 mod signing;

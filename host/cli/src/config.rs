@@ -319,6 +319,9 @@ impl Default for NotifySection {
 pub struct PipelineSection {
     /// The persona component the posts are written as.
     pub persona: String,
+    /// Which component serves a stage (`writer = "py-writer"`); by default the component named
+    /// after the stage. The console's choice wins.
+    pub stages: std::collections::BTreeMap<String, String>,
     /// Seconds a worker's claim on a run lasts without renewal.
     pub lease_secs: u64,
     /// Retries of a transiently failing step.
@@ -348,6 +351,7 @@ impl Default for PipelineSection {
         let d = PipelineSettings::default();
         PipelineSection {
             persona: d.persona,
+            stages: d.stages,
             lease_secs: d.lease.as_secs(),
             retries: d.retry.max_retries,
             retry_delay_ms: d.retry.min_delay.as_millis() as u64,
@@ -499,6 +503,17 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|k| std::env::var(k).ok())?;
+        for stage in config.pipeline.stages.keys() {
+            let known = dailyx_pipeline::Step::ALL
+                .iter()
+                .any(|s| *s != dailyx_pipeline::Step::Persona && s.stage() == stage);
+            if !known {
+                bail!(
+                    "[pipeline.stages] `{stage}` is not a pipeline stage (collector, curator, style, \
+                     thread-planner, writer, critic, policy, notifier; the persona is [pipeline] persona)"
+                );
+            }
+        }
         if config.repositories.is_empty() {
             // By default, the repository dailyx is started in, named after its directory (the
             // name appears in posts and in material ids).
@@ -628,6 +643,7 @@ impl Config {
         PipelineSettings {
             worker_id: defaults.worker_id,
             persona: p.persona.clone(),
+            stages: p.stages.clone(),
             lease: Duration::from_secs(p.lease_secs.max(1)),
             retry: RetryPolicy {
                 max_retries: p.retries,

@@ -24,5 +24,5 @@ pub use error::{PipelineError, RecheckError};
 pub use orchestrator::{Pipeline, RunOutcome, verdict_name};
 pub use progress::{Progress, ProgressSink};
 pub use provenance::{collected_materials, generated_texts};
-pub use settings::{LiveSettings, PipelineSettings, RetryPolicy};
+pub use settings::{BindingSource, LiveSettings, PipelineSettings, RetryPolicy};
 pub use steps::Step;

@@ -492,10 +492,7 @@ impl Pipeline {
     }
 
     fn component_name(&self, step: Step) -> String {
-        match step {
-            Step::Persona => self.live.persona(),
-            other => other.stage().to_owned(),
-        }
+        self.live.component_for(step)
     }
 
     /// The input of `step`, from the state (and the database, for style and policy).

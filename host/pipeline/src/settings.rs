@@ -1,5 +1,7 @@
 //! How the pipeline runs: which components, leases, retries, review window.
 
+use crate::steps::Step;
+use std::collections::BTreeMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -11,6 +13,9 @@ pub struct PipelineSettings {
     pub worker_id: String,
     /// The persona component to write as.
     pub persona: String,
+    /// Which component serves a stage, by stage (`writer = "py-writer"`); a stage not named is
+    /// served by the component of its own name (`writer`).
+    pub stages: BTreeMap<String, String>,
     /// How long a claim lasts without renewal; a dead worker's run is resumed after this.
     pub lease: Duration,
     /// Retries of transient failures.
@@ -36,6 +41,7 @@ impl Default for PipelineSettings {
         PipelineSettings {
             worker_id: default_worker_id(),
             persona: "dev-advocate".into(),
+            stages: BTreeMap::new(),
             lease: Duration::from_secs(60),
             retry: RetryPolicy::default(),
             style_examples: 10,
@@ -85,19 +91,69 @@ pub fn default_worker_id() -> String {
 
 /// The pipeline settings an operator may change from the console while the host runs. They
 /// start as the file's values; a run reads them when it is queued (dry-run, recorded in its
-/// context) and when its persona step runs.
+/// context) and when each step runs (which component serves it).
 #[derive(Debug)]
 pub struct LiveSettings {
     persona: RwLock<String>,
+    /// The config file's stage bindings.
+    file_stages: BTreeMap<String, String>,
+    /// The console's, which win over the file's.
+    chosen_stages: RwLock<BTreeMap<String, String>>,
     dry_run: AtomicBool,
+}
+
+/// Where a stage's binding comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BindingSource {
+    /// Chosen in the console (or `PUT /api/config/stages`).
+    Console,
+    /// `[pipeline.stages]` in the config file.
+    File,
+    /// Neither: the component named after the stage.
+    Default,
 }
 
 impl LiveSettings {
     pub(crate) fn new(settings: &PipelineSettings) -> Self {
         LiveSettings {
             persona: RwLock::new(settings.persona.clone()),
+            file_stages: settings.stages.clone(),
+            chosen_stages: RwLock::new(BTreeMap::new()),
             dry_run: AtomicBool::new(settings.dry_run),
         }
+    }
+
+    /// The component that serves `step` now, and where that choice comes from.
+    pub fn binding(&self, step: Step) -> (String, BindingSource) {
+        if step == Step::Persona {
+            return (self.persona(), BindingSource::Console);
+        }
+        let stage = step.stage();
+        let chosen = self
+            .chosen_stages
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(stage)
+            .cloned();
+        match (chosen, self.file_stages.get(stage)) {
+            (Some(name), _) => (name, BindingSource::Console),
+            (None, Some(name)) => (name.clone(), BindingSource::File),
+            (None, None) => (stage.to_owned(), BindingSource::Default),
+        }
+    }
+
+    /// The component that serves `step` now.
+    pub fn component_for(&self, step: Step) -> String {
+        self.binding(step).0
+    }
+
+    /// Replaces the console's stage bindings (stage → component; the file's apply to the rest).
+    pub fn set_chosen_stages(&self, chosen: BTreeMap<String, String>) {
+        *self
+            .chosen_stages
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = chosen;
     }
 
     /// The persona component runs write as.

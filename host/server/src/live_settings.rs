@@ -13,6 +13,8 @@ use std::time::Duration;
 
 /// `app_config` key of the persona component's name.
 pub const PERSONA_KEY: &str = "persona";
+/// `app_config` key of the console's stage bindings (a JSON object, stage → component).
+pub const STAGES_KEY: &str = "stages";
 /// `app_config` key of the dry-run switch (a JSON boolean).
 pub const DRY_RUN_KEY: &str = "dry_run";
 /// `app_config` key of the LLM endpoint and model ([`LlmChoice`]).
@@ -80,6 +82,10 @@ async fn apply_stored(state: &AppState) -> Result<(), StoreError> {
     {
         state.pipeline.live().set_persona(&persona);
     }
+    state
+        .pipeline
+        .live()
+        .set_chosen_stages(chosen_stages(state).await?);
     if let Some(on) = state
         .store
         .config_value(DRY_RUN_KEY)
@@ -104,6 +110,19 @@ async fn apply_stored(state: &AppState) -> Result<(), StoreError> {
             twilio_auth_token: stored_secret(state, TWILIO_AUTH_TOKEN).await?,
         });
     crate::providers::apply(state).await
+}
+
+/// The stage bindings chosen in the console (stage → component); a stored value that is not
+/// such a map counts as none.
+pub async fn chosen_stages(
+    state: &AppState,
+) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+    Ok(state
+        .store
+        .config_value(STAGES_KEY)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
 }
 
 /// The LLM base URL in use: the console's choice, else the file's.

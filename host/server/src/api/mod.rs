@@ -13,6 +13,7 @@ pub mod reports;
 pub mod runs;
 pub mod runtime_settings;
 pub mod settings;
+pub mod stages;
 pub mod system;
 pub mod views;
 
@@ -43,7 +44,7 @@ use utoipa::OpenApi;
         events::stream, events::recent, events::feed, events::latest,
         plugins::list, plugins::reload, plugins::history, plugins::rollback,
         plugins::confirm, plugins::evals,
-        runtime_settings::get, runtime_settings::put,
+        runtime_settings::get, runtime_settings::put, stages::get, stages::put,
         credentials::list, credentials::put, credentials::delete,
         providers::get_config, providers::put_providers, providers::deliveries, providers::retry,
         reports::posts, reports::collect, reports::weekly, reports::build,
@@ -158,6 +159,7 @@ pub fn router(state: AppState) -> Router {
             "/api/config/runtime",
             get(runtime_settings::get).put(runtime_settings::put),
         )
+        .route("/api/config/stages", get(stages::get).put(stages::put))
         .route("/api/plugins", get(plugins::list))
         .route("/api/plugins/reload", post(plugins::reload))
         .route("/api/plugins/{name}/history", get(plugins::history))

@@ -47,8 +47,9 @@ export const REVIEWER_PASSWORD = "reviewer-e2e-password-9312";
 /** A running host: `base` URL, `stop()`, `cli(args, env)` against the same config,
  * `plugins`, its private plugins directory, and `startPeer()`, which starts another host
  * process on the same database (another node). `server` adds lines to the config's `[server]`
- * section (e.g. `node_dead_after_secs = 3`). */
-export async function startHost({ server = [] } = {}) {
+ * section (e.g. `node_dead_after_secs = 3`). `beforeServe({ plugins, cli })` runs once the
+ * config is written and before the host starts (to install more components, say). */
+export async function startHost({ server = [], beforeServe } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "dailyx-e2e-"));
   // The built components, signatures, golden sets and fixtures, copied: a test that installs a
   // new version or rolls one back changes only this copy.
@@ -90,6 +91,9 @@ export async function startHost({ server = [] } = {}) {
   };
   delete env.DAILYX_CONFIG;
   delete env.DATABASE_URL;
+  const cli = (args, extraEnv = {}) =>
+    execFileSync(dailyxBin(), args, { cwd: dir, env: { ...env, ...extraEnv }, stdio: "pipe" }).toString();
+  await beforeServe?.({ plugins, cli });
   const { child, base } = await serve(dir, env, "server.log");
   return {
     base,
@@ -97,9 +101,7 @@ export async function startHost({ server = [] } = {}) {
     project,
     plugins,
     logs: () => safeRead(join(dir, "server.log")),
-    cli(args, extraEnv = {}) {
-      return execFileSync(dailyxBin(), args, { cwd: dir, env: { ...env, ...extraEnv }, stdio: "pipe" }).toString();
-    },
+    cli,
     stop: () => stopChild(child),
     /** Another `dailyx serve` on the same config and database: `base`, `stop()` (SIGTERM),
      * `kill()` (SIGKILL: no goodbye, as a crashed node), and `pause()` / `resume()` (SIGSTOP /

@@ -226,6 +226,22 @@ export interface PendingUpgrade {
   since: number;
 }
 
+/** One pipeline stage and the component serving it (`GET /api/config/stages`). */
+export interface StageBinding {
+  stage: string;
+  component: string;
+  /** Where the binding comes from: the console, `[pipeline.stages]`, or the component named after the stage. */
+  source: "console" | "file" | "default";
+  /** Whether the component is loaded (a run fails at this stage while it is not). */
+  loaded: boolean;
+  /** The loaded components of the stage's world. */
+  candidates: string[];
+}
+
+export interface StageBindings {
+  stages: StageBinding[];
+}
+
 export interface PluginsPage {
   plugins: Plugin[];
   /** New versions waiting for an admin's confirmation. */

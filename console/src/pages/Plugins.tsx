@@ -7,8 +7,9 @@ import type { Plugin, PluginsPage as Page } from "../types";
 import { EvalReports } from "./plugins/EvalReports";
 import { PendingUpgrades } from "./plugins/PendingUpgrades";
 import { PluginHistory } from "./plugins/PluginHistory";
+import { StageBindings } from "./plugins/StageBindings";
 
-/** The loaded components with their grants and limits, upgrades waiting for confirmation,
+/** Which component serves each stage, the loaded components with their grants and limits, upgrades waiting for confirmation,
  * each component's history and eval reports; admins reload, confirm and roll back. */
 export function PluginsPage({ admin }: { admin: boolean }) {
   const { data: page, error, set: setPage, setError, reload: refetch } = useResource<Page>("/api/plugins");
@@ -58,6 +59,7 @@ export function PluginsPage({ admin }: { admin: boolean }) {
           {p}
         </p>
       ))}
+      <StageBindings admin={admin} loaded={page?.plugins.map((p) => `${p.name}@${p.digest}`).join(" ") ?? ""} />
       <div className="plugin-grid">
         {page?.plugins.map((p) => (
           <PluginCard key={p.name} p={p} admin={admin} onChanged={() => void refetch()} />

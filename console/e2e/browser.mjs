@@ -27,3 +27,19 @@ export async function signIn(page, base, username, password) {
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
+
+/** A page in a context of its own (`width`, `height`, `colorScheme`, `bypassCSP`) that records
+ * what it reports (uncaught errors, CSP violations) in `problems`, which a test then asserts
+ * is empty. */
+export async function openPage(browser, problems, { width = 1280, height = 900, colorScheme = "light", bypassCSP = false } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme, bypassCSP });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) {
+      problems.push(`console: ${m.text()}`);
+    }
+  });
+  return page;
+}

@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, signIn } from "./browser.mjs";
+import { launchBrowser, openPage, signIn } from "./browser.mjs";
 import { ADMIN_PASSWORD, REVIEWER_PASSWORD, commit, repoRoot, startHost } from "./host.mjs";
 
 const artifacts = join(repoRoot, "console", "e2e-artifacts");
@@ -26,18 +26,7 @@ after(async () => {
   await host?.stop();
 });
 
-async function newPage({ width = 1280, height = 900 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on("pageerror", (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) {
-      pageProblems.push(`console: ${m.text()}`);
-    }
-  });
-  return page;
-}
+const newPage = (options) => openPage(browser, pageProblems, options);
 
 async function login(page, username, password) {
   await signIn(page, host.base, username, password);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { launchBrowser, signIn } from "./browser.mjs";
+import { launchBrowser, openPage, signIn } from "./browser.mjs";
 import { ADMIN_PASSWORD, REVIEWER_PASSWORD, repoRoot, startHost } from "./host.mjs";
 
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
@@ -29,18 +29,7 @@ after(async () => {
   await host?.stop();
 });
 
-async function newPage({ width = 1280, height = 900, colorScheme = "light", bypassCSP = false } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme, bypassCSP });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on("pageerror", (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) {
-      pageProblems.push(`console: ${m.text()}`);
-    }
-  });
-  return page;
-}
+const newPage = (options) => openPage(browser, pageProblems, options);
 
 async function login(page, username, password) {
   await signIn(page, host.base, username, password);

@@ -17,6 +17,8 @@ bash scripts/build-console.sh --browser
 bash scripts/postgres.sh
 # The media (quote cards with Thai shaping, speech, video): fonts, espeak-ng, ffmpeg.
 bash scripts/media-deps.sh
+# The OCI registry the distribution tests push to and pull from (Debian's docker-registry).
+bash scripts/oci-registry.sh
 # Postgres tests must run, not skip: a missing server fails them loudly.
 export DAILYX_TEST_POSTGRES_URL=${DAILYX_TEST_POSTGRES_URL:-postgres://dailyx:dailyx@127.0.0.1:5432/dailyx_test}
 export DAILYX_EXPECT_POSTGRES=1

@@ -206,6 +206,22 @@ pub enum PluginsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Push an installed component (its file, signature and signed manifest entry) to an OCI
+    /// registry as one artifact in the Wasm OCI format. Credentials: DAILYX_REGISTRY_TOKEN, or
+    /// DAILYX_REGISTRY_USER and DAILYX_REGISTRY_PASSWORD; none for an open registry.
+    Push {
+        /// The component (as in the manifest).
+        name: String,
+        /// Where: oci://<registry>/<repository>:<tag>.
+        target: String,
+    },
+    /// Install a component from an OCI registry: pulls it, verifies its digests and its
+    /// signature against the trusted keys, and writes it into the plugins directory (nothing is
+    /// written if any check fails). A running host loads it with every check a local file gets.
+    Install {
+        /// oci://<registry>/<repository>:<tag>, or …@sha256:<digest> to pin the manifest.
+        source: String,
+    },
     /// Sign components: writes `<name>.sig` over each file's digest and its manifest entry
     /// (grants and limits included). Re-sign after changing an entry.
     Sign {

@@ -1,5 +1,6 @@
-//! Installing a recorded version into the plugins directory (what a rollback does): the exact
-//! bytes, their digest, the signature, and the manifest entry the signature covers.
+//! Installing a version into the plugins directory (what a rollback and an install from a
+//! registry do): the exact bytes, their digest, the signature, and the manifest entry the
+//! signature covers.
 //!
 //! The plugins directory stays the single source of truth: after an install it says what runs,
 //! and the usual reload (with every check: digest, signature, world) activates it. Files land in
@@ -71,7 +72,18 @@ pub fn install_version(plugins_dir: &Path, snapshot: &VersionSnapshot) -> Result
         path: manifest_path.clone(),
         message,
     };
-    let text = std::fs::read_to_string(&manifest_path).map_err(|e| bad(e.to_string()))?;
+    if !crate::manifest::valid_name(&snapshot.name) {
+        return Err(bad(format!(
+            "`{}` is not a component name (1-64 characters of a-z, 0-9 and '-')",
+            snapshot.name
+        )));
+    }
+    // A plugins folder without a manifest yet is an empty one.
+    let text = match std::fs::read_to_string(&manifest_path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(bad(e.to_string())),
+    };
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| bad(format!("{e}")))?;
     let signed: serde_json::Value =
         serde_json::from_str(&snapshot.signed_form).map_err(|e| bad(e.to_string()))?;
@@ -79,12 +91,23 @@ pub fn install_version(plugins_dir: &Path, snapshot: &VersionSnapshot) -> Result
         return Err(bad("the recorded entry is not a table".into()));
     };
     let components = doc
-        .get_mut("component")
-        .and_then(toml_edit::Item::as_array_of_tables_mut)
-        .ok_or_else(|| bad("no [[component]] entries".into()))?;
+        .entry("component")
+        .or_insert_with(|| toml_edit::Item::ArrayOfTables(toml_edit::ArrayOfTables::new()))
+        .as_array_of_tables_mut()
+        .ok_or_else(|| bad("`component` is not a list of [[component]] tables".into()))?;
+    // A component not in the manifest yet (installed from a registry) gets a new entry.
+    let found = components
+        .iter()
+        .position(|t| t.get("name").and_then(|n| n.as_str()) == Some(snapshot.name.as_str()));
+    let at = match found {
+        Some(at) => at,
+        None => {
+            components.push(toml_edit::Table::new());
+            components.len() - 1
+        }
+    };
     let entry = components
-        .iter_mut()
-        .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(snapshot.name.as_str()))
+        .get_mut(at)
         .ok_or_else(|| bad(format!("no component named `{}`", snapshot.name)))?;
     let file = entry
         .get("file")

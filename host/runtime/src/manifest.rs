@@ -219,15 +219,19 @@ impl Manifest {
     }
 }
 
+/// Whether `name` is a component name: 1-64 characters of a-z, 0-9 and '-' (it names files in
+/// the plugins directory).
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 /// Validates one raw entry; the error says what is wrong with it.
 fn validate(raw: RawEntry, defaults: &RawLimits) -> Result<ManifestEntry, String> {
-    let valid_name = !raw.name.is_empty()
-        && raw.name.len() <= 64
-        && raw
-            .name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !valid_name {
+    if !valid_name(&raw.name) {
         return Err("names are 1-64 characters of a-z, 0-9 and '-'".into());
     }
     let stage = Stage::from_world(&raw.world).ok_or_else(|| {

@@ -109,17 +109,38 @@ impl TrustPolicy {
         digest: &str,
         signature: Option<SignatureFile>,
     ) -> Result<(Signer, Option<SignatureFile>), TrustError> {
+        self.verify_form(
+            &entry.name,
+            &entry.signed_form,
+            path,
+            sig_path,
+            digest,
+            signature,
+        )
+    }
+
+    /// Checks `signature` over the component `name`'s entry in its signed form and `digest`
+    /// (for a component not in the manifest yet, e.g. one pulled from a registry).
+    pub fn verify_form(
+        &self,
+        name: &str,
+        signed_form: &str,
+        path: &Path,
+        sig_path: &Path,
+        digest: &str,
+        signature: Option<SignatureFile>,
+    ) -> Result<(Signer, Option<SignatureFile>), TrustError> {
         let Some(signature) = signature else {
             if self.allow_unsigned {
                 tracing::warn!(
-                    component = %entry.name,
+                    component = %name,
                     "loading UNSIGNED component {} because signing.dev_allow_unsigned is on (development only)",
                     path.display()
                 );
                 return Ok((Signer::UnsignedAllowed, None));
             }
             return Err(TrustError::Unsigned {
-                component: entry.name.clone(),
+                component: name.to_owned(),
                 path: path.to_owned(),
                 sig: sig_path.to_owned(),
             });
@@ -130,7 +151,7 @@ impl TrustPolicy {
                 key_id: signature.key_id,
             });
         };
-        if !trusted.key.verifies(digest, &entry.signed_form, &signature) {
+        if !trusted.key.verifies(digest, signed_form, &signature) {
             return Err(TrustError::BadSignature {
                 path: path.to_owned(),
                 key_id: signature.key_id,

@@ -4,6 +4,7 @@ mod agent;
 mod pipeline;
 mod plugin_build;
 mod plugin_new;
+mod plugin_oci;
 mod plugins;
 mod serve;
 pub mod users;
@@ -37,6 +38,12 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode> {
         }
         Command::Plugins(PluginsCommand::Rollback { name, to }) => {
             plugins::rollback(&config, &name, to.as_deref()).await
+        }
+        Command::Plugins(PluginsCommand::Push { name, target }) => {
+            plugin_oci::push(&config, &name, &target).await
+        }
+        Command::Plugins(PluginsCommand::Install { source }) => {
+            plugin_oci::install(&config, &source).await
         }
         Command::Plugins(PluginsCommand::Sign { key, components }) => {
             plugins::sign(&config, &key, &components)

@@ -313,6 +313,27 @@ async fn unsigned_and_malformed_artifacts_are_refused_and_nothing_is_written() {
             "not a component name",
         ),
     ];
+    // Signed by a trusted key, but naming a place for the file outside the plugins folder: a
+    // signed form never holds a location, and install never takes one from it.
+    let build_key =
+        dailyx_signing::SigningKeyFile::load(&root().join("keys/local-build.key")).unwrap();
+    let located = form.replacen('{', "{\"file\":\"../outside.wasm\",", 1);
+    let located_sig = build_key.sign(&dailyx_signing::sha256_digest(&wasm), &located);
+    let cases: Vec<(String, &str)> = cases
+        .into_iter()
+        .chain([(
+            push(
+                "team/located:1",
+                Artifact {
+                    signed_form: located,
+                    signature: Some(serde_json::to_string(&located_sig).unwrap()),
+                    ..good.clone()
+                },
+            )
+            .await,
+            "location",
+        )])
+        .collect();
     assert!(form.contains("\"max_tokens_per_run\":6000"), "{form}");
     for (source, says) in cases {
         let empty = tempfile::tempdir().unwrap();

@@ -90,6 +90,17 @@ pub fn install_version(plugins_dir: &Path, snapshot: &VersionSnapshot) -> Result
     let serde_json::Value::Object(fields) = signed else {
         return Err(bad("the recorded entry is not a table".into()));
     };
+    // Where the file lives is this folder's business: a signed form never says it (signing
+    // leaves these keys out), so one that does is not taken, whoever signed it.
+    if let Some(key) = ["file", "source", "digest"]
+        .into_iter()
+        .find(|k| fields.contains_key(*k))
+    {
+        return Err(bad(format!(
+            "the entry of `{}` names a location (`{key}`), which a signed entry never holds",
+            snapshot.name
+        )));
+    }
     let components = doc
         .entry("component")
         .or_insert_with(|| toml_edit::Item::ArrayOfTables(toml_edit::ArrayOfTables::new()))

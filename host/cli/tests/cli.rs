@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+
+use common::{local_build_key, root};
 
 /// Runs `dailyx` in `dir` with no config file and the given plugins directory.
 fn dailyx(dir: &Path, plugins: &Path, args: &[&str], stdin: Option<&str>) -> Output {
@@ -31,16 +31,6 @@ fn dailyx(dir: &Path, plugins: &Path, args: &[&str], stdin: Option<&str>) -> Out
         return child.wait_with_output().expect("dailyx output");
     }
     cmd.output().expect("run dailyx")
-}
-
-/// The public key the build signed the shipped components with.
-fn local_build_key() -> String {
-    let text = std::fs::read_to_string(root().join("keys/local-build.pub"))
-        .expect("keys/local-build.pub: build the guests first (bash scripts/build-guests.sh)");
-    text.lines()
-        .find(|l| l.starts_with("ed25519:"))
-        .expect("a key line")
-        .to_owned()
 }
 
 fn text(bytes: &[u8]) -> String {

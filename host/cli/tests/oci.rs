@@ -11,22 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+
+use common::{local_build_key, root};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// The public key the build signed the shipped components with.
-fn local_build_key() -> String {
-    let text = std::fs::read_to_string(root().join("keys/local-build.pub"))
-        .expect("keys/local-build.pub: build the guests first (bash scripts/build-guests.sh)");
-    text.lines()
-        .find(|l| l.starts_with("ed25519:"))
-        .expect("a key line")
-        .to_owned()
 }
 
 /// Runs `dailyx` with `plugins` as its plugins folder, trusting `trusted`.

@@ -12,6 +12,16 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The public key the build signed the shipped components with (`ed25519:…`).
+pub fn local_build_key() -> String {
+    let text = std::fs::read_to_string(root().join("keys/local-build.pub"))
+        .expect("keys/local-build.pub: build the guests first (bash scripts/build-guests.sh)");
+    text.lines()
+        .find(|l| l.starts_with("ed25519:"))
+        .expect("a key line")
+        .to_owned()
+}
+
 /// Copies the shipped components (files, digests, signatures) and their manifest into `to`,
 /// a plugins directory a test may change.
 pub fn copy_shipped_plugins(to: &Path) {

@@ -111,6 +111,22 @@ pub enum OciError {
     Client(String),
 }
 
+impl OciError {
+    fn registry(reference: &OciRef, e: oci_client::errors::OciDistributionError) -> OciError {
+        OciError::Registry {
+            reference: reference.to_string(),
+            message: e.to_string(),
+        }
+    }
+
+    fn format(reference: &OciRef, message: String) -> OciError {
+        OciError::Format {
+            reference: reference.to_string(),
+            message,
+        }
+    }
+}
+
 /// A registry client.
 pub struct Registry {
     client: Client,
@@ -143,10 +159,6 @@ impl Registry {
         artifact: &Artifact,
         auth: &Auth,
     ) -> Result<String, OciError> {
-        let registry_error = |e: oci_client::errors::OciDistributionError| OciError::Registry {
-            reference: reference.to_string(),
-            message: e.to_string(),
-        };
         let layer = ImageLayer::new(
             artifact.wasm.clone(),
             LAYER_MEDIA_TYPE.to_owned(),
@@ -178,7 +190,7 @@ impl Registry {
                 Some(manifest),
             )
             .await
-            .map_err(registry_error)?;
+            .map_err(|e| OciError::registry(reference, e))?;
         // The registry answers with the manifest's URL by digest.
         pushed
             .manifest_url
@@ -198,37 +210,29 @@ impl Registry {
     /// Pulls the artifact at `reference`: the manifest (verified against the digest the
     /// reference pins, if any), its shape, then the layer (verified against its descriptor).
     pub async fn pull(&self, reference: &OciRef, auth: &Auth) -> Result<Pulled, OciError> {
-        let registry_error = |e: oci_client::errors::OciDistributionError| OciError::Registry {
-            reference: reference.to_string(),
-            message: e.to_string(),
-        };
         let r = reference.client_ref();
         let (manifest, manifest_digest) = self
             .client
             .pull_image_manifest(r, &auth.to_client())
             .await
-            .map_err(registry_error)?;
+            .map_err(|e| OciError::registry(reference, e))?;
         if let Some(pinned) = reference.digest()
             && pinned != manifest_digest
         {
-            return Err(OciError::Format {
-                reference: reference.to_string(),
-                message: format!("the registry served manifest {manifest_digest}, not {pinned}"),
-            });
+            return Err(OciError::format(
+                reference,
+                format!("the registry served manifest {manifest_digest}, not {pinned}"),
+            ));
         }
-        let layer = format::check_manifest(&manifest).map_err(|message| OciError::Format {
-            reference: reference.to_string(),
-            message,
-        })?;
+        let layer = format::check_manifest(&manifest)
+            .map_err(|message| OciError::format(reference, message))?;
         let mut wasm = Vec::new();
         self.client
             .pull_blob(r, layer, &mut wasm)
             .await
-            .map_err(registry_error)?;
-        let artifact = format::artifact(&manifest, wasm).map_err(|message| OciError::Format {
-            reference: reference.to_string(),
-            message,
-        })?;
+            .map_err(|e| OciError::registry(reference, e))?;
+        let artifact = format::artifact(&manifest, wasm)
+            .map_err(|message| OciError::format(reference, message))?;
         Ok(Pulled {
             artifact,
             manifest_digest,
@@ -241,10 +245,7 @@ impl Registry {
             .client
             .list_tags(reference.client_ref(), &auth.to_client(), None, None)
             .await
-            .map_err(|e| OciError::Registry {
-                reference: reference.to_string(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| OciError::registry(reference, e))?;
         Ok(tags.tags)
     }
 }

@@ -46,14 +46,12 @@ pub async fn push(config: &Config, name: &str, target: &str) -> Result<ExitCode>
     let sig_path = signature_path(plugins, name);
     // The host refuses unsigned components by default; an artifact without a signature would
     // be refused by every host that pulls it.
-    if SignatureFile::read(&sig_path)?.is_none() {
+    let Some(signature) = SignatureFile::read(&sig_path)? else {
         bail!(
             "`{name}` is not signed (no {}): sign it with `dailyx plugins sign --key <key> {name}` before pushing",
             sig_path.display()
         );
-    }
-    let signature = std::fs::read_to_string(&sig_path)
-        .with_context(|| format!("reading {}", sig_path.display()))?;
+    };
     let form: serde_json::Value = serde_json::from_str(&entry.form)?;
     let version = form["version"].as_str().unwrap_or_default().to_owned();
     let artifact = Artifact {
@@ -61,7 +59,7 @@ pub async fn push(config: &Config, name: &str, target: &str) -> Result<ExitCode>
         version: version.clone(),
         wasm,
         signed_form: entry.form,
-        signature: Some(signature.trim().to_owned()),
+        signature: Some(serde_json::to_string(&signature)?),
     };
     let digest = Registry::new(&reference)?
         .push(&reference, &artifact, &auth())
